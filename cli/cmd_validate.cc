@@ -1,0 +1,4 @@
+#include "cli/command.h"
+namespace prisn::cli {
+void RegisterValidate(CLI::App&, Context&) {}
+}

@@ -1,0 +1,33 @@
+#pragma once
+// What every subcommand file shares: the options common to all commands and
+// the exit code the chosen command leaves behind. Each subcommand lives in its
+// own cmd_<name>.cc and registers itself through one Register function.
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace prisn::cli {
+
+// Exit codes shared by every command.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // the command ran and the answer is "no"
+inline constexpr int kExitError = 2;    // bad input, unreachable server, invalid manifests
+
+struct GlobalOptions {
+  std::string output = "text";  // -o text|json|yaml
+  bool no_color = false;
+};
+
+struct Context {
+  GlobalOptions global;
+  int exit_code = kExitOk;
+};
+
+// Adds `-o/--output` to a command that prints a listing or a result.
+void AddOutputOption(CLI::App& cmd, Context& ctx);
+
+void RegisterVersion(CLI::App& app, Context& ctx);
+void RegisterValidate(CLI::App& app, Context& ctx);
+
+}  // namespace prisn::cli
