@@ -23,9 +23,20 @@ int Main(int argc, char** argv) {
       "  prisn validate -f examples/        check manifests before you commit them\n"
       "  prisn version\n");
   app.add_flag("--no-color", ctx.global.no_color, "Never color output");
+  AddConnectionOptions(app, ctx);  // daemon client commands: --server, --token
 
   RegisterVersion(app, ctx);
   RegisterValidate(app, ctx);
+  // daemon client commands
+  RegisterApply(app, ctx);
+  RegisterDiff(app, ctx);
+  RegisterGet(app, ctx);
+  RegisterHistory(app, ctx);
+  RegisterDelete(app, ctx);
+  RegisterEvents(app, ctx);
+  RegisterToken(app, ctx);
+  RegisterSecret(app, ctx);
+  RegisterCron(app, ctx);
 
   try {
     app.parse(argc, argv);

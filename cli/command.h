@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "cli/context.h"
+
 namespace prisn::cli {
 
 // Exit codes shared by every command.
@@ -22,6 +24,8 @@ struct GlobalOptions {
 struct Context {
   GlobalOptions global;
   int exit_code = kExitOk;
+  // daemon client commands: `--server` / `--token` on the root command.
+  ConnectionFlags connection;
 };
 
 // Adds `-o/--output` to a command that prints a listing or a result.
@@ -29,5 +33,16 @@ void AddOutputOption(CLI::App& cmd, Context& ctx);
 
 void RegisterVersion(CLI::App& app, Context& ctx);
 void RegisterValidate(CLI::App& app, Context& ctx);
+void RegisterCron(CLI::App& app, Context& ctx);
+// daemon client commands
+void AddConnectionOptions(CLI::App& app, Context& ctx);
+void RegisterApply(CLI::App& app, Context& ctx);
+void RegisterDiff(CLI::App& app, Context& ctx);
+void RegisterGet(CLI::App& app, Context& ctx);  // get, ls, describe
+void RegisterHistory(CLI::App& app, Context& ctx);  // history, rollback
+void RegisterDelete(CLI::App& app, Context& ctx);
+void RegisterEvents(CLI::App& app, Context& ctx);
+void RegisterToken(CLI::App& app, Context& ctx);
+void RegisterSecret(CLI::App& app, Context& ctx);
 
 }  // namespace prisn::cli

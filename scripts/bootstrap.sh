@@ -12,7 +12,7 @@ packages=(
   nlohmann-json3-dev libsodium-dev libhowardhinnant-date-dev
   libtomlplusplus-dev catch2
   # runtimes the examples and tests run, and tools the tests drive
-  python3 python3-venv nodejs bash lua5.4 git curl dnsutils procps sqlite3
+  python3 python3-venv python3-pip nodejs bash lua5.4 git curl dnsutils procps sqlite3
 )
 
 missing=()

@@ -1,0 +1,137 @@
+// prisn apply -f PATH... [--set NAME] [--prune [--confirm-prune]] [--check-index N] [--dry-run].
+#include <fmt/core.h>
+
+#include <memory>
+#include <optional>
+
+#include "cli/command_util.h"
+#include "cli/diff_render.h"
+#include "cli/printer.h"
+#include "cli/set_request.h"
+
+namespace prisn::cli {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+struct ApplyOptions {
+  std::vector<std::string> files;
+  std::string set;
+  bool prune = false;
+  bool confirm_prune = false;
+  std::optional<std::int64_t> check_index;
+  bool dry_run = false;
+};
+
+std::string Str(const json& o, const char* key) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->is_string()) return {};
+  return it->get<std::string>();
+}
+
+std::string ResultLine(const json& r) {
+  std::string line = Label(Str(r, "kind"), Str(r, "name")) + " " + Str(r, "action");
+  std::string action = Str(r, "action");
+  if (action == "configured") {
+    line +=
+        fmt::format(" ({}, {} -> {})", HumanClass(NormalizeClass(Str(r, "changeClass"), action)),
+                    Str(r, "previousVersion"), Str(r, "version"));
+  } else if (action == "created" || action == "pruned") {
+    line += fmt::format(" ({})", Str(r, "version"));
+  }
+  if (r.value("held", false)) {
+    line += fmt::format(" (held at {} by a rollback)", Str(r, "version"));
+  }
+  std::string ns = Str(r, "namespace");
+  if (!ns.empty() && ns != "default") line += fmt::format(" [namespace {}]", ns);
+  return line;
+}
+
+std::string ApplyText(const json& answer) {
+  std::string out;
+  for (const auto& r : answer.value("results", json::array())) out += ResultLine(r) + "\n";
+  const json summary = answer.value("summary", json::object());
+  bool dry = answer.value("dryRun", false);
+  out += fmt::format(
+      "{} set {}: {} created, {} configured, {} unchanged, {} pruned; state index {}\n",
+      dry ? "Dry run, nothing written:" : "Applied", Str(answer, "set"),
+      summary.value("created", 0), summary.value("configured", 0), summary.value("unchanged", 0),
+      summary.value("pruned", 0), answer.value("index", json()).dump());
+  return out;
+}
+
+int RunApply(Context& ctx, const ApplyOptions& opts) {
+  if (opts.confirm_prune && !opts.prune) {
+    PrintError({ErrorCode::kInvalid, "--confirm-prune only makes sense with --prune", {}});
+    return kExitError;
+  }
+  auto client = Connect(ctx);
+  if (!client) {
+    PrintError(client.error());
+    return kExitError;
+  }
+  auto prepared = PrepareSet(opts.files, opts.set, &*client);
+  if (!prepared) {
+    PrintError(prepared.error());
+    return kExitError;
+  }
+  json body = std::move(prepared->body);
+  body["prune"] = opts.prune;
+  body["confirmPrune"] = opts.confirm_prune;
+  body["dryRun"] = opts.dry_run;
+  body["checkIndex"] = opts.check_index ? json(*opts.check_index) : json();
+  auto answer = client->Post("/v1/apply", body);
+  if (!answer) {
+    Error error = answer.error();
+    json details = client->details();
+    if (error.code == ErrorCode::kConflict && opts.check_index) {
+      auto state = client->Get("/v1/state");
+      if (state && state->value("index", std::int64_t{0}) > *opts.check_index) {
+        error.message =
+            fmt::format("state moved from {} to {} since your diff; run `prisn diff` again",
+                        *opts.check_index, state->value("index", std::int64_t{0}));
+      }
+    } else if (error.code == ErrorCode::kConflict && opts.prune && !opts.confirm_prune &&
+               error.message.find("--confirm-prune") == std::string::npos &&
+               error.message.find("prune") != std::string::npos) {
+      error.message += "; if that is what you want, run again with --confirm-prune";
+    }
+    PrintError(error, details);
+    return kExitError;
+  }
+  PrintOutput(ctx.global.output, *answer, [&] { return ApplyText(*answer); });
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterApply(CLI::App& app, Context& ctx) {
+  auto opts = std::make_shared<ApplyOptions>();
+  auto* cmd = app.add_subcommand(
+      "apply", "Apply a set of manifests: validated locally, stored atomically (all or nothing)");
+  cmd->add_option("-f,--filename", opts->files, "Manifest files or folders (repeatable)")
+      ->required();
+  cmd->add_option("--set", opts->set,
+                  "Name of the apply set (default: derived from the first -f path: its base "
+                  "name and a hash of its absolute path)");
+  cmd->add_flag("--prune", opts->prune,
+                "Delete objects of this set that are no longer in the files");
+  cmd->add_flag("--confirm-prune", opts->confirm_prune,
+                "Allow a prune that removes more than half of the set");
+  cmd->add_option("--check-index", opts->check_index,
+                  "Refuse if the state index moved past N (the index `prisn diff` printed)");
+  cmd->add_flag("--dry-run", opts->dry_run, "Compute the result, write nothing");
+  AddOutputOption(*cmd, ctx);
+  cmd->footer(
+      "Examples:\n"
+      "  prisn apply -f app/\n"
+      "  prisn apply -f app/ --prune                    also delete what left app/\n"
+      "  prisn diff -f app/                             review; note its state index, say 42\n"
+      "  prisn apply -f app/ --check-index 42           apply exactly what was reviewed\n"
+      "Prints per object: created, configured (with its change class), unchanged or pruned.\n"
+      "Exit status: 0 applied, 2 any error (invalid manifests, prune guard, moved state index,\n"
+      "no server); after an error nothing was changed.");
+  cmd->callback([&ctx, opts] { ctx.exit_code = RunApply(ctx, *opts); });
+}
+
+}  // namespace prisn::cli

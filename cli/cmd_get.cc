@@ -1,0 +1,197 @@
+// prisn get KIND [NAME], prisn ls [KIND], prisn describe KIND NAME.
+#include <fmt/core.h>
+
+#include <memory>
+
+#include "cli/command_util.h"
+#include "cli/object_view.h"
+#include "cli/printer.h"
+
+namespace prisn::cli {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+struct GetOptions {
+  std::vector<std::string> words;  // KIND [NAME], or KIND/NAME
+  NamespaceOptions ns;
+};
+
+void PrintEmpty(const NamespaceOptions& ns, std::string_view what) {
+  if (ns.all) {
+    fmt::print(stderr, "No {} found.\n", what);
+  } else {
+    fmt::print(stderr, "No {} found in namespace {}.\n", what, ns.name);
+  }
+}
+
+int RunList(Context& ctx, ApiClient& client, const std::optional<KindInfo>& kind,
+            const NamespaceOptions& ns) {
+  std::vector<std::pair<std::string, std::string>> query;
+  if (kind) query.emplace_back("kind", std::string(kind->plural));
+  bool all = ns.all || (kind && !kind->namespaced);
+  if (!all) query.emplace_back("namespace", ns.name);
+  auto answer = client.Get("/v1/objects" + Query(query));
+  if (!answer) {
+    Report(ctx, answer.error(), client.details());
+    return ctx.exit_code;
+  }
+  const json items = answer->value("items", json::array());
+  if (ctx.global.output == "text" && items.empty()) {
+    PrintEmpty({ns.name, all}, kind ? std::string(kind->plural) : "objects");
+    return kExitOk;
+  }
+  auto now = std::chrono::system_clock::now();
+  PrintOutput(ctx.global.output, *answer, [&] {
+    return ObjectTable(items, kind ? kind->kind : std::string_view(), ns.all, now).Render();
+  });
+  return kExitOk;
+}
+
+int RunGet(Context& ctx, const GetOptions& opts) {
+  auto client = Connect(ctx);
+  if (!client) {
+    Report(ctx, client.error());
+    return kExitError;
+  }
+  if (opts.words.size() == 1 && opts.words[0].find('/') == std::string::npos) {
+    auto kind = ResolveKind(opts.words[0]);
+    if (!kind) {
+      Report(ctx, kind.error());
+      return kExitError;
+    }
+    return RunList(ctx, *client, *kind, opts.ns);
+  }
+  auto ref = ResolveObject(*client, opts.words, opts.ns.name);
+  if (!ref) {
+    Report(ctx, ref.error());
+    return ctx.exit_code;
+  }
+  auto object = client->Get(ObjectPath(*ref));
+  if (!object) {
+    Report(ctx, object.error(), client->details());
+    return ctx.exit_code;
+  }
+  auto now = std::chrono::system_clock::now();
+  PrintOutput(ctx.global.output, *object, [&] {
+    return ObjectTable(json::array({*object}), ref->kind.kind, false, now).Render();
+  });
+  return kExitOk;
+}
+
+int RunLs(Context& ctx, const GetOptions& opts) {
+  auto client = Connect(ctx);
+  if (!client) {
+    Report(ctx, client.error());
+    return kExitError;
+  }
+  std::optional<KindInfo> kind;
+  if (!opts.words.empty()) {
+    auto k = ResolveKind(opts.words[0]);
+    if (!k) {
+      Report(ctx, k.error());
+      return kExitError;
+    }
+    kind = *k;
+  }
+  if (kind) return RunList(ctx, *client, kind, opts.ns);
+  // Mixed kinds: a TYPE column instead of kind-specific ones.
+  std::vector<std::pair<std::string, std::string>> query;
+  if (!opts.ns.all) query.emplace_back("namespace", opts.ns.name);
+  auto answer = client->Get("/v1/objects" + Query(query));
+  if (!answer) {
+    Report(ctx, answer.error(), client->details());
+    return ctx.exit_code;
+  }
+  const json items = answer->value("items", json::array());
+  if (ctx.global.output == "text" && items.empty()) {
+    PrintEmpty(opts.ns, "objects");
+    return kExitOk;
+  }
+  auto now = std::chrono::system_clock::now();
+  PrintOutput(ctx.global.output, *answer,
+              [&] { return ObjectTable(items, {}, opts.ns.all, now).Render(); });
+  return kExitOk;
+}
+
+int RunDescribe(Context& ctx, const GetOptions& opts) {
+  auto client = Connect(ctx);
+  if (!client) {
+    Report(ctx, client.error());
+    return kExitError;
+  }
+  auto ref = ResolveObject(*client, opts.words, opts.ns.name);
+  if (!ref) {
+    Report(ctx, ref.error());
+    return ctx.exit_code;
+  }
+  auto object = client->Get(ObjectPath(*ref));
+  if (!object) {
+    Report(ctx, object.error(), client->details());
+    return ctx.exit_code;
+  }
+  std::string ns = object->value("namespace", std::string());
+  auto events = client->Get("/v1/events" + Query({{"kind", std::string(ref->kind.kind)},
+                                                  {"namespace", ns},
+                                                  {"name", ref->name},
+                                                  {"limit", "10"}}));
+  if (!events) {
+    Report(ctx, events.error(), client->details());
+    return ctx.exit_code;
+  }
+  // With a limit the API answers the newest events, oldest first.
+  const json recent = events->value("items", json::array());
+  json data = {{"object", *object}, {"events", recent}};
+  auto now = std::chrono::system_clock::now();
+  PrintOutput(ctx.global.output, data, [&] { return DescribeText(*object, recent, now); });
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterGet(CLI::App& app, Context& ctx) {
+  auto get_opts = std::make_shared<GetOptions>();
+  auto* get = app.add_subcommand("get", "List objects of a kind, or show one object");
+  get->add_option("KIND", get_opts->words,
+                  "deploy(ments), job(s), cron(jobs), runner(s), secret(s), ing(resses), ns; "
+                  "then an optional NAME (or KIND/NAME)")
+      ->required()
+      ->expected(1, 2);
+  AddNamespaceOption(*get, get_opts->ns, /*listing=*/true);
+  AddOutputOption(*get, ctx);
+  get->footer(
+      "Examples:\n"
+      "  prisn get deploy                 deployments of namespace default\n"
+      "  prisn get jobs -A                jobs of every namespace\n"
+      "  prisn get deploy api -o yaml     one object as YAML\n"
+      "  prisn get cronjob/backup -n ops\n"
+      "Exit status: 0 found, 1 the named object does not exist, 2 any other error.");
+  get->callback([&ctx, get_opts] { ctx.exit_code = RunGet(ctx, *get_opts); });
+
+  auto ls_opts = std::make_shared<GetOptions>();
+  auto* ls = app.add_subcommand("ls", "List the objects of a namespace, every kind together");
+  ls->add_option("KIND", ls_opts->words, "Only this kind")->expected(0, 1);
+  AddNamespaceOption(*ls, ls_opts->ns, /*listing=*/true);
+  AddOutputOption(*ls, ctx);
+  ls->footer(
+      "Examples:\n"
+      "  prisn ls                         everything in namespace default\n"
+      "  prisn ls -A -o json              everything, for scripts");
+  ls->callback([&ctx, ls_opts] { ctx.exit_code = RunLs(ctx, *ls_opts); });
+
+  auto describe_opts = std::make_shared<GetOptions>();
+  auto* describe = app.add_subcommand("describe", "Show one object in detail, with recent events");
+  describe->add_option("OBJECT", describe_opts->words, "KIND NAME, KIND/NAME or NAME")
+      ->required()
+      ->expected(1, 2);
+  AddNamespaceOption(*describe, describe_opts->ns, /*listing=*/false);
+  AddOutputOption(*describe, ctx);
+  describe->footer(
+      "Examples:\n"
+      "  prisn describe deploy api\n"
+      "  prisn describe cronjob/backup -n ops -o json\n"
+      "Exit status: 0 found, 1 the object does not exist, 2 any other error.");
+  describe->callback([&ctx, describe_opts] { ctx.exit_code = RunDescribe(ctx, *describe_opts); });
+}
+
+}  // namespace prisn::cli

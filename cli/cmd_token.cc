@@ -1,0 +1,140 @@
+// prisn token create | ls | revoke.
+#include <fmt/core.h>
+
+#include <memory>
+
+#include "cli/command_util.h"
+#include "cli/object_view.h"
+#include "cli/printer.h"
+
+namespace prisn::cli {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+struct TokenOptions {
+  std::string ns;
+  bool admin = false;
+  std::string name;
+  std::string target;  // revoke: id or name
+};
+
+std::string Str(const json& o, const char* key) {
+  auto it = o.find(key);
+  if (it == o.end() || it->is_null()) return {};
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+int RunCreate(Context& ctx, const TokenOptions& opts) {
+  if (opts.admin == !opts.ns.empty()) {
+    Report(ctx, Error{ErrorCode::kInvalid,
+                      "say whom the token is for: --namespace NAME (that namespace only) or "
+                      "--admin (everything)",
+                      {}});
+    return kExitError;
+  }
+  auto client = Connect(ctx);
+  if (!client) {
+    Report(ctx, client.error());
+    return kExitError;
+  }
+  json body = {{"namespace", opts.admin ? json() : json(opts.ns)}};
+  if (!opts.name.empty()) body["name"] = opts.name;
+  auto answer = client->Post("/v1/tokens", body);
+  if (!answer) {
+    PrintError(answer.error(), client->details());
+    return kExitError;
+  }
+  // The clear token alone on stdout, so that `T=$(prisn token create ...)` works.
+  PrintOutput(ctx.global.output, *answer, [&] {
+    fmt::print(stderr, "created token \"{}\" (id {}) for {}; it is shown only this once:\n",
+               Str(*answer, "name"), Str(*answer, "id"),
+               opts.admin ? std::string("everything (admin)") : "namespace " + opts.ns);
+    return Str(*answer, "token") + "\n";
+  });
+  return kExitOk;
+}
+
+int RunList(Context& ctx) {
+  auto client = Connect(ctx);
+  if (!client) {
+    Report(ctx, client.error());
+    return kExitError;
+  }
+  auto answer = client->Get("/v1/tokens");
+  if (!answer) {
+    PrintError(answer.error(), client->details());
+    return kExitError;
+  }
+  auto now = std::chrono::system_clock::now();
+  PrintOutput(ctx.global.output, *answer, [&] {
+    Table t({"ID", "NAME", "NAMESPACE", "CREATED", "REVOKED"});
+    for (const auto& item : answer->value("items", json::array())) {
+      std::string ns = Str(item, "namespace");
+      json revoked = item.value("revokedAt", json());
+      t.AddRow({Str(item, "id"), Str(item, "name"), ns.empty() ? "(admin)" : ns,
+                AgeOf(item.value("createdAt", json()), now) + " ago",
+                revoked.is_null() ? "-" : LocalTime(revoked)});
+    }
+    return t.Render();
+  });
+  return kExitOk;
+}
+
+int RunRevoke(Context& ctx, const TokenOptions& opts) {
+  auto client = Connect(ctx);
+  if (!client) {
+    Report(ctx, client.error());
+    return kExitError;
+  }
+  auto answer = client->Delete("/v1/tokens/" + UrlEncode(opts.target));
+  if (!answer) {
+    Report(ctx, answer.error(), client->details());
+    return ctx.exit_code;
+  }
+  PrintOutput(ctx.global.output, *answer, [&] {
+    return fmt::format("token \"{}\" (id {}) revoked\n", Str(*answer, "name"), Str(*answer, "id"));
+  });
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterToken(CLI::App& app, Context& ctx) {
+  auto* token = app.add_subcommand("token", "Create, list and revoke API tokens (admin only)");
+  token->require_subcommand(1);
+  token->footer(
+      "Examples:\n"
+      "  prisn token create --namespace team-a --name ci\n"
+      "  prisn token ls\n"
+      "  prisn token revoke ci");
+
+  auto opts = std::make_shared<TokenOptions>();
+  auto* create = token->add_subcommand("create", "Create a token; its value is shown only once");
+  create->add_option("-n,--namespace", opts->ns, "The only namespace the token may see and change");
+  create->add_flag("--admin", opts->admin, "An admin token: every namespace, tokens, metrics");
+  create->add_option("--name", opts->name, "A name for `token ls` and `token revoke`");
+  AddOutputOption(*create, ctx);
+  create->footer(
+      "Examples:\n"
+      "  prisn token create --namespace team-a --name ci\n"
+      "  export PRISN_TOKEN=$(prisn token create --namespace team-a)\n"
+      "The token goes to stdout, everything else to stderr.");
+  create->callback([&ctx, opts] { ctx.exit_code = RunCreate(ctx, *opts); });
+
+  auto* ls = token->add_subcommand("ls", "List tokens (never their values)");
+  AddOutputOption(*ls, ctx);
+  ls->footer("Example:\n  prisn token ls -o json");
+  ls->callback([&ctx] { ctx.exit_code = RunList(ctx); });
+
+  auto* revoke = token->add_subcommand("revoke", "Revoke a token by id or name");
+  revoke->add_option("TOKEN", opts->target, "Id or name from `prisn token ls`")->required();
+  AddOutputOption(*revoke, ctx);
+  revoke->footer(
+      "Example:\n  prisn token revoke ci\n"
+      "Exit status: 0 revoked, 1 no such token, 2 any other error (the last admin token\n"
+      "cannot be revoked).");
+  revoke->callback([&ctx, opts] { ctx.exit_code = RunRevoke(ctx, *opts); });
+}
+
+}  // namespace prisn::cli

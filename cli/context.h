@@ -1,0 +1,50 @@
+#pragma once
+// Where the CLI finds the daemon: the server URL and the API token.
+//
+// Each of the two settings is taken from the first place that has it:
+//   1. the flags `--server URL` / `--token T`;
+//   2. the environment `PRISN_SERVER` / `PRISN_TOKEN`;
+//   3. `$PRISN_STATE_DIR/context.json` (the file the daemon writes at start);
+//   4. `$XDG_CONFIG_HOME/prisn/context.json`, or `~/.config/prisn/context.json`
+//      when XDG_CONFIG_HOME is unset.
+// A context file's token is only used together with the server named in the
+// same file (or when the file names none), so a token never travels to a
+// server it was not issued by.
+// context.json is `{"server": "http://127.0.0.1:7373", "token": "prisn_..."}`.
+// With no server named anywhere the daemon's default address is used, so that
+// a missing daemon is reported as "no prisn server answers at ...".
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "util/error.h"
+
+namespace prisn::cli {
+
+inline constexpr std::string_view kDefaultServer = "http://127.0.0.1:7373";
+
+struct ConnectionFlags {
+  std::string server;  // --server; empty when not given
+  std::string token;   // --token; empty when not given
+};
+
+struct Connection {
+  std::string server;  // base URL without a trailing slash
+  std::string token;   // may be empty: the server then answers 401
+  std::string origin;  // where the server URL came from, for error messages
+};
+
+// Reads one environment variable; nullopt when unset. Tests pass a map.
+using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
+
+// The process environment.
+EnvLookup ProcessEnv();
+
+// Resolves the connection in the order above. Fails (kInvalid) only when a
+// context file exists but is not valid JSON of the documented shape; a missing
+// file is skipped.
+Result<Connection> DiscoverConnection(const ConnectionFlags& flags, const EnvLookup& env);
+
+}  // namespace prisn::cli

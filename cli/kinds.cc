@@ -1,0 +1,78 @@
+#include "cli/kinds.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string>
+#include <vector>
+
+namespace prisn::cli {
+namespace {
+
+constexpr std::array<KindInfo, 7> kKinds{{
+    {"Namespace", "namespace", "namespaces", "ns", false},
+    {"Deployment", "deployment", "deployments", "deploy", true},
+    {"Job", "job", "jobs", "", true},
+    {"CronJob", "cronjob", "cronjobs", "cron", true},
+    {"Runner", "runner", "runners", "", true},
+    {"Secret", "secret", "secrets", "", true},
+    {"Ingress", "ingress", "ingresses", "ing", true},
+}};
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::span<const KindInfo> AllKinds() { return kKinds; }
+
+Result<KindInfo> ResolveKind(std::string_view word) {
+  std::string w = Lower(word);
+  for (const auto& k : kKinds) {
+    if (w == k.singular || w == k.plural || (!k.short_name.empty() && w == k.short_name)) {
+      return k;
+    }
+  }
+  std::string best;
+  size_t best_distance = 3;  // suggest only near misses
+  std::string accepted;
+  for (const auto& k : kKinds) {
+    for (std::string_view spelling : {k.singular, k.plural, k.short_name}) {
+      if (spelling.empty()) continue;
+      size_t d = EditDistance(w, spelling);
+      if (d < best_distance) {
+        best_distance = d;
+        best = std::string(spelling);
+      }
+    }
+    if (!accepted.empty()) accepted += ", ";
+    accepted += std::string(k.singular);
+    if (!k.short_name.empty()) accepted += fmt::format(" ({})", k.short_name);
+  }
+  std::string message = fmt::format("unknown kind \"{}\"", word);
+  if (!best.empty()) message += fmt::format("; did you mean \"{}\"?", best);
+  message += fmt::format(" (kinds: {})", accepted);
+  return Fail(ErrorCode::kInvalid, std::move(message));
+}
+
+}  // namespace prisn::cli

@@ -1,0 +1,278 @@
+#include "cli/object_view.h"
+
+#include <fmt/core.h>
+
+#include <cctype>
+#include <ctime>
+#include <set>
+#include <vector>
+
+#include "cli/command_util.h"
+
+namespace prisn::cli {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+std::string Str(const json& o, const char* key) {
+  if (!o.is_object()) return {};
+  auto it = o.find(key);
+  if (it == o.end() || it->is_null()) return {};
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+std::string VersionCell(const json& o) {
+  std::string v = Str(o, "version");
+  if (o.contains("hold") && o["hold"].is_object()) v += " (held)";
+  return v;
+}
+
+std::string StatusCell(const json& o) {
+  const json status = o.value("status", json::object());
+  std::string state = Str(status, "state");
+  return state.empty() ? "unknown" : state;
+}
+
+// "ready/desired", with "-" for a count nothing observed.
+std::string ReplicasCell(const json& o) {
+  json spec = SpecOf(o);
+  const json status = o.value("status", json::object());
+  const json observed = status.is_object() ? status.value("observed", json()) : json();
+  std::string ready = "-";
+  if (observed.is_object() && observed.contains("readyReplicas") &&
+      observed["readyReplicas"].is_number()) {
+    ready = observed["readyReplicas"].dump();
+  }
+  std::string desired = spec.contains("replicas") ? Cell(spec["replicas"]) : "-";
+  return ready + "/" + desired;
+}
+
+std::string ScheduleCell(const json& spec) {
+  std::string s = Str(spec, "schedule");
+  if (!s.empty()) return s;
+  std::string every = Str(spec, "every");
+  return every.empty() ? "-" : "every " + every;
+}
+
+std::string KeysCell(const json& spec) {
+  std::set<std::string> keys;
+  for (const char* field : {"data", "stringData", "sealedData"}) {
+    if (!spec.contains(field) || !spec[field].is_object()) continue;
+    for (const auto& [k, v] : spec[field].items()) keys.insert(k);
+  }
+  return keys.empty() ? "-" : Join({keys.begin(), keys.end()}, ",");
+}
+
+std::vector<std::string> StringList(const json& v) {
+  std::vector<std::string> out;
+  if (!v.is_array()) return out;
+  for (const auto& e : v) out.push_back(e.is_string() ? e.get<std::string>() : e.dump());
+  return out;
+}
+
+std::string HostsCell(const json& spec) {
+  std::vector<std::string> hosts;
+  for (const auto& rule : spec.value("rules", json::array())) {
+    std::string h = Str(rule, "host");
+    hosts.push_back(h.empty() ? "*" : h);
+  }
+  return hosts.empty() ? "-" : Join(hosts, ",");
+}
+
+std::string PortCell(const json& spec) { return spec.contains("port") ? Cell(spec["port"]) : "-"; }
+
+std::string TypeCell(std::string_view kind) {
+  std::string out(kind);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string NsCell(const json& o) {
+  std::string ns = Str(o, "namespace");
+  return ns.empty() ? "-" : ns;
+}
+
+}  // namespace
+
+json SpecOf(const json& object) {
+  if (!object.is_object()) return json::object();
+  for (const char* field : {"manifest", "spec"}) {
+    auto it = object.find(field);
+    if (it == object.end() || !it->is_object()) continue;
+    // The whole canonical document carries its spec one level down.
+    if (it->contains("apiVersion") && it->contains("spec") && (*it)["spec"].is_object()) {
+      return (*it)["spec"];
+    }
+    return *it;
+  }
+  return json::object();
+}
+
+std::string LocalTime(const json& time, bool minutes) {
+  if (!time.is_string()) return time.is_null() ? "-" : time.dump();
+  auto epoch = ParseRfc3339(time.get<std::string>());
+  if (!epoch) return time.get<std::string>();
+  std::time_t t = static_cast<std::time_t>(*epoch);
+  std::tm tm{};
+  ::localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, minutes ? "%Y-%m-%d %H:%M" : "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+Table ObjectTable(const json& items, std::string_view kind, bool with_namespace,
+                  std::chrono::system_clock::time_point now) {
+  std::vector<std::string> headers;
+  if (with_namespace) headers.push_back("NAMESPACE");
+  headers.push_back("NAME");
+  if (kind.empty()) {
+    for (const char* h : {"TYPE", "REPLICAS", "VERSION", "STATUS", "AGE"}) headers.push_back(h);
+  } else if (kind == "Deployment") {
+    for (const char* h : {"REPLICAS", "PORT", "VERSION", "STATUS", "AGE"}) headers.push_back(h);
+  } else if (kind == "Job") {
+    for (const char* h : {"RUNTIME", "VERSION", "STATUS", "AGE"}) headers.push_back(h);
+  } else if (kind == "CronJob") {
+    for (const char* h : {"SCHEDULE", "SUSPEND", "VERSION", "STATUS", "AGE"}) headers.push_back(h);
+  } else if (kind == "Runner") {
+    for (const char* h : {"COMMAND", "EXTENSIONS", "VERSION", "AGE"}) headers.push_back(h);
+  } else if (kind == "Secret") {
+    for (const char* h : {"KEYS", "VERSION", "AGE"}) headers.push_back(h);
+  } else if (kind == "Ingress") {
+    for (const char* h : {"HOSTS", "ADDRESS", "VERSION", "AGE"}) headers.push_back(h);
+  } else {
+    for (const char* h : {"VERSION", "AGE"}) headers.push_back(h);
+  }
+  Table table(std::move(headers));
+  if (!items.is_array()) return table;
+  for (const auto& o : items) {
+    json spec = SpecOf(o);
+    std::string k = Str(o, "kind");
+    std::vector<std::string> row;
+    if (with_namespace) row.push_back(NsCell(o));
+    row.push_back(Str(o, "name"));
+    std::string age = AgeOf(o.value("createdAt", json()), now);
+    if (kind.empty()) {
+      bool workload = k == "Deployment" || k == "Job" || k == "CronJob";
+      row.push_back(TypeCell(k));
+      row.push_back(k == "Deployment" ? ReplicasCell(o) : "-");
+      row.push_back(VersionCell(o));
+      row.push_back(workload ? StatusCell(o) : "-");
+      row.push_back(age);
+    } else if (kind == "Deployment") {
+      row.insert(row.end(), {ReplicasCell(o), PortCell(spec), VersionCell(o), StatusCell(o), age});
+    } else if (kind == "Job") {
+      row.insert(row.end(), {Str(spec, "runtime"), VersionCell(o), StatusCell(o), age});
+    } else if (kind == "CronJob") {
+      row.insert(row.end(),
+                 {ScheduleCell(spec), spec.contains("suspend") ? Cell(spec["suspend"]) : "-",
+                  VersionCell(o), StatusCell(o), age});
+    } else if (kind == "Runner") {
+      row.insert(row.end(), {Join(StringList(spec.value("command", json::array())), " "),
+                             Join(StringList(spec.value("extensions", json::array())), ","),
+                             VersionCell(o), age});
+    } else if (kind == "Secret") {
+      row.insert(row.end(), {KeysCell(spec), VersionCell(o), age});
+    } else if (kind == "Ingress") {
+      row.insert(row.end(),
+                 {HostsCell(spec), fmt::format("{}:{}", Str(spec, "address"), PortCell(spec)),
+                  VersionCell(o), age});
+    } else {
+      row.insert(row.end(), {VersionCell(o), age});
+    }
+    table.AddRow(std::move(row));
+  }
+  return table;
+}
+
+std::string DescribeText(const json& o, const json& events,
+                         std::chrono::system_clock::time_point now) {
+  json spec = SpecOf(o);
+  std::string kind = Str(o, "kind");
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"Name", Str(o, "name")},
+      {"Kind", kind},
+      {"Namespace", NsCell(o)},
+      {"Version", fmt::format("{} (generation {})", Str(o, "version"), Str(o, "generation"))},
+      {"Applied by", Str(o, "appliedBy")},
+      {"Set", Str(o, "set")},
+      {"Created", fmt::format("{} ({} ago)", LocalTime(o.value("createdAt", json())),
+                              AgeOf(o.value("createdAt", json()), now))},
+      {"Updated", fmt::format("{} ({} ago)", LocalTime(o.value("updatedAt", json())),
+                              AgeOf(o.value("updatedAt", json()), now))},
+  };
+  const json hold = o.value("hold", json());
+  if (hold.is_object()) {
+    fields.emplace_back(
+        "Hold",
+        fmt::format("pinned to {} by {} at {} (applies asking for {} leave it; release "
+                    "with `prisn rollback {} --release`)",
+                    Str(hold, "version"), Str(hold, "by"), LocalTime(hold.value("at", json())),
+                    Str(hold, "heldFrom"), Label(kind, Str(o, "name"))));
+  } else {
+    fields.emplace_back("Hold", "-");
+  }
+  bool workload = kind == "Deployment" || kind == "Job" || kind == "CronJob";
+  if (workload) {
+    fields.emplace_back("Status", StatusCell(o));
+    fields.emplace_back("Runtime", Str(spec, "runtime"));
+    const json source = spec.value("source", json());
+    fields.emplace_back("Source", source.is_object() && source.contains("path")
+                                      ? Str(source, "path")
+                                      : (source.is_object() ? "inline" : "-"));
+    fields.emplace_back("Entrypoint", Str(spec, "entrypoint"));
+  }
+  if (kind == "Deployment") {
+    fields.emplace_back("Port", PortCell(spec));
+    fields.emplace_back("Replicas", ReplicasCell(o) + " ready");
+  }
+  if (kind == "CronJob") {
+    fields.emplace_back("Schedule", ScheduleCell(spec));
+    std::string tz = Str(spec, "timeZone");
+    fields.emplace_back("Time zone", tz.empty() ? "the host's" : tz);
+    fields.emplace_back("Suspend", spec.contains("suspend") ? Cell(spec["suspend"]) : "-");
+  }
+  if (kind == "Secret") fields.emplace_back("Keys", KeysCell(spec));
+
+  std::string out = RenderFields(fields);
+  out += "\nSpec:\n";
+  std::string yaml = ToYaml(spec);
+  for (size_t start = 0; start < yaml.size();) {
+    size_t nl = yaml.find('\n', start);
+    if (nl == std::string::npos) nl = yaml.size();
+    out += "  " + yaml.substr(start, nl - start) + "\n";
+    start = nl + 1;
+  }
+  const json sources = o.value("sources", json());
+  if (sources.is_object() && !sources.empty()) {
+    out += "\nSource files:\n";
+    Table t({"  PATH", "SHA256"});
+    for (const auto& [path, sha] : sources.items()) {
+      std::string s = sha.is_string() ? sha.get<std::string>() : sha.dump();
+      t.AddRow({"  " + path, s.substr(0, 12)});
+    }
+    out += t.Render();
+  }
+  out += "\nRecent events:\n";
+  if (!events.is_array() || events.empty()) {
+    out += "  none\n";
+  } else {
+    Table t({"  TIME", "TYPE", "MESSAGE", "BY"});
+    for (const auto& e : events) {
+      t.AddRow({"  " + LocalTime(e.value("time", json())), Str(e, "type"), Str(e, "message"),
+                Str(e, "actor")});
+    }
+    out += t.Render();
+  }
+  return out;
+}
+
+}  // namespace prisn::cli

@@ -1,0 +1,34 @@
+#pragma once
+// How objects of the API (docs/API.md "Objects as JSON") read in text:
+// listing columns per kind and the `describe` page. Status columns show what
+// the daemon observed and "-" / "unknown" where it observed nothing.
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "cli/printer.h"
+
+namespace prisn::cli {
+
+// The manifest's spec of an API object (the canonical JSON's "spec"),
+// whichever of "manifest" or "spec" the object carries it under; an empty
+// object when there is none.
+nlohmann::ordered_json SpecOf(const nlohmann::ordered_json& object);
+
+// Listing of objects of one kind (`kind` as in "Deployment"), or of mixed
+// kinds when `kind` is empty (`prisn ls`: a TYPE column). With
+// `with_namespace` a NAMESPACE column comes first.
+Table ObjectTable(const nlohmann::ordered_json& items, std::string_view kind, bool with_namespace,
+                  std::chrono::system_clock::time_point now);
+
+// The `describe` page: fields, spec as YAML, source files, hold, events.
+std::string DescribeText(const nlohmann::ordered_json& object, const nlohmann::ordered_json& events,
+                         std::chrono::system_clock::time_point now);
+
+// A UTC RFC 3339 time as local "YYYY-MM-DD HH:MM:SS" (or HH:MM when
+// `minutes`); the input unchanged when it does not parse.
+std::string LocalTime(const nlohmann::ordered_json& time, bool minutes = false);
+
+}  // namespace prisn::cli

@@ -1,0 +1,63 @@
+#pragma once
+// A run's workspace: the directory its script runs in and may write to.
+//
+// As root with a size, the workspace is a tmpfs of that size mounted at
+// `path` (the kernel enforces it: a write beyond it fails with ENOSPC; cheap
+// to create, nothing to format). Its content lives in memory and is charged to
+// the memory cgroup of the process that writes it, so it also counts toward
+// the workload's memory limit; it is gone when the workspace is removed.
+// Without root (or with size 0) it is a plain directory and the size is not
+// enforced: size_limited() says which.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "util/error.h"
+
+namespace prisn::executor {
+
+struct WorkspaceOptions {
+  std::string path;             // created with its parents; must not exist yet
+  std::int64_t size_bytes = 0;  // 0: no limit
+  uid_t uid = 0;                // owner of the workspace root and of what CopyIn adds
+  gid_t gid = 0;
+};
+
+// Move-only; the destructor unmounts the tmpfs and removes the directory
+// with everything in it.
+class Workspace {
+ public:
+  // Fails when `path` exists (kConflict), is relative, or cannot be created
+  // or mounted.
+  static Result<Workspace> Create(const WorkspaceOptions& options);
+
+  Workspace(Workspace&& other) noexcept;
+  Workspace& operator=(Workspace&& other) noexcept;
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+  ~Workspace();
+
+  const std::string& path() const { return path_; }
+  bool size_limited() const { return mounted_; }
+
+  // Copies a file or a directory tree to `relative` inside the workspace (""
+  // for the root), owned by the workspace's user. Fails with ENOSPC-style kIo
+  // when it does not fit.
+  Status CopyIn(const std::string& source, const std::string& relative = "") const;
+  // Writes one file inside the workspace, owned by the workspace's user.
+  Status WriteFile(const std::string& relative, std::string_view content, int mode = 0644) const;
+
+ private:
+  Workspace() = default;
+  void Remove();
+
+  std::string path_;
+  bool mounted_ = false;
+  uid_t uid_ = 0;
+  gid_t gid_ = 0;
+};
+
+}  // namespace prisn::executor

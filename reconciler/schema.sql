@@ -1,0 +1,129 @@
+-- The prisn store: desired objects, their revisions, source files, the event
+-- log, the state index and API tokens, in one SQLite database
+-- (<state-dir>/prisn.db, WAL mode).
+--
+-- This file is the schema AND its migrations. It is embedded in the binary at
+-- build time. Each "-- @version N" line starts the step that takes a database
+-- from version N-1 to N; PRAGMA user_version records the version reached.
+-- Opening a database runs, in one transaction each, every step above its
+-- user_version. A database whose user_version is above the last step here was
+-- written by a newer prisn and is refused, never touched.
+--
+-- Rules for changing it: never edit a released step; add a new
+-- "-- @version N+1" step at the end (ALTER TABLE, CREATE INDEX, data fixes).
+-- Statements are separated by ";" at the end of a line.
+--
+-- Conventions: times are Unix milliseconds (UTC); object keys are
+-- (kind, namespace, name) where kind is the manifest kind ("Deployment") and
+-- namespace is "" for kinds without one.
+
+-- @version 1
+
+-- The state index: one row. It grows by one with every committed change to
+-- desired state, so a client can plan against index N and apply only if
+-- nothing moved (checkIndex).
+CREATE TABLE state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  state_index INTEGER NOT NULL
+);
+INSERT INTO state (id, state_index) VALUES (1, 0);
+
+-- Desired objects. One row per key, ever: deleting keeps the row (deleted_at)
+-- so that its history stays readable and a re-created object continues its
+-- generation count.
+CREATE TABLE objects (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  name TEXT NOT NULL,
+  -- The content version in effect ("v-" + 8 hex), from the manifest library.
+  version TEXT NOT NULL,
+  -- +1 every time the stored spec changes (apply, rollback, release).
+  generation INTEGER NOT NULL,
+  -- Canonical JSON of the object. For sensitive kinds (Secret) the values are
+  -- masked here and the whole canonical JSON lives only in `sealed`.
+  spec TEXT NOT NULL,
+  -- Sensitive objects only: 24-byte nonce || crypto_secretbox(canonical JSON),
+  -- under the key file <state-dir>/secret.key. NULL otherwise.
+  sealed BLOB,
+  -- Keyed BLAKE2b of the full canonical JSON: detects "unchanged" without
+  -- decrypting and without exposing a plain hash of secret values.
+  spec_hash BLOB NOT NULL,
+  -- JSON object {relative path: sha256 hex} into source_blobs.
+  sources TEXT NOT NULL DEFAULT '{}',
+  -- Who produced the spec in effect: a token name or "source:NAME@sha".
+  applied_by TEXT NOT NULL,
+  -- The apply set that owns the object; prune of a set touches only its own
+  -- members. NULL for objects created outside a set (secret create).
+  apply_set TEXT,
+  -- The version the last apply (or create) asked for. Equal to `version`
+  -- unless a rollback hold pins the object to an older one.
+  applied_version TEXT NOT NULL,
+  -- Rollback hold: the version pinned, who pinned it and when. NULL = none.
+  hold_version TEXT,
+  hold_by TEXT,
+  hold_at INTEGER,
+  -- The state index of the last change to this row.
+  state_index INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  deleted_at INTEGER,
+  UNIQUE (kind, namespace, name)
+);
+CREATE INDEX objects_by_set ON objects (apply_set) WHERE deleted_at IS NULL;
+CREATE INDEX objects_by_namespace ON objects (namespace, kind, name);
+
+-- One revision per object version: the spec and sources that version had, so
+-- that rollback can restore it. Re-applying a known version updates its row
+-- (generation = when it last became current). Only the newest N per object
+-- are kept (the daemon's --revision-limit, default 10), never the ones in
+-- effect, last applied or held.
+CREATE TABLE revisions (
+  object_id INTEGER NOT NULL REFERENCES objects (id),
+  version TEXT NOT NULL,
+  generation INTEGER NOT NULL,
+  spec TEXT NOT NULL,
+  sealed BLOB,
+  spec_hash BLOB NOT NULL,
+  sources TEXT NOT NULL DEFAULT '{}',
+  applied_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (object_id, version)
+);
+CREATE INDEX revisions_by_generation ON revisions (object_id, generation);
+
+-- Source files referenced by objects and revisions, content-addressed by the
+-- sha256 of their bytes. Unreferenced blobs are removed when revisions are
+-- trimmed.
+CREATE TABLE source_blobs (
+  sha256 TEXT PRIMARY KEY,
+  data BLOB NOT NULL
+);
+
+-- Every change and action, append-only. kind/namespace/name are NULL for
+-- events that concern no single object (an apply set, a token, the daemon);
+-- those are visible to admin tokens only. Messages never hold secret values.
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  time INTEGER NOT NULL,
+  kind TEXT,
+  namespace TEXT,
+  name TEXT,
+  type TEXT NOT NULL,
+  message TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  state_index INTEGER NOT NULL
+);
+CREATE INDEX events_by_object ON events (kind, namespace, name, id);
+CREATE INDEX events_by_time ON events (time);
+
+-- API tokens. Only a BLAKE2b hash of each token is stored. namespace NULL
+-- means an admin token.
+CREATE TABLE tokens (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  namespace TEXT,
+  hash BLOB NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);

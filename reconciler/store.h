@@ -1,0 +1,225 @@
+#pragma once
+// The store: desired objects, their revisions and source files, the event log,
+// the state index and API tokens, in one SQLite database (schema.sql).
+//
+// Every write is one transaction committed with synchronous=FULL before the
+// call returns: what a caller acknowledges survives a crash, and a failed call
+// leaves nothing half-written. A Store is not thread-safe: one owner (the
+// server keeps it in a Synchronized<>) calls it at a time.
+//
+// The store does not parse manifests: callers hand it canonical JSON and the
+// version the manifest library computed. Objects marked sensitive (Secret)
+// are stored sealed (SecretBox); their clear JSON (`display_json`) must
+// already have the values masked.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reconciler/secret_box.h"
+#include "util/error.h"
+
+namespace prisn::store {
+
+struct ObjectKey {
+  std::string kind;       // "Deployment"
+  std::string ns;         // "" for kinds without a namespace
+  std::string name;
+  auto operator<=>(const ObjectKey&) const = default;
+  std::string ToString() const;  // "Deployment/default/api", "Namespace/team-a"
+};
+
+// One object of an apply set, as validated by the manifest library.
+struct DesiredObject {
+  ObjectKey key;
+  std::string version;         // "v-1a2b3c4d"
+  std::string canonical_json;  // complete, secret values included
+  std::string display_json;    // safe to show; equals canonical_json unless sensitive
+  bool sensitive = false;
+  std::map<std::string, std::string> sources;  // relative path -> file bytes
+};
+
+struct Hold {
+  std::string version;    // pinned version
+  std::string held_from;  // the version the last apply asked for
+  std::string by;
+  int64_t at_ms = 0;
+};
+
+struct StoredObject {
+  ObjectKey key;
+  std::string version;
+  int64_t generation = 0;
+  std::string spec_json;  // display form (secret values masked)
+  bool sensitive = false;
+  std::map<std::string, std::string> sources;  // relative path -> sha256 hex
+  std::string applied_by;
+  std::optional<std::string> apply_set;
+  std::string applied_version;
+  std::optional<Hold> hold;
+  int64_t state_index = 0;
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+};
+
+enum class Action { kCreated, kConfigured, kUnchanged, kPruned };
+std::string_view ActionName(Action action);  // "created", ...
+
+struct ApplyOptions {
+  std::string set;  // required, non-empty
+  bool prune = false;
+  bool confirm_prune = false;
+  bool dry_run = false;                   // compute everything, commit nothing
+  std::optional<int64_t> check_index;     // kConflict when the index is past it
+  std::string actor;                      // token name or "source:NAME@sha"
+  std::optional<std::string> only_namespace;  // prune scope of a namespace token
+};
+
+struct ApplyItem {
+  ObjectKey key;
+  Action action = Action::kUnchanged;
+  std::string version;  // in effect after the apply (pruned: the last one)
+  std::optional<std::string> previous_version;
+  bool held = false;  // a rollback hold kept the object where it was
+};
+
+struct ApplyResult {
+  int64_t state_index = 0;
+  std::vector<ApplyItem> items;  // input order, then pruned objects by key
+};
+
+struct Revision {
+  std::string version;
+  int64_t generation = 0;
+  std::string applied_by;
+  int64_t created_ms = 0;
+  bool current = false;
+  std::map<std::string, std::string> sources;  // path -> sha256 hex
+};
+
+struct RollbackResult {
+  int64_t state_index = 0;
+  std::string from_version;
+  std::string to_version;
+};
+
+struct ListFilter {
+  std::optional<std::string> kind;
+  std::optional<std::string> ns;
+  std::optional<std::string> set;
+};
+
+struct Event {
+  int64_t id = 0;
+  int64_t time_ms = 0;
+  std::optional<ObjectKey> object;
+  std::string type;
+  std::string message;
+  std::string actor;
+  int64_t state_index = 0;
+};
+
+struct EventFilter {
+  std::optional<std::string> kind;
+  std::optional<std::string> ns;
+  std::optional<std::string> name;
+  std::optional<int64_t> since_ms;
+  std::optional<int64_t> after_id;
+  // Namespace tokens: only events of objects in this namespace.
+  std::optional<std::string> only_namespace;
+  int limit = 100;
+};
+
+struct Token {
+  int64_t id = 0;
+  std::string name;
+  std::optional<std::string> ns;  // nullopt: admin
+  std::string hash;               // raw hash bytes
+  int64_t created_ms = 0;
+  std::optional<int64_t> revoked_ms;
+};
+
+struct StoreOptions {
+  int revision_limit = 10;                // revisions kept per object (>= 1)
+  std::function<int64_t()> now_ms;        // defaults to the system clock
+};
+
+class Store {
+ public:
+  // Opens or creates the database at `path`, applies WAL, synchronous=FULL and
+  // every pending schema step, and prepares all statements. Fails kConflict
+  // when the database has a newer schema than this binary knows (nothing is
+  // changed), kIo when the file cannot be opened.
+  static Result<Store> Open(const std::string& path, SecretBox box, StoreOptions options = {});
+  Store(Store&&) noexcept;
+  Store& operator=(Store&&) noexcept;
+  ~Store();
+
+  // The schema version this binary writes.
+  static int SchemaVersion();
+
+  Result<int64_t> StateIndex();
+
+  // Applies a set atomically. Fails, with nothing written: kConflict when
+  // check_index is behind or prune would remove more than half of the set
+  // without confirm_prune; kInvalid for an empty set with prune, or an empty
+  // set name.
+  Result<ApplyResult> Apply(const std::vector<DesiredObject>& objects, const ApplyOptions& options);
+
+  // Creates or replaces one object outside any apply set (secret create).
+  // Fails kConflict when it exists and `overwrite` is false.
+  Result<ApplyItem> Put(const DesiredObject& object, bool overwrite, const std::string& actor,
+                        int64_t* state_index = nullptr);
+
+  // nullopt when absent or deleted.
+  Result<std::optional<StoredObject>> Get(const ObjectKey& key);
+  // The complete canonical JSON in effect, decrypted for sensitive objects.
+  // Fails kNotFound when absent or deleted. Callers must not log it.
+  Result<std::string> GetCanonical(const ObjectKey& key);
+  // The source files of the version in effect: path -> bytes.
+  Result<std::map<std::string, std::string>> GetSources(const ObjectKey& key);
+  Result<std::vector<StoredObject>> List(const ListFilter& filter);
+  // kind -> number of live objects (of one namespace when given).
+  Result<std::map<std::string, int64_t>> CountObjects(const std::optional<std::string>& ns);
+
+  // Revisions newest first; also for deleted objects. kNotFound if never seen.
+  Result<std::vector<Revision>> History(const ObjectKey& key);
+  // Restores `version` (default: the newest revision other than the one in
+  // effect) and records a hold. kNotFound: no such object or version;
+  // kConflict: nothing to roll back to; kInvalid: already at that version.
+  Result<RollbackResult> Rollback(const ObjectKey& key, const std::optional<std::string>& version,
+                                  const std::string& actor);
+  // Lifts a hold, restoring what the last apply asked for. kConflict: no hold.
+  Result<RollbackResult> Release(const ObjectKey& key, const std::string& actor);
+  // Soft-deletes (history stays). Returns the deleted object; kNotFound.
+  Result<StoredObject> Delete(const ObjectKey& key, bool dry_run, const std::string& actor,
+                              int64_t* state_index = nullptr);
+
+  // Oldest first, at most filter.limit (the newest ones when more match).
+  Result<std::vector<Event>> Events(const EventFilter& filter);
+  // An event that changes no object (daemon start/stop).
+  Status RecordEvent(const std::string& type, const std::string& message, const std::string& actor);
+
+  // Tokens. `hash` is computed by the caller; the clear token never arrives
+  // here. Fails kConflict when the name is taken.
+  Result<Token> CreateToken(const std::optional<std::string>& name, const std::optional<std::string>& ns,
+                            const std::string& hash, const std::string& actor);
+  Result<std::vector<Token>> ListTokens();
+  // By decimal id or by name. kNotFound; kConflict for the last admin token.
+  Result<Token> RevokeToken(const std::string& id_or_name, const std::string& actor);
+
+  struct Impl;
+
+ private:
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The embedded schema.sql text.
+std::string_view SchemaSql();
+
+}  // namespace prisn::store

@@ -1,0 +1,156 @@
+#include "server/api.h"
+
+#include <spdlog/spdlog.h>
+
+#include <exception>
+
+#include "server/api_internal.h"
+
+namespace prisn::server {
+
+void Api::Core::RefreshGauges(store::Store& s) {
+  if (auto counts = s.CountObjects(std::nullopt)) metrics.SetObjects(*counts);
+  if (auto index = s.StateIndex()) metrics.SetStateIndex(*index);
+}
+
+namespace {
+
+void AddStateRoutes(Api::Core& core) {
+  core.router.Add("GET", "/metrics", [&core](const RouteContext& ctx) {
+    if (!ctx.principal.admin()) return ErrorResponse(403, "permission", "/metrics needs an admin token");
+    HttpResponse r;
+    r.body = core.metrics.Serialize();
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return r;
+  });
+  core.router.Add("GET", "/v1/state", [&core](const RouteContext& ctx) {
+    return core.store.With([&](store::Store& s) {
+      auto index = s.StateIndex();
+      if (!index) return ErrorResponse(index.error());
+      auto counts = s.CountObjects(ctx.principal.ns);
+      if (!counts) return ErrorResponse(counts.error());
+      int64_t total = 0;
+      nlohmann::ordered_json objects = nlohmann::ordered_json::object();
+      for (const auto& [kind, n] : *counts) {
+        objects[kind] = n;
+        total += n;
+      }
+      return JsonResponse(200, nlohmann::ordered_json{{"index", *index}, {"objects", objects}, {"total", total}});
+    });
+  });
+}
+
+}  // namespace
+
+Api::Api(store::Store store, ApiInfo info) : core_(std::make_unique<Core>(std::move(store), std::move(info))) {
+  core_->store.With([&](store::Store& s) {
+    if (auto tokens = s.ListTokens()) core_->tokens.Load(*tokens);
+    core_->RefreshGauges(s);
+  });
+  AddStateRoutes(*core_);
+  AddApplyRoutes(*core_);
+  AddObjectRoutes(*core_);
+  AddEventRoutes(*core_);
+  AddSecretRoutes(*core_);
+  AddTokenRoutes(*core_);
+}
+
+Api::~Api() = default;
+
+Metrics& Api::metrics() { return core_->metrics; }
+
+Api::Admission Api::Admit(std::string_view method, std::string_view target, std::string_view authorization,
+                          std::optional<uint64_t> content_length) const {
+  Admission a;
+  HttpRequest parsed;
+  auto target_ok = ParseTarget(target, parsed);
+  if (target_ok && method == "GET" && parsed.path == "/health") {
+    a.health = true;
+    return a;
+  }
+  // Authentication comes before anything that depends on the path, so an
+  // unauthenticated client learns nothing about which routes exist.
+  a.principal = core_->tokens.Authenticate(authorization);
+  if (!a.principal) {
+    HttpResponse r = ErrorResponse(401, "unauthenticated",
+                                   authorization.empty()
+                                       ? "this request needs a token: Authorization: Bearer prisn_..."
+                                       : "the token is not valid (unknown, revoked or malformed)");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"prisn\"");
+    a.reject = std::move(r);
+    return a;
+  }
+  if (!target_ok) {
+    a.reject = ErrorResponse(target_ok.error());
+    return a;
+  }
+  if (parsed.path == "/v1/apply" || parsed.path == "/v1/diff") a.body_limit = kApplyBodyLimit;
+  if (content_length && *content_length > a.body_limit) {
+    a.reject = ErrorResponse(413, "too_large",
+                             "the request body (" + std::to_string(*content_length) + " bytes) exceeds the " +
+                                 std::to_string(a.body_limit >> 20) + " MiB limit of " + parsed.path);
+  }
+  return a;
+}
+
+HttpResponse Api::Handle(std::string_view method, std::string_view target, std::string body,
+                         const Principal& principal) {
+  HttpRequest request;
+  request.method = std::string(method);
+  request.body = std::move(body);
+  if (auto ok = ParseTarget(target, request); !ok) return ErrorResponse(ok.error());
+  Router::Match match = core_->router.Find(method, request.path);
+  if (!match.handler) {
+    if (match.allowed.empty()) {
+      return ErrorResponse(404, "not_found", "no such endpoint: " + request.method + " " + request.path +
+                                                 " (the API is described in docs/API.md)");
+    }
+    std::string allow;
+    for (const std::string& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
+    HttpResponse r = ErrorResponse(405, "method_not_allowed",
+                                   request.method + " is not allowed on " + request.path + " (allowed: " + allow + ")");
+    r.headers.emplace_back("Allow", allow);
+    r.route = match.pattern;
+    return r;
+  }
+  HttpResponse response;
+  try {
+    response = (*match.handler)(RouteContext{request, principal, std::move(match.params)});
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: unexpected exception: {}", request.method, match.pattern, e.what());
+    response = ErrorResponse(500, "internal", std::string("internal error: ") + e.what());
+  }
+  response.route = match.pattern;
+  return response;
+}
+
+HttpResponse Api::Health() const {
+  int64_t now = NowMs();
+  nlohmann::ordered_json body{{"status", "ok"},
+                              {"version", core_->info.version},
+                              {"pid", core_->info.pid},
+                              {"startedAt", FormatTime(core_->info.started_ms)},
+                              {"uptimeSeconds", static_cast<double>(now - core_->info.started_ms) / 1000.0}};
+  HttpResponse r = JsonResponse(200, body);
+  r.route = "/health";
+  return r;
+}
+
+Status Api::RecordEvent(const std::string& type, const std::string& message) {
+  return core_->store.With([&](store::Store& s) { return s.RecordEvent(type, message, "prisn"); });
+}
+
+Result<std::optional<std::string>> Api::EnsureAdminToken() {
+  return core_->store.With([&](store::Store& s) -> Result<std::optional<std::string>> {
+    auto tokens = s.ListTokens();
+    if (!tokens) return std::unexpected(tokens.error());
+    if (!tokens->empty()) return std::optional<std::string>();
+    std::string token = GenerateToken();
+    auto created = s.CreateToken(std::string("admin"), std::nullopt, HashToken(token), "prisn");
+    if (!created) return std::unexpected(created.error());
+    core_->tokens.Add(*created);
+    return std::optional<std::string>(token);
+  });
+}
+
+}  // namespace prisn::server

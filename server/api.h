@@ -1,0 +1,71 @@
+#pragma once
+// The HTTP API of docs/API.md, independent of sockets: the transport
+// (http_server.h) asks Admit() about a request from its head alone, reads the
+// body within the limit it was given, then calls Handle() on a worker thread.
+//
+// Api owns the store (behind a lock: one request at a time touches it), the
+// token registry and the metrics.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "reconciler/store.h"
+#include "server/auth.h"
+#include "server/http_types.h"
+#include "server/metrics.h"
+
+namespace prisn::server {
+
+struct ApiInfo {
+  std::string version;  // prisn's version
+  int64_t pid = 0;
+  int64_t started_ms = 0;
+  int revision_limit = 10;
+};
+
+// Body limits (docs/API.md "Errors").
+inline constexpr uint64_t kApplyBodyLimit = 64ull << 20;
+inline constexpr uint64_t kDefaultBodyLimit = 1ull << 20;
+
+class Api {
+ public:
+  Api(store::Store store, ApiInfo info);
+  ~Api();
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  struct Admission {
+    std::optional<HttpResponse> reject;  // answer this without reading the body
+    std::optional<Principal> principal;  // who, when admitted
+    uint64_t body_limit = kDefaultBodyLimit;
+    bool health = false;                 // answer with Health() right away
+  };
+  // Authentication happens here, before routing: every path but /health
+  // needs a valid token (401 otherwise). Also rejects a declared body larger
+  // than the route's limit (413). Cheap: no store access.
+  Admission Admit(std::string_view method, std::string_view target, std::string_view authorization,
+                  std::optional<uint64_t> content_length) const;
+
+  // Routes and answers an admitted request. Never throws.
+  HttpResponse Handle(std::string_view method, std::string_view target, std::string body,
+                      const Principal& principal);
+  HttpResponse Health() const;
+
+  Metrics& metrics();
+  // Records a daemon-level event (server-started, server-stopped).
+  Status RecordEvent(const std::string& type, const std::string& message);
+  // Creates the first admin token when the store has none; returns the
+  // clear token then, nullopt when tokens exist already.
+  Result<std::optional<std::string>> EnsureAdminToken();
+
+  struct Core;
+
+ private:
+  std::unique_ptr<Core> core_;
+};
+
+}  // namespace prisn::server

@@ -1,0 +1,67 @@
+#pragma once
+// Shared by the api*.cc and routes_*.cc files: the state every handler uses,
+// and the JSON shapes of docs/API.md.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "manifests/types.h"
+#include "reconciler/store.h"
+#include "server/api.h"
+#include "server/router.h"
+#include "util/synchronized.h"
+
+namespace prisn::server {
+
+struct Api::Core {
+  Synchronized<store::Store> store;
+  TokenRegistry tokens;
+  Metrics metrics;
+  ApiInfo info;
+  Router router;
+
+  Core(store::Store s, ApiInfo i) : store(std::move(s)), info(std::move(i)) {}
+  // Refreshes the object and state-index gauges; call with the store held.
+  void RefreshGauges(store::Store& s);
+};
+
+void AddObjectRoutes(Api::Core& core);
+void AddApplyRoutes(Api::Core& core);
+void AddTokenRoutes(Api::Core& core);
+void AddSecretRoutes(Api::Core& core);
+void AddEventRoutes(Api::Core& core);
+
+// What the store keeps of a validated manifest object: canonical JSON (and a
+// masked copy for Secrets), version and source files.
+store::DesiredObject ToDesired(const manifests::Object& object);
+
+// ---- JSON shapes and request helpers (api_json.cc)
+
+// RFC 3339, UTC, milliseconds: "2024-01-21T10:30:00.000Z".
+std::string FormatTime(int64_t unix_ms);
+// An RFC 3339 time, or a duration back from `now_ms` ("30s", "15m", "2h", "7d").
+Result<int64_t> ParseSince(std::string_view text, int64_t now_ms);
+int64_t NowMs();
+
+// The kind a path segment or query value names: any case, singular, plural or
+// the CLI's short form. kNotFound with the accepted kinds.
+Result<manifests::Kind> KindFromWord(std::string_view word);
+// The store namespace of a path segment: "-" is the empty namespace of
+// cluster-wide kinds (Namespace).
+std::string NamespaceFromSegment(std::string_view segment);
+
+nlohmann::ordered_json ObjectJson(const store::StoredObject& object);
+nlohmann::ordered_json KeyJson(const store::ObjectKey& key);
+
+// 403 for a namespace token naming another namespace; the message never says
+// whether anything exists there.
+HttpResponse Forbidden(const Principal& who, std::string_view ns);
+// The parsed JSON object body, or a 400 response (stored in `error`).
+std::optional<nlohmann::json> ParseBody(const HttpRequest& request, HttpResponse& error);
+// A query flag: absent -> false; "1"/"true"/"" -> true; "0"/"false" -> false;
+// anything else kInvalid.
+Result<bool> QueryFlag(const HttpRequest& request, const std::string& key);
+
+}  // namespace prisn::server

@@ -1,0 +1,202 @@
+// JSON shapes of docs/API.md and the small parsers the handlers share.
+#include <fmt/core.h>
+
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <ctime>
+
+#include "server/api_internal.h"
+
+namespace prisn::server {
+namespace {
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+struct KindWords {
+  manifests::Kind kind;
+  std::array<std::string_view, 3> words;  // singular, plural, short ("" when none)
+};
+
+constexpr std::array<KindWords, 7> kKindWords = {{
+    {manifests::Kind::kNamespace, {"namespace", "namespaces", "ns"}},
+    {manifests::Kind::kDeployment, {"deployment", "deployments", "deploy"}},
+    {manifests::Kind::kJob, {"job", "jobs", ""}},
+    {manifests::Kind::kCronJob, {"cronjob", "cronjobs", "cron"}},
+    {manifests::Kind::kRunner, {"runner", "runners", ""}},
+    {manifests::Kind::kSecret, {"secret", "secrets", ""}},
+    {manifests::Kind::kIngress, {"ingress", "ingresses", "ing"}},
+}};
+
+// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+bool ParseInt(std::string_view text, int64_t& out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+// "2024-01-21T10:30:00Z", with optional fraction and a Z or ±HH:MM offset.
+std::optional<int64_t> ParseRfc3339(std::string_view s) {
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+      s[13] != ':' || s[16] != ':') {
+    return std::nullopt;
+  }
+  int64_t y, mo, d, h, mi, sec;
+  if (!ParseInt(s.substr(0, 4), y) || !ParseInt(s.substr(5, 2), mo) || !ParseInt(s.substr(8, 2), d) ||
+      !ParseInt(s.substr(11, 2), h) || !ParseInt(s.substr(14, 2), mi) || !ParseInt(s.substr(17, 2), sec)) {
+    return std::nullopt;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  size_t pos = 19;
+  int64_t ms = 0;
+  if (pos < s.size() && s[pos] == '.') {
+    size_t start = ++pos;
+    while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) ++pos;
+    if (pos == start) return std::nullopt;
+    std::string frac(s.substr(start, std::min<size_t>(pos - start, 3)));
+    while (frac.size() < 3) frac.push_back('0');
+    ParseInt(frac, ms);
+  }
+  int64_t offset_min = 0;
+  std::string_view zone = s.substr(pos);
+  if (zone == "Z" || zone == "z") {
+    offset_min = 0;
+  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+    int64_t oh, om;
+    if (!ParseInt(zone.substr(1, 2), oh) || !ParseInt(zone.substr(4, 2), om)) return std::nullopt;
+    offset_min = (oh * 60 + om) * (zone[0] == '-' ? -1 : 1);
+  } else {
+    return std::nullopt;
+  }
+  int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  int64_t seconds = days * 86400 + h * 3600 + mi * 60 + sec - offset_min * 60;
+  return seconds * 1000 + ms;
+}
+
+}  // namespace
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string FormatTime(int64_t unix_ms) {
+  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  int ms = static_cast<int>(unix_ms % 1000);
+  if (ms < 0) {
+    ms += 1000;
+    --seconds;
+  }
+  std::tm tm{};
+  ::gmtime_r(&seconds, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+}
+
+Result<int64_t> ParseSince(std::string_view text, int64_t now_ms) {
+  if (!text.empty() && std::isdigit(static_cast<unsigned char>(text.front()))) {
+    char unit = text.back();
+    int64_t n = 0;
+    int64_t scale = 0;
+    switch (unit) {
+      case 's': scale = 1000; break;
+      case 'm': scale = 60 * 1000; break;
+      case 'h': scale = 3600 * 1000; break;
+      case 'd': scale = 86400 * 1000; break;
+      default: break;
+    }
+    if (scale != 0 && ParseInt(text.substr(0, text.size() - 1), n) && n <= 100000 * 86400LL) return now_ms - n * scale;
+  }
+  if (auto t = ParseRfc3339(text)) return *t;
+  return Fail(ErrorCode::kInvalid,
+              "since must be an RFC 3339 time (2024-01-21T10:30:00Z) or a duration back from now (30s, 15m, 2h, 7d)",
+              std::string(text));
+}
+
+Result<manifests::Kind> KindFromWord(std::string_view word) {
+  std::string lower = Lower(word);
+  for (const KindWords& k : kKindWords) {
+    for (std::string_view w : k.words) {
+      if (!w.empty() && w == lower) return k.kind;
+    }
+  }
+  return Fail(ErrorCode::kNotFound,
+              "unknown kind \"" + std::string(word) +
+                  "\" (kinds: namespaces, deployments, jobs, cronjobs, runners, secrets, ingresses)");
+}
+
+std::string NamespaceFromSegment(std::string_view segment) { return segment == "-" ? "" : std::string(segment); }
+
+nlohmann::ordered_json KeyJson(const store::ObjectKey& key) {
+  nlohmann::ordered_json j;
+  j["kind"] = key.kind;
+  j["namespace"] = key.ns;
+  j["name"] = key.name;
+  return j;
+}
+
+nlohmann::ordered_json ObjectJson(const store::StoredObject& o) {
+  nlohmann::ordered_json j = KeyJson(o.key);
+  j["version"] = o.version;
+  j["generation"] = o.generation;
+  j["appliedBy"] = o.applied_by;
+  j["set"] = o.apply_set ? nlohmann::ordered_json(*o.apply_set) : nlohmann::ordered_json(nullptr);
+  j["createdAt"] = FormatTime(o.created_ms);
+  j["updatedAt"] = FormatTime(o.updated_ms);
+  j["stateIndex"] = o.state_index;
+  if (o.hold) {
+    j["hold"] = {{"version", o.hold->version},
+                 {"heldFrom", o.hold->held_from},
+                 {"by", o.hold->by},
+                 {"at", FormatTime(o.hold->at_ms)}};
+  } else {
+    j["hold"] = nullptr;
+  }
+  j["manifest"] = nlohmann::ordered_json::parse(o.spec_json, nullptr, false);
+  j["sources"] = o.sources;
+  // Nothing observes workloads yet: say so rather than invent a state.
+  j["status"] = {{"state", "unknown"}, {"observed", nullptr}};
+  return j;
+}
+
+HttpResponse Forbidden(const Principal& who, std::string_view ns) {
+  std::string where = ns.empty() ? "objects without a namespace" : "namespace " + std::string(ns);
+  return ErrorResponse(403, "permission",
+                       "this token is scoped to namespace " + who.ns.value_or("") + " and may not access " + where);
+}
+
+std::optional<nlohmann::json> ParseBody(const HttpRequest& request, HttpResponse& error) {
+  auto body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) {
+    error = ErrorResponse(400, "invalid", "the request body is not valid JSON");
+    return std::nullopt;
+  }
+  if (!body.is_object()) {
+    error = ErrorResponse(400, "invalid", "the request body must be a JSON object");
+    return std::nullopt;
+  }
+  return body;
+}
+
+Result<bool> QueryFlag(const HttpRequest& request, const std::string& key) {
+  auto it = request.query.find(key);
+  if (it == request.query.end()) return false;
+  if (it->second.empty() || it->second == "1" || it->second == "true") return true;
+  if (it->second == "0" || it->second == "false") return false;
+  return Fail(ErrorCode::kInvalid, "query parameter " + key + " must be 1, true, 0 or false", it->second);
+}
+
+}  // namespace prisn::server

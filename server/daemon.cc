@@ -1,0 +1,297 @@
+// `prisn server start`: detaching, readiness, and the daemon's main loop.
+#include "server/daemon.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+
+#include "reconciler/secret_box.h"
+#include "reconciler/store.h"
+#include "server/api.h"
+#include "server/context_file.h"
+#include "server/http_server.h"
+#include "server/paths.h"
+#include "server/pid_file.h"
+#include "util/unique_fd.h"
+
+#ifndef PRISN_VERSION
+#define PRISN_VERSION "0.0.0"
+#endif
+
+namespace prisn::server {
+namespace {
+
+constexpr auto kReadyTimeout = std::chrono::seconds(60);
+constexpr auto kDrainTimeout = std::chrono::seconds(30);
+
+// The daemon's half of the readiness pipe. Lines: "token T", "ready URL PID",
+// "error MESSAGE". In the foreground the same news goes to stdout/stderr.
+class Reporter {
+ public:
+  explicit Reporter(UniqueFd pipe) : pipe_(std::move(pipe)) {}
+
+  void Token(const std::string& token, const std::string& context_path) {
+    if (pipe_) return Send("token " + token);
+    std::printf("Admin token: %s\n  (shown once; also saved in %s)\n", token.c_str(), context_path.c_str());
+    std::fflush(stdout);
+  }
+  void Ready(const std::string& url, const std::string& state_dir) {
+    if (pipe_) {
+      Send("ready " + url + " " + std::to_string(::getpid()));
+      pipe_.Reset();
+      return;
+    }
+    std::printf("prisn server listening on %s (pid %d, state dir %s)\n", url.c_str(), ::getpid(), state_dir.c_str());
+    std::fflush(stdout);
+  }
+  int Error(const prisn::Error& error) {
+    if (pipe_) {
+      std::string message = error.ToString();
+      for (char& c : message) {
+        if (c == '\n') c = ' ';
+      }
+      Send("error " + message);
+    } else {
+      std::fprintf(stderr, "error: %s\n", error.ToString().c_str());
+    }
+    spdlog::error("start-up failed: {}", error.ToString());
+    return 2;
+  }
+
+ private:
+  void Send(const std::string& line) {
+    std::string data = line + "\n";
+    size_t done = 0;
+    while (done < data.size()) {
+      ssize_t n = ::write(pipe_.Get(), data.data() + done, data.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;  // the parent is gone; nothing more to tell
+      done += static_cast<size_t>(n);
+    }
+  }
+  UniqueFd pipe_;
+};
+
+Status SetUpLogging(const StatePaths& paths, bool foreground, const std::string& level) {
+  if (auto st = MakeDirs(paths.log_dir, 0700); !st) return st;
+  try {
+    std::vector<spdlog::sink_ptr> sinks;
+    sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(paths.log_file, 10 << 20, 5));
+    if (foreground) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    auto logger = std::make_shared<spdlog::logger>("prisn", sinks.begin(), sinks.end());
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+    logger->set_level(spdlog::level::from_str(level));
+    logger->flush_on(spdlog::level::info);
+    spdlog::set_default_logger(logger);
+  } catch (const spdlog::spdlog_ex& e) {
+    return Fail(ErrorCode::kIo, std::string("cannot open the log: ") + e.what(), paths.log_file);
+  }
+  return {};
+}
+
+int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Everything after the (optional) fork: the daemon proper.
+int RunDaemon(const StartOptions& options, const StateDirChoice& state, const ListenAddress& listen,
+              PidFile pid_file, Reporter& report) {
+  StatePaths paths = PathsFor(state.dir);
+  ::umask(077);
+  if (auto st = SetUpLogging(paths, options.foreground, options.log_level); !st) return report.Error(st.error());
+  if (auto st = pid_file.WritePid(::getpid()); !st) return report.Error(st.error());
+
+  auto box = SecretBox::LoadOrCreate(paths.key);
+  if (!box) return report.Error(box.error());
+  store::StoreOptions store_options;
+  store_options.revision_limit = options.revision_limit;
+  auto store = store::Store::Open(paths.db, std::move(*box), store_options);
+  if (!store) return report.Error(store.error());
+
+  ApiInfo info{PRISN_VERSION, ::getpid(), NowMillis(), options.revision_limit};
+  Api api(std::move(*store), info);
+  auto admin_token = api.EnsureAdminToken();
+  if (!admin_token) return report.Error(admin_token.error());
+
+  boost::asio::io_context io(1);
+  HttpServer http(io, api, options.workers);
+  auto bound = http.Listen(listen);
+  if (!bound) return report.Error(bound.error());
+  std::string url = "http://" + bound->ToString();
+
+  if (auto st = WriteContextFile(paths.context, url, *admin_token); !st) return report.Error(st.error());
+  if (state.is_default) {
+    if (auto user = UserContextPath()) {
+      if (auto st = WriteContextFile(*user, url, *admin_token); !st) {
+        spdlog::warn("cannot write the user context file {}: {}", *user, st.error().ToString());
+      }
+    }
+  }
+  if (auto old = ReadContextFile(paths.context); old && *old && !(*old)->token) {
+    spdlog::warn("{} holds no admin token (it was removed after the first start)", paths.context);
+  }
+
+  // One shutdown path: a signal starts the drain; the drain's end (or its
+  // deadline) stops the loop.
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  boost::asio::steady_timer drain_deadline(io);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    spdlog::info("signal {}: draining", signo);
+    drain_deadline.expires_after(kDrainTimeout);
+    drain_deadline.async_wait([&](const boost::system::error_code& e) {
+      if (e) return;
+      spdlog::warn("drain took longer than {} s; closing the remaining connections", kDrainTimeout.count());
+      io.stop();
+    });
+    http.Drain([&] {
+      drain_deadline.cancel();
+      io.stop();
+    });
+  });
+
+  if (auto st = api.RecordEvent("server-started", "listening on " + url + " (pid " + std::to_string(::getpid()) +
+                                                       ", schema " + std::to_string(store::Store::SchemaVersion()) + ")");
+      !st) {
+    return report.Error(st.error());
+  }
+  http.Start();
+  spdlog::info("prisn {} listening on {} (state dir {})", PRISN_VERSION, url, state.dir);
+  if (*admin_token) report.Token(**admin_token, paths.context);
+  report.Ready(url, state.dir);
+
+  io.run();
+  http.Shutdown();
+  if (auto st = api.RecordEvent("server-stopped", "stopped by signal"); !st) {
+    spdlog::error("cannot record the stop: {}", st.error().ToString());
+  }
+  spdlog::info("stopped");
+  pid_file.Remove();
+  return 0;
+}
+
+// The parent's half: waits for the child's report and prints it.
+int AwaitReady(UniqueFd pipe, pid_t child, const StatePaths& paths) {
+  std::string received;
+  auto deadline = std::chrono::steady_clock::now() + kReadyTimeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      std::fprintf(stderr, "error: the daemon (pid %d) did not report ready within %lld s; see %s\n", child,
+                   static_cast<long long>(kReadyTimeout.count()), paths.log_file.c_str());
+      return 2;
+    }
+    struct pollfd pfd{pipe.Get(), POLLIN, 0};
+    int n = ::poll(&pfd, 1, static_cast<int>(left.count()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) continue;
+    char buf[4096];
+    ssize_t got = ::read(pipe.Get(), buf, sizeof buf);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    received.append(buf, static_cast<size_t>(got));
+  }
+  bool ready = false;
+  size_t pos = 0;
+  while (pos < received.size()) {
+    size_t eol = received.find('\n', pos);
+    if (eol == std::string::npos) eol = received.size();
+    std::string line = received.substr(pos, eol - pos);
+    pos = eol + 1;
+    if (line.starts_with("token ")) {
+      std::printf("Admin token: %s\n  (shown once; also saved in %s)\n", line.substr(6).c_str(), paths.context.c_str());
+    } else if (line.starts_with("ready ")) {
+      std::string rest = line.substr(6);
+      size_t space = rest.find(' ');
+      std::printf("prisn server started: listening on %s (pid %s, state dir %s)\n", rest.substr(0, space).c_str(),
+                  space == std::string::npos ? "?" : rest.substr(space + 1).c_str(), paths.dir.c_str());
+      ready = true;
+    } else if (line.starts_with("error ")) {
+      std::fprintf(stderr, "error: %s\n", line.substr(6).c_str());
+      ::waitpid(child, nullptr, 0);
+      return 2;
+    }
+  }
+  if (!ready) {
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    std::fprintf(stderr, "error: the daemon exited during start-up (status %d); see %s\n",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), paths.log_file.c_str());
+    return 2;
+  }
+  return 0;
+}
+
+void RedirectStdioToNull() {
+  UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!null) return;
+  ::dup2(null.Get(), STDIN_FILENO);
+  ::dup2(null.Get(), STDOUT_FILENO);
+  ::dup2(null.Get(), STDERR_FILENO);
+}
+
+}  // namespace
+
+int StartServer(const StartOptions& options) {
+  auto fail = [](const Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.ToString().c_str());
+    return 2;
+  };
+  if (options.revision_limit < 1) return fail(Error{ErrorCode::kInvalid, "--revision-limit must be at least 1", {}});
+  auto state = ChooseStateDir(options.state_dir);
+  if (!state) return fail(state.error());
+  std::string listen_text = options.listen;
+  if (listen_text.empty()) listen_text = Env("PRISN_LISTEN").value_or(std::string(kDefaultListen));
+  auto listen = ParseListen(listen_text);
+  if (!listen) return fail(listen.error());
+  StatePaths paths = PathsFor(state->dir);
+  if (auto st = MakeDirs(paths.dir, 0700); !st) return fail(st.error());
+  // The directory holds the key and the database: nobody else may look in.
+  if (::chmod(paths.dir.c_str(), 0700) != 0) return fail(ErrnoError("chmod " + paths.dir, errno));
+  auto pid_file = PidFile::Acquire(paths.pid);
+  if (!pid_file) return fail(pid_file.error());
+  EnsureSodium();
+  // Writes to a closed connection must fail with EPIPE, not kill the daemon.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  if (options.foreground) {
+    Reporter report{UniqueFd()};
+    return RunDaemon(options, *state, *listen, std::move(*pid_file), report);
+  }
+
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return fail(ErrnoError("pipe", errno));
+  UniqueFd read_end(fds[0]), write_end(fds[1]);
+  std::fflush(nullptr);
+  // Fork before any thread exists: the child is a copy of this small process.
+  pid_t child = ::fork();
+  if (child < 0) return fail(ErrnoError("fork", errno));
+  if (child > 0) {
+    write_end.Reset();
+    return AwaitReady(std::move(read_end), child, paths);
+  }
+  read_end.Reset();
+  ::setsid();
+  if (::chdir("/") != 0) {
+    // Paths are absolute; staying in the old directory only pins it.
+  }
+  RedirectStdioToNull();
+  Reporter report{std::move(write_end)};
+  return RunDaemon(options, *state, *listen, std::move(*pid_file), report);
+}
+
+}  // namespace prisn::server

@@ -1,0 +1,34 @@
+#pragma once
+// The daemon's lifecycle: `prisn server start | stop | status`.
+//
+// start: creates the state directory (0700), takes the pid file lock (a
+// second daemon on the same state directory is refused, naming the pid),
+// then — unless foreground — forks and detaches (setsid) BEFORE any thread
+// exists. The child opens and migrates the store, creates the secret key and,
+// at first start, the admin token; binds the listener; writes the context
+// file(s); and reports "ready" (or its error) through a pipe, so that the
+// parent returns only once the API answers, or fails with the daemon's error.
+// SIGTERM/SIGINT drain: no new connections, requests in flight finish, then
+// the store is closed and the pid file removed.
+
+#include <string>
+
+namespace prisn::server {
+
+struct StartOptions {
+  std::string state_dir;  // empty: PRISN_STATE_DIR, else the default
+  std::string listen;     // empty: PRISN_LISTEN, else 127.0.0.1:7373
+  bool foreground = false;
+  int revision_limit = 10;
+  std::string log_level = "info";
+  int workers = 2;  // threads that run API handlers
+};
+
+// Exit codes: 0 ok, 2 error (the message is printed to stderr).
+int StartServer(const StartOptions& options);
+// 0 when stopped or not running; 2 on error or timeout.
+int StopServer(const std::string& state_dir, int timeout_seconds);
+// 0 running, 1 not running, 2 running but not answering or error.
+int ServerStatus(const std::string& state_dir, bool json);
+
+}  // namespace prisn::server

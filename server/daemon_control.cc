@@ -1,0 +1,144 @@
+// `prisn server stop` and `prisn server status`: they find the daemon through
+// the pid file lock and its context file.
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "server/context_file.h"
+#include "server/daemon.h"
+#include "server/http_client.h"
+#include "server/paths.h"
+#include "server/pid_file.h"
+
+namespace prisn::server {
+namespace {
+
+int PrintError(const Error& e) {
+  std::fprintf(stderr, "error: %s\n", e.ToString().c_str());
+  return 2;
+}
+
+std::string FormatUptime(double seconds) {
+  auto total = static_cast<long long>(seconds);
+  long long d = total / 86400, h = total / 3600 % 24, m = total / 60 % 60, s = total % 60;
+  std::string out;
+  if (d) out += std::to_string(d) + "d";
+  if (d || h) out += std::to_string(h) + "h";
+  if (d || h || m) out += std::to_string(m) + "m";
+  out += std::to_string(s) + "s";
+  return out;
+}
+
+}  // namespace
+
+int StopServer(const std::string& state_dir, int timeout_seconds) {
+  auto state = ChooseStateDir(state_dir);
+  if (!state) return PrintError(state.error());
+  StatePaths paths = PathsFor(state->dir);
+  auto pid = RunningPid(paths.pid);
+  if (!pid) return PrintError(pid.error());
+  if (!*pid) {
+    std::printf("prisn server is not running (state dir %s)\n", paths.dir.c_str());
+    return 0;
+  }
+  if (**pid <= 0) return PrintError(Error{ErrorCode::kIo, "the pid file holds no pid", paths.pid});
+  if (::kill(**pid, SIGTERM) != 0) {
+    if (errno == ESRCH) {
+      std::printf("prisn server is not running (state dir %s)\n", paths.dir.c_str());
+      return 0;
+    }
+    return PrintError(ErrnoError("signal pid " + std::to_string(**pid), errno));
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  auto pause = std::chrono::milliseconds(5);
+  for (;;) {
+    auto still = RunningPid(paths.pid);
+    if (!still) return PrintError(still.error());
+    if (!*still) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::fprintf(stderr,
+                   "error: prisn server (pid %d) did not stop within %d s; it may still be finishing requests. "
+                   "Force it with: kill -9 %d\n",
+                   **pid, timeout_seconds, **pid);
+      return 2;
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(100));
+  }
+  std::printf("prisn server stopped (pid %d)\n", **pid);
+  return 0;
+}
+
+int ServerStatus(const std::string& state_dir, bool json) {
+  auto state = ChooseStateDir(state_dir);
+  if (!state) return PrintError(state.error());
+  StatePaths paths = PathsFor(state->dir);
+  auto pid = RunningPid(paths.pid);
+  if (!pid) return PrintError(pid.error());
+  nlohmann::ordered_json out;
+  out["running"] = pid->has_value();
+  out["stateDir"] = paths.dir;
+  if (!*pid) {
+    if (json) {
+      std::printf("%s\n", out.dump(2).c_str());
+    } else {
+      std::printf("prisn server is not running (state dir %s)\n", paths.dir.c_str());
+    }
+    return 1;
+  }
+  out["pid"] = **pid;
+  auto context = ReadContextFile(paths.context);
+  if (!context) return PrintError(context.error());
+  if (!*context || (*context)->server.empty()) {
+    return PrintError(Error{ErrorCode::kNotFound, "the daemon is running but its context file is missing", paths.context});
+  }
+  const std::string& url = (*context)->server;
+  out["server"] = url;
+  auto health = HttpGet(url, "/health", "");
+  if (!health || health->status != 200) {
+    std::string why = health ? "HTTP " + std::to_string(health->status) : health.error().message;
+    std::fprintf(stderr, "error: prisn server (pid %d) is running but does not answer at %s: %s\n", **pid, url.c_str(),
+                 why.c_str());
+    return 2;
+  }
+  auto h = nlohmann::json::parse(health->body, nullptr, false);
+  double uptime = h.is_object() ? h.value("uptimeSeconds", 0.0) : 0.0;
+  out["version"] = h.is_object() ? h.value("version", "") : "";
+  out["uptimeSeconds"] = uptime;
+  nlohmann::json state_body;
+  if ((*context)->token) {
+    auto st = HttpGet(url, "/v1/state", *(*context)->token);
+    if (st && st->status == 200) state_body = nlohmann::json::parse(st->body, nullptr, false);
+  }
+  if (state_body.is_object()) {
+    out["objects"] = state_body.value("total", 0);
+    out["index"] = state_body.value("index", 0);
+  } else {
+    out["objects"] = nullptr;
+    out["index"] = nullptr;
+  }
+  if (json) {
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  std::printf("prisn server is running\n");
+  std::printf("  pid:          %d\n", **pid);
+  std::printf("  listen:       %s\n", url.c_str());
+  std::printf("  state dir:    %s\n", paths.dir.c_str());
+  std::printf("  version:      %s\n", out["version"].get<std::string>().c_str());
+  std::printf("  uptime:       %s\n", FormatUptime(uptime).c_str());
+  if (state_body.is_object()) {
+    std::printf("  objects:      %lld (state index %lld)\n", static_cast<long long>(out["objects"].get<int64_t>()),
+                static_cast<long long>(out["index"].get<int64_t>()));
+  } else {
+    std::printf("  objects:      unknown (no token in %s)\n", paths.context.c_str());
+  }
+  return 0;
+}
+
+}  // namespace prisn::server

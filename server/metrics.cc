@@ -1,0 +1,82 @@
+#include "server/metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <array>
+
+namespace prisn::server {
+namespace {
+
+// Request latencies: 0.5 ms to 10 s; an apply with sources may take seconds.
+prometheus::Histogram::BucketBoundaries LatencyBuckets() {
+  return {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+}
+
+constexpr std::array<const char*, 7> kKinds = {"Namespace", "Deployment", "Job", "CronJob",
+                                               "Runner",    "Secret",     "Ingress"};
+
+}  // namespace
+
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      requests_(prometheus::BuildCounter()
+                    .Name("prisn_api_requests_total")
+                    .Help("API requests answered, by method, route pattern and status code")
+                    .Register(*registry_)),
+      request_seconds_(prometheus::BuildHistogram()
+                           .Name("prisn_api_request_duration_seconds")
+                           .Help("Time from a complete request to its response, by route pattern")
+                           .Register(*registry_)),
+      applies_(prometheus::BuildCounter()
+                   .Name("prisn_applies_total")
+                   .Help("Apply requests, by result")
+                   .Register(*registry_)),
+      apply_seconds_(prometheus::BuildHistogram()
+                         .Name("prisn_apply_duration_seconds")
+                         .Help("Time to validate and commit an apply set")
+                         .Register(*registry_)
+                         .Add({}, LatencyBuckets())),
+      deployments_(prometheus::BuildCounter()
+                       .Name("prisn_deployments_total")
+                       .Help("Desired versions put in effect (created, configured, rolled back), by kind")
+                       .Register(*registry_)),
+      objects_(prometheus::BuildGauge()
+                   .Name("prisn_objects")
+                   .Help("Objects in the store (not deleted), by kind")
+                   .Register(*registry_)),
+      state_index_(prometheus::BuildGauge()
+                       .Name("prisn_state_index")
+                       .Help("The store's state index: committed changes to desired state")
+                       .Register(*registry_)
+                       .Add({})) {
+  for (const char* kind : kKinds) objects_.Add({{"kind", kind}}).Set(0);
+}
+
+void Metrics::ObserveRequest(std::string_view method, std::string_view route, int status, double seconds) {
+  requests_.Add({{"method", std::string(method)}, {"route", std::string(route)}, {"code", std::to_string(status)}})
+      .Increment();
+  request_seconds_.Add({{"route", std::string(route)}}, LatencyBuckets()).Observe(seconds);
+}
+
+void Metrics::ObserveApply(std::string_view result, double seconds) {
+  applies_.Add({{"result", std::string(result)}}).Increment();
+  apply_seconds_.Observe(seconds);
+}
+
+void Metrics::CountDeployment(std::string_view kind) { deployments_.Add({{"kind", std::string(kind)}}).Increment(); }
+
+void Metrics::SetObjects(const std::map<std::string, int64_t>& counts) {
+  for (const char* kind : kKinds) {
+    auto it = counts.find(kind);
+    objects_.Add({{"kind", kind}}).Set(it == counts.end() ? 0.0 : static_cast<double>(it->second));
+  }
+}
+
+void Metrics::SetStateIndex(int64_t index) { state_index_.Set(static_cast<double>(index)); }
+
+std::string Metrics::Serialize() const {
+  prometheus::TextSerializer serializer;
+  return serializer.Serialize(registry_->Collect());
+}
+
+}  // namespace prisn::server

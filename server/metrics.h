@@ -1,0 +1,46 @@
+#pragma once
+// The daemon's Prometheus metrics (docs/API.md "GET /metrics"). Every metric
+// measures something that happens; labels never carry object names or
+// namespaces. Thread-safe: prometheus-cpp metrics are atomic and families lock.
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace prisn::server {
+
+class Metrics {
+ public:
+  Metrics();
+
+  void ObserveRequest(std::string_view method, std::string_view route, int status, double seconds);
+  // result: success, dry_run, invalid, conflict, error
+  void ObserveApply(std::string_view result, double seconds);
+  // A desired version put in effect (created, configured, rolled back).
+  void CountDeployment(std::string_view kind);
+  // Live objects per kind; kinds missing from `counts` are set to 0.
+  void SetObjects(const std::map<std::string, int64_t>& counts);
+  void SetStateIndex(int64_t index);
+
+  // Prometheus text exposition format 0.0.4.
+  std::string Serialize() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& request_seconds_;
+  prometheus::Family<prometheus::Counter>& applies_;
+  prometheus::Histogram& apply_seconds_;
+  prometheus::Family<prometheus::Counter>& deployments_;
+  prometheus::Family<prometheus::Gauge>& objects_;
+  prometheus::Gauge& state_index_;
+};
+
+}  // namespace prisn::server

@@ -1,0 +1,331 @@
+// POST /v1/apply and POST /v1/diff: a set of manifests sent as files,
+// re-validated here with the same loader as `prisn validate`.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "manifests/canonical.h"
+#include "manifests/change.h"
+#include "manifests/file_tree.h"
+#include "manifests/load.h"
+#include "reconciler/secret_box.h"
+#include "server/api_internal.h"
+
+namespace prisn::server {
+namespace {
+
+struct ApplyRequest {
+  std::string set;
+  bool prune = false;
+  bool confirm_prune = false;
+  bool dry_run = false;
+  std::optional<int64_t> check_index;
+  std::vector<std::string> paths;
+  std::map<std::string, std::string> files;
+};
+
+Result<bool> OptionalBool(const nlohmann::json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return false;
+  if (!it->is_boolean()) return Fail(ErrorCode::kInvalid, std::string(key) + " must be true or false");
+  return it->get<bool>();
+}
+
+Result<ApplyRequest> ParseApplyRequest(const nlohmann::json& body) {
+  ApplyRequest r;
+  auto set = body.find("set");
+  if (set == body.end() || !set->is_string() || set->get<std::string>().empty()) {
+    return Fail(ErrorCode::kInvalid, "set must be a non-empty string naming the apply set");
+  }
+  r.set = set->get<std::string>();
+  if (r.set.size() > 1024) return Fail(ErrorCode::kInvalid, "set is longer than 1024 characters");
+  for (auto [key, field] : {std::pair{"prune", &r.prune}, {"confirmPrune", &r.confirm_prune}, {"dryRun", &r.dry_run}}) {
+    auto value = OptionalBool(body, key);
+    if (!value) return std::unexpected(value.error());
+    *field = *value;
+  }
+  if (auto it = body.find("checkIndex"); it != body.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 0) {
+      return Fail(ErrorCode::kInvalid, "checkIndex must be a non-negative integer (the index a diff reported), or null");
+    }
+    r.check_index = it->get<int64_t>();
+  }
+  if (auto it = body.find("paths"); it != body.end() && !it->is_null()) {
+    if (!it->is_array()) return Fail(ErrorCode::kInvalid, "paths must be an array of relative paths");
+    for (const auto& p : *it) {
+      if (!p.is_string()) return Fail(ErrorCode::kInvalid, "paths must be an array of relative paths");
+      auto normal = manifests::NormalizeTreePath(p.get<std::string>());
+      if (!normal) return Fail(ErrorCode::kInvalid, "a path must be relative and stay inside the tree", p.get<std::string>());
+      r.paths.push_back(normal->empty() ? "." : *normal);
+    }
+  }
+  if (r.paths.empty()) r.paths.push_back(".");
+  auto files = body.find("files");
+  if (files == body.end() || files->is_null()) {
+    // No files: an empty set.
+  } else if (!files->is_object()) {
+    return Fail(ErrorCode::kInvalid, "files must be an object: {\"relative/path\": \"<base64>\"}");
+  } else {
+    for (const auto& [path, content] : files->items()) {
+      auto normal = manifests::NormalizeTreePath(path);
+      if (!normal || normal->empty()) {
+        return Fail(ErrorCode::kInvalid, "a file path must be relative, name a file and stay inside the tree", path);
+      }
+      if (!content.is_string()) return Fail(ErrorCode::kInvalid, "file content must be a base64 string", path);
+      auto bytes = Base64Decode(content.get_ref<const std::string&>());
+      if (!bytes) return Fail(ErrorCode::kInvalid, "file content is not valid base64", path);
+      if (!r.files.emplace(*normal, std::move(*bytes)).second) {
+        return Fail(ErrorCode::kInvalid, "two entries of files name the same path", *normal);
+      }
+    }
+  }
+  return r;
+}
+
+struct LoadedRequest {
+  ApplyRequest request;
+  std::vector<manifests::Object> objects;
+  std::optional<HttpResponse> error;
+};
+
+// Parses the body, rebuilds the tree, validates the set and checks that the
+// token may touch every object in it.
+LoadedRequest Load(Api::Core& core, const RouteContext& ctx) {
+  LoadedRequest out;
+  HttpResponse error;
+  auto body = ParseBody(ctx.request, error);
+  if (!body) {
+    out.error = error;
+    return out;
+  }
+  auto request = ParseApplyRequest(*body);
+  if (!request) {
+    out.error = ErrorResponse(request.error());
+    return out;
+  }
+  out.request = std::move(*request);
+  // Objects already stored may be named by references in the set (a secret
+  // created with `prisn secret create`); a namespace token sees only its own.
+  manifests::KnownObjects known;
+  auto listed = core.store.With([&](store::Store& s) { return s.List({std::nullopt, ctx.principal.ns, std::nullopt}); });
+  if (!listed) {
+    out.error = ErrorResponse(listed.error());
+    return out;
+  }
+  for (const store::StoredObject& o : *listed) {
+    if (auto kind = manifests::ParseKind(o.key.kind)) known.keys.insert(manifests::MakeKey(*kind, o.key.ns, o.key.name));
+  }
+  manifests::MemoryTree tree(std::move(out.request.files));
+  manifests::LoadedSet set = manifests::LoadSet(tree, out.request.paths, known);
+  if (!set.ok()) {
+    nlohmann::json details = nlohmann::json::array();
+    for (const manifests::Diagnostic& d : set.errors) details.push_back(manifests::ToJson(d));
+    std::string first = manifests::FormatText(set.errors.front());
+    out.error = ErrorResponse(400, "invalid",
+                              "the manifests are invalid (" + std::to_string(set.errors.size()) +
+                                  " problem" + (set.errors.size() == 1 ? "" : "s") + "; nothing was changed): " + first,
+                              std::move(details));
+    return out;
+  }
+  for (const manifests::Object& o : set.objects) {
+    if (!ctx.principal.MayAccess(o.meta.namespace_)) {
+      out.error = ErrorResponse(403, "permission",
+                                 "this token is scoped to namespace " + ctx.principal.ns.value_or("") +
+                                     "; the set holds " + o.Key() + " (" + o.file + ")");
+      return out;
+    }
+  }
+  out.objects = std::move(set.objects);
+  return out;
+}
+
+store::ObjectKey KeyOf(const manifests::Object& o) { return {o.kind, o.meta.namespace_, o.meta.name}; }
+
+// The stored object as a typed manifest (secret values included), for
+// classification and diffs. nullopt when it is not stored or cannot be read
+// back (logged).
+std::optional<manifests::Object> StoredObject(store::Store& s, const store::ObjectKey& key) {
+  auto canonical = s.GetCanonical(key);
+  if (!canonical) return std::nullopt;
+  auto sources = s.GetSources(key);
+  if (!sources) return std::nullopt;
+  auto json = nlohmann::json::parse(*canonical, nullptr, false);
+  auto object = manifests::FromCanonicalJson(json, std::move(*sources));
+  if (!object) {
+    spdlog::warn("{}: the stored object does not read back: {}", key.ToString(), object.error().message);
+    return std::nullopt;
+  }
+  return std::move(*object);
+}
+
+std::string_view ClassName(store::Action action, const manifests::Object* before, const manifests::Object* after) {
+  switch (action) {
+    case store::Action::kCreated: return manifests::ChangeClassName(manifests::ChangeClass::kCreate);
+    case store::Action::kPruned: return manifests::ChangeClassName(manifests::ChangeClass::kDelete);
+    case store::Action::kUnchanged: return manifests::ChangeClassName(manifests::ChangeClass::kNone);
+    case store::Action::kConfigured: break;
+  }
+  if (!before || !after) return "unknown";
+  return manifests::ChangeClassName(manifests::Classify(before, after));
+}
+
+nlohmann::ordered_json Summary(const std::vector<store::ApplyItem>& items) {
+  std::map<store::Action, int> counts;
+  for (const store::ApplyItem& item : items) counts[item.action]++;
+  return {{"created", counts[store::Action::kCreated]},
+          {"configured", counts[store::Action::kConfigured]},
+          {"unchanged", counts[store::Action::kUnchanged]},
+          {"pruned", counts[store::Action::kPruned]}};
+}
+
+std::string_view ApplyResultLabel(const Error& e) {
+  switch (e.code) {
+    case ErrorCode::kInvalid: return "invalid";
+    case ErrorCode::kConflict: return "conflict";
+    default: return "error";
+  }
+}
+
+HttpResponse Apply(Api::Core& core, const RouteContext& ctx) {
+  auto start = std::chrono::steady_clock::now();
+  auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  LoadedRequest loaded = Load(core, ctx);
+  if (loaded.error) {
+    core.metrics.ObserveApply(loaded.error->status == 403 ? "forbidden" : "invalid", seconds());
+    return *loaded.error;
+  }
+  const ApplyRequest& req = loaded.request;
+  std::vector<store::DesiredObject> desired;
+  std::map<store::ObjectKey, const manifests::Object*> by_key;
+  for (const manifests::Object& o : loaded.objects) {
+    desired.push_back(ToDesired(o));
+    by_key[desired.back().key] = &o;
+  }
+  store::ApplyOptions options{req.set, req.prune, req.confirm_prune, req.dry_run, req.check_index,
+                              ctx.principal.name, ctx.principal.ns};
+  return core.store.With([&](store::Store& s) {
+    // What is stored now, for the change class of objects that change.
+    std::map<store::ObjectKey, manifests::Object> before;
+    for (const store::DesiredObject& d : desired) {
+      auto existing = s.Get(d.key);
+      if (!existing || !*existing) continue;
+      if ((*existing)->version == d.version && (*existing)->spec_json == d.display_json) continue;
+      if (auto object = StoredObject(s, d.key)) before.emplace(d.key, std::move(*object));
+    }
+    auto result = s.Apply(desired, options);
+    if (!result) {
+      core.metrics.ObserveApply(ApplyResultLabel(result.error()), seconds());
+      return ErrorResponse(result.error());
+    }
+    nlohmann::ordered_json items = nlohmann::ordered_json::array();
+    for (const store::ApplyItem& item : result->items) {
+      auto b = before.find(item.key);
+      auto a = by_key.find(item.key);
+      nlohmann::ordered_json j = KeyJson(item.key);
+      j["action"] = store::ActionName(item.action);
+      j["version"] = item.version;
+      j["previousVersion"] = item.action == store::Action::kCreated ? nlohmann::ordered_json(nullptr)
+                                                                    : nlohmann::ordered_json(*item.previous_version);
+      j["changeClass"] = ClassName(item.action, b == before.end() ? nullptr : &b->second,
+                                   a == by_key.end() ? nullptr : a->second);
+      j["held"] = item.held;
+      items.push_back(std::move(j));
+      if (!req.dry_run && (item.action == store::Action::kCreated || item.action == store::Action::kConfigured)) {
+        core.metrics.CountDeployment(item.key.kind);
+      }
+    }
+    if (!req.dry_run) core.RefreshGauges(s);
+    core.metrics.ObserveApply(req.dry_run ? "dry_run" : "success", seconds());
+    nlohmann::ordered_json body{{"index", result->state_index},
+                                {"dryRun", req.dry_run},
+                                {"set", req.set},
+                                {"results", std::move(items)},
+                                {"summary", Summary(result->items)}};
+    return JsonResponse(200, body);
+  });
+}
+
+nlohmann::ordered_json YamlOf(const manifests::Object* object) {
+  if (!object) return nullptr;
+  return manifests::ToCanonicalYaml(*object, /*mask_secrets=*/true);
+}
+
+HttpResponse Diff(Api::Core& core, const RouteContext& ctx) {
+  LoadedRequest loaded = Load(core, ctx);
+  if (loaded.error) return *loaded.error;
+  const ApplyRequest& req = loaded.request;
+  std::vector<store::DesiredObject> desired;
+  std::map<store::ObjectKey, const manifests::Object*> by_key;
+  for (const manifests::Object& o : loaded.objects) {
+    desired.push_back(ToDesired(o));
+    by_key[desired.back().key] = &o;
+  }
+  // A dry run of the apply decides every action exactly as the apply will;
+  // the guards are off so that the diff shows what prune would remove.
+  store::ApplyOptions options{req.set, req.prune, /*confirm_prune=*/true, /*dry_run=*/true, std::nullopt,
+                              ctx.principal.name, ctx.principal.ns};
+  return core.store.With([&](store::Store& s) {
+    std::map<store::ObjectKey, manifests::Object> before;
+    for (const store::DesiredObject& d : desired) {
+      auto existing = s.Get(d.key);
+      if (!existing || !*existing) continue;
+      if (auto object = StoredObject(s, d.key)) before.emplace(d.key, std::move(*object));
+    }
+    // Members of the set that the request no longer names: what prune would
+    // remove, or what stays behind without it.
+    auto members = s.List({std::nullopt, ctx.principal.ns, req.set});
+    if (!members) return ErrorResponse(members.error());
+    size_t missing = 0;
+    for (const store::StoredObject& m : *members) missing += by_key.contains(m.key) ? 0 : 1;
+    auto result = s.Apply(desired, options);
+    if (!result) return ErrorResponse(result.error());
+    nlohmann::ordered_json objects = nlohmann::ordered_json::array();
+    for (const store::ApplyItem& item : result->items) {
+      if (item.action == store::Action::kPruned) {
+        if (auto object = StoredObject(s, item.key)) before.emplace(item.key, std::move(*object));
+      }
+      auto b = before.find(item.key);
+      auto a = by_key.find(item.key);
+      const manifests::Object* bp = b == before.end() ? nullptr : &b->second;
+      const manifests::Object* ap = a == by_key.end() ? nullptr : a->second;
+      bool changed = item.action != store::Action::kUnchanged;
+      nlohmann::ordered_json j = KeyJson(item.key);
+      j["action"] = store::ActionName(item.action);
+      j["changeClass"] = ClassName(item.action, bp, ap);
+      j["versionBefore"] = item.previous_version ? nlohmann::ordered_json(*item.previous_version) : nullptr;
+      j["versionAfter"] = item.action == store::Action::kPruned ? nlohmann::ordered_json(nullptr)
+                                                                : nlohmann::ordered_json(item.version);
+      j["before"] = changed && item.action != store::Action::kCreated ? YamlOf(bp) : nullptr;
+      j["after"] = changed && item.action != store::Action::kPruned ? YamlOf(ap) : nullptr;
+      j["held"] = item.held;
+      objects.push_back(std::move(j));
+    }
+    nlohmann::ordered_json body{{"index", result->state_index},
+                                {"set", req.set},
+                                {"objects", std::move(objects)},
+                                {"summary", Summary(result->items)},
+                                {"removedWithoutPrune", req.prune ? 0 : missing},
+                                {"pruneNeedsConfirm", req.prune && missing * 2 > members->size()}};
+    return JsonResponse(200, body);
+  });
+}
+
+}  // namespace
+
+store::DesiredObject ToDesired(const manifests::Object& o) {
+  store::DesiredObject d;
+  d.key = KeyOf(o);
+  d.version = o.version;
+  d.canonical_json = manifests::ToCanonicalJson(o).dump();
+  d.sensitive = o.GetKind() == manifests::Kind::kSecret;
+  d.display_json = d.sensitive ? manifests::ToCanonicalJson(o, /*mask_secrets=*/true).dump() : d.canonical_json;
+  d.sources = o.sources;
+  return d;
+}
+
+void AddApplyRoutes(Api::Core& core) {
+  core.router.Add("POST", "/v1/apply", [&core](const RouteContext& c) { return Apply(core, c); });
+  core.router.Add("POST", "/v1/diff", [&core](const RouteContext& c) { return Diff(core, c); });
+}
+
+}  // namespace prisn::server

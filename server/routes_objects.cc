@@ -1,0 +1,156 @@
+// Object endpoints: list, get, delete, history, rollback.
+#include "server/api_internal.h"
+
+namespace prisn::server {
+namespace {
+
+struct ResolvedKey {
+  store::ObjectKey key;
+  std::optional<HttpResponse> error;
+};
+
+// The key a /v1/namespaces/{ns}/{kind}/{name} path names, after the scope
+// check (403 comes before any lookup, so nothing about other namespaces
+// leaks).
+ResolvedKey ResolveKey(const RouteContext& ctx) {
+  ResolvedKey out;
+  std::string ns = NamespaceFromSegment(ctx.params.at("ns"));
+  if (!ctx.principal.MayAccess(ns)) {
+    out.error = Forbidden(ctx.principal, ns);
+    return out;
+  }
+  auto kind = KindFromWord(ctx.params.at("kind"));
+  if (!kind) {
+    out.error = ErrorResponse(kind.error());
+    return out;
+  }
+  bool cluster_wide = *kind == manifests::Kind::kNamespace;
+  if (cluster_wide != ns.empty()) {
+    out.error = ErrorResponse(404, "not_found",
+                              cluster_wide ? "Namespace objects have no namespace: use /v1/namespaces/-/namespaces/NAME"
+                                           : "this kind lives in a namespace; \"-\" is only for Namespace objects");
+    return out;
+  }
+  out.key = {std::string(manifests::KindName(*kind)), ns, ctx.params.at("name")};
+  return out;
+}
+
+HttpResponse List(Api::Core& core, const RouteContext& ctx) {
+  store::ListFilter filter;
+  const auto& q = ctx.request.query;
+  if (auto it = q.find("kind"); it != q.end() && !it->second.empty()) {
+    auto kind = KindFromWord(it->second);
+    if (!kind) return ErrorResponse(400, "invalid", kind.error().message);
+    filter.kind = std::string(manifests::KindName(*kind));
+  }
+  if (auto it = q.find("namespace"); it != q.end() && !it->second.empty()) {
+    filter.ns = NamespaceFromSegment(it->second);
+  }
+  if (!ctx.principal.admin()) {
+    if (filter.ns && !ctx.principal.MayAccess(*filter.ns)) return Forbidden(ctx.principal, *filter.ns);
+    filter.ns = ctx.principal.ns;
+  }
+  if (auto it = q.find("set"); it != q.end() && !it->second.empty()) filter.set = it->second;
+  return core.store.With([&](store::Store& s) {
+    auto index = s.StateIndex();
+    if (!index) return ErrorResponse(index.error());
+    auto objects = s.List(filter);
+    if (!objects) return ErrorResponse(objects.error());
+    nlohmann::ordered_json items = nlohmann::ordered_json::array();
+    for (const store::StoredObject& o : *objects) items.push_back(ObjectJson(o));
+    return JsonResponse(200, nlohmann::ordered_json{{"index", *index}, {"items", std::move(items)}});
+  });
+}
+
+HttpResponse Get(Api::Core& core, const RouteContext& ctx) {
+  ResolvedKey r = ResolveKey(ctx);
+  if (r.error) return *r.error;
+  return core.store.With([&](store::Store& s) {
+    auto object = s.Get(r.key);
+    if (!object) return ErrorResponse(object.error());
+    if (!*object) return ErrorResponse(Error{ErrorCode::kNotFound, "no such object", r.key.ToString()});
+    return JsonResponse(200, ObjectJson(**object));
+  });
+}
+
+HttpResponse Delete(Api::Core& core, const RouteContext& ctx) {
+  ResolvedKey r = ResolveKey(ctx);
+  if (r.error) return *r.error;
+  auto dry_run = QueryFlag(ctx.request, "dryRun");
+  if (!dry_run) return ErrorResponse(dry_run.error());
+  return core.store.With([&](store::Store& s) {
+    int64_t index = 0;
+    auto deleted = s.Delete(r.key, *dry_run, ctx.principal.name, &index);
+    if (!deleted) return ErrorResponse(deleted.error());
+    if (!*dry_run) core.RefreshGauges(s);
+    nlohmann::ordered_json what = KeyJson(r.key);
+    what["version"] = deleted->version;
+    return JsonResponse(200, nlohmann::ordered_json{{"index", index}, {"dryRun", *dry_run}, {"deleted", what}});
+  });
+}
+
+HttpResponse History(Api::Core& core, const RouteContext& ctx) {
+  ResolvedKey r = ResolveKey(ctx);
+  if (r.error) return *r.error;
+  return core.store.With([&](store::Store& s) {
+    auto revisions = s.History(r.key);
+    if (!revisions) return ErrorResponse(revisions.error());
+    nlohmann::ordered_json items = nlohmann::ordered_json::array();
+    for (const store::Revision& rev : *revisions) {
+      items.push_back({{"version", rev.version},
+                       {"generation", rev.generation},
+                       {"appliedBy", rev.applied_by},
+                       {"createdAt", FormatTime(rev.created_ms)},
+                       {"current", rev.current},
+                       {"sources", rev.sources}});
+    }
+    return JsonResponse(200, nlohmann::ordered_json{{"items", std::move(items)}});
+  });
+}
+
+HttpResponse Rollback(Api::Core& core, const RouteContext& ctx) {
+  ResolvedKey r = ResolveKey(ctx);
+  if (r.error) return *r.error;
+  std::optional<std::string> version;
+  bool release = false;
+  if (!ctx.request.body.empty()) {
+    HttpResponse error;
+    auto body = ParseBody(ctx.request, error);
+    if (!body) return error;
+    if (auto it = body->find("version"); it != body->end() && !it->is_null()) {
+      if (!it->is_string()) return ErrorResponse(400, "invalid", "version must be a string like v-1a2b3c4d, or null");
+      version = it->get<std::string>();
+    }
+    if (auto it = body->find("release"); it != body->end() && !it->is_null()) {
+      if (!it->is_boolean()) return ErrorResponse(400, "invalid", "release must be true or false");
+      release = it->get<bool>();
+    }
+  }
+  if (release && version) return ErrorResponse(400, "invalid", "give either version or release, not both");
+  return core.store.With([&](store::Store& s) {
+    auto done = release ? s.Release(r.key, ctx.principal.name) : s.Rollback(r.key, version, ctx.principal.name);
+    if (!done) return ErrorResponse(done.error());
+    core.metrics.CountDeployment(r.key.kind);
+    core.RefreshGauges(s);
+    auto object = s.Get(r.key);
+    if (!object || !*object) return ErrorResponse(Error{ErrorCode::kInternal, "the object vanished", r.key.ToString()});
+    return JsonResponse(200, nlohmann::ordered_json{{"index", done->state_index},
+                                                    {"object", ObjectJson(**object)},
+                                                    {"from", done->from_version},
+                                                    {"to", done->to_version}});
+  });
+}
+
+}  // namespace
+
+void AddObjectRoutes(Api::Core& core) {
+  constexpr const char* kObject = "/v1/namespaces/{ns}/{kind}/{name}";
+  core.router.Add("GET", "/v1/objects", [&core](const RouteContext& c) { return List(core, c); });
+  core.router.Add("GET", kObject, [&core](const RouteContext& c) { return Get(core, c); });
+  core.router.Add("DELETE", kObject, [&core](const RouteContext& c) { return Delete(core, c); });
+  core.router.Add("GET", std::string(kObject) + "/history", [&core](const RouteContext& c) { return History(core, c); });
+  core.router.Add("POST", std::string(kObject) + "/rollback",
+                  [&core](const RouteContext& c) { return Rollback(core, c); });
+}
+
+}  // namespace prisn::server

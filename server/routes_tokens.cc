@@ -1,0 +1,102 @@
+// /v1/tokens: admin only.
+#include <cctype>
+
+#include "server/api_internal.h"
+
+namespace prisn::server {
+namespace {
+
+// DNS-1123 label, as manifests require for namespace names.
+bool IsDnsLabel(std::string_view s) {
+  if (s.empty() || s.size() > 63) return false;
+  for (char c : s) {
+    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
+      return false;
+    }
+  }
+  return s.front() != '-' && s.back() != '-';
+}
+
+// Token names: letters, digits, '.', '_', '-'; not all digits (ids are).
+bool IsTokenName(std::string_view s) {
+  if (s.empty() || s.size() > 63) return false;
+  bool all_digits = true;
+  for (char c : s) {
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+    if (!std::isdigit(static_cast<unsigned char>(c))) all_digits = false;
+  }
+  return !all_digits;
+}
+
+nlohmann::ordered_json TokenJson(const store::Token& t) {
+  nlohmann::ordered_json j;
+  j["id"] = t.id;
+  j["name"] = t.name;
+  j["namespace"] = t.ns ? nlohmann::ordered_json(*t.ns) : nlohmann::ordered_json(nullptr);
+  j["createdAt"] = FormatTime(t.created_ms);
+  j["revokedAt"] = t.revoked_ms ? nlohmann::ordered_json(FormatTime(*t.revoked_ms)) : nlohmann::ordered_json(nullptr);
+  return j;
+}
+
+HttpResponse AdminOnly() { return ErrorResponse(403, "permission", "managing tokens needs an admin token"); }
+
+HttpResponse List(Api::Core& core, const RouteContext& ctx) {
+  if (!ctx.principal.admin()) return AdminOnly();
+  return core.store.With([&](store::Store& s) {
+    auto tokens = s.ListTokens();
+    if (!tokens) return ErrorResponse(tokens.error());
+    nlohmann::ordered_json items = nlohmann::ordered_json::array();
+    for (const store::Token& t : *tokens) items.push_back(TokenJson(t));
+    return JsonResponse(200, nlohmann::ordered_json{{"items", std::move(items)}});
+  });
+}
+
+HttpResponse Create(Api::Core& core, const RouteContext& ctx) {
+  if (!ctx.principal.admin()) return AdminOnly();
+  HttpResponse error;
+  auto body = ParseBody(ctx.request, error);
+  if (!body) return error;
+  std::optional<std::string> ns, name;
+  if (auto it = body->find("namespace"); it != body->end() && !it->is_null()) {
+    if (!it->is_string() || !IsDnsLabel(it->get<std::string>())) {
+      return ErrorResponse(400, "invalid", "namespace must be a DNS-1123 label (lower case letters, digits, '-'), or null for an admin token");
+    }
+    ns = it->get<std::string>();
+  }
+  if (auto it = body->find("name"); it != body->end() && !it->is_null()) {
+    if (!it->is_string() || !IsTokenName(it->get<std::string>())) {
+      return ErrorResponse(400, "invalid", "name must be 1-63 letters, digits, '.', '_' or '-', and not all digits");
+    }
+    name = it->get<std::string>();
+  }
+  std::string token = GenerateToken();
+  return core.store.With([&](store::Store& s) {
+    auto created = s.CreateToken(name, ns, HashToken(token), ctx.principal.name);
+    if (!created) return ErrorResponse(created.error());
+    core.tokens.Add(*created);
+    nlohmann::ordered_json j = TokenJson(*created);
+    j["token"] = token;
+    return JsonResponse(201, j);
+  });
+}
+
+HttpResponse Revoke(Api::Core& core, const RouteContext& ctx) {
+  if (!ctx.principal.admin()) return AdminOnly();
+  return core.store.With([&](store::Store& s) {
+    auto revoked = s.RevokeToken(ctx.params.at("id"), ctx.principal.name);
+    if (!revoked) return ErrorResponse(revoked.error());
+    core.tokens.Remove(revoked->id);
+    return JsonResponse(200, TokenJson(*revoked));
+  });
+}
+
+}  // namespace
+
+void AddTokenRoutes(Api::Core& core) {
+  core.router.Add("GET", "/v1/tokens", [&core](const RouteContext& c) { return List(core, c); });
+  core.router.Add("POST", "/v1/tokens", [&core](const RouteContext& c) { return Create(core, c); });
+  core.router.Add("DELETE", "/v1/tokens/{id}", [&core](const RouteContext& c) { return Revoke(core, c); });
+}
+
+}  // namespace prisn::server

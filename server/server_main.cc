@@ -1,0 +1,71 @@
+#include "server/server_main.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+
+#include "server/daemon.h"
+
+namespace prisn::server {
+
+int ServerMain(int argc, char** argv) {
+  CLI::App app{"Run the prisn daemon", "prisn server"};
+  app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  prisn server start                        start in the background with the defaults\n"
+      "  prisn server start --foreground           for systemd (docs/prisn.service)\n"
+      "  prisn server start --state-dir /tmp/p --listen 127.0.0.1:0\n"
+      "  prisn server status\n"
+      "  prisn server stop\n");
+
+  StartOptions start;
+  auto* start_cmd = app.add_subcommand("start", "Start the daemon; returns once it answers");
+  start_cmd->add_option("--state-dir", start.state_dir,
+                        "State directory (env PRISN_STATE_DIR; default /var/lib/prisn as root, else "
+                        "$XDG_STATE_HOME/prisn)");
+  start_cmd->add_option("--listen", start.listen, "HOST:PORT to listen on; port 0 picks one (env PRISN_LISTEN; "
+                                                  "default 127.0.0.1:7373)");
+  start_cmd->add_flag("--foreground", start.foreground, "Stay in the foreground and log to stderr too");
+  start_cmd->add_option("--revision-limit", start.revision_limit, "Revisions kept per object")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  start_cmd->add_option("--log-level", start.log_level, "Log level")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+
+  std::string state_dir;
+  int timeout = 60;
+  auto* stop_cmd = app.add_subcommand("stop", "Drain and stop the daemon");
+  stop_cmd->add_option("--state-dir", state_dir, "State directory (env PRISN_STATE_DIR)");
+  stop_cmd->add_option("--timeout", timeout, "Seconds to wait for the daemon to exit")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+
+  std::string output = "text";
+  auto* status_cmd = app.add_subcommand("status", "Is the daemon running, where, since when");
+  status_cmd->add_option("--state-dir", state_dir, "State directory (env PRISN_STATE_DIR)");
+  status_cmd->add_option("-o,--output", output, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+
+  try {
+    // argv[0] + "server" become the program name.
+    app.parse(argc - 1, argv + 1);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    if (start_cmd->parsed()) return StartServer(start);
+    if (stop_cmd->parsed()) return StopServer(state_dir, timeout);
+    if (status_cmd->parsed()) return ServerStatus(state_dir, output == "json");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  }
+  return 2;
+}
+
+}  // namespace prisn::server
