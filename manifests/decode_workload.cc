@@ -41,8 +41,8 @@ void DecodeSource(Ctx& ctx, const YNode* n, const std::string& path, Source& out
   const YNode* in = f.Take("inline");
   static const MisplacedFields kMisplaced{
       {"git", {"a source is a path in the manifest's own tree",
-               "to deploy from a git repository, register it with `prisn source add` and keep this "
-               "manifest in it"}},
+               "to deploy from a git repository, keep this manifest in the repository and register "
+               "the repository as a source of the daemon"}},
       {"configMap", {"prisn has no ConfigMaps", "use source.path or source.inline"}},
       {"file", {"unknown field \"file\"", "did you mean \"path\"?"}},
       {"code", {"unknown field \"code\"", "did you mean \"inline\"?"}},

@@ -268,7 +268,7 @@ class Checker {
       if (obj.positions.count(field + ".secretRef.name")) field += ".secretRef.name";
       std::string close = ClosestMatch(name, index_.NamesOf(Kind::kSecret, ns));
       Report(obj, field, fmt::format("secret \"{}\" not found in namespace {}", name, ns),
-             close.empty() ? fmt::format("add a Secret named {} to the set, or create it with `prisn secret set`", name)
+             close.empty() ? fmt::format("add a Secret named {} to the set, or create it with `prisn secret create`", name)
                            : fmt::format("did you mean \"{}\"?", close));
     }
   }

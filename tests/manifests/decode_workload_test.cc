@@ -237,7 +237,7 @@ TEST_CASE("Source: path, inline and the mistakes around them", "[decode][source]
   CHECK(FindError(LoadYaml(Doc("Job", "  source: {inline: '  '}\n  runtime: bash\n")), "spec.source.inline",
                   "empty"));
   CHECK(FindError(LoadYaml(Doc("Job", "  source: {inline: 'x'}\n")), "spec.source.inline", "needs a runtime"));
-  CHECK(FindError(LoadYaml(Doc("Job", "  source: {git: 'https://x'}\n")), "spec.source.git", "prisn source add"));
+  CHECK(FindError(LoadYaml(Doc("Job", "  source: {git: 'https://x'}\n")), "spec.source.git", "register the repository"));
   CHECK(FindError(LoadYaml(Doc("Job", "  source: {file: a.py}\n")), "spec.source.file", "did you mean \"path\"?"));
 }
 
