@@ -8,11 +8,11 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 jobs=$(nproc)
 
-echo "== build (RelWithDebInfo, -Werror)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRISN_WERROR=ON >/dev/null
-ninja -C build -j"$jobs"
+echo "== build (Debug, -Werror)"
+cmake -S . -B build-debug -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPRISN_WERROR=ON >/dev/null
+ninja -C build-debug -j"$jobs"
 echo "== tests"
-ctest --test-dir build -j"$jobs" --output-on-failure
+ctest --test-dir build-debug -j"$jobs" --output-on-failure
 
 if [ "${PRISN_SKIP_SANITIZERS:-0}" != 1 ]; then
   echo "== build (ASan + UBSan)"
