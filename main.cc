@@ -9,7 +9,8 @@
 
 int main(int argc, char** argv) {
 #ifdef PRISN_HAVE_SERVER
-  if (argc > 1 && std::string_view(argv[1]) == "server") return prisn::server::ServerMain(argc, argv);
+  if (argc > 1 && std::string_view(argv[1]) == "server")
+    return prisn::server::ServerMain(argc, argv);
 #endif
   return prisn::cli::Main(argc, argv);
 }

@@ -27,8 +27,10 @@ void EnsureSodium() {
 }
 
 SecretBox::SecretBox(const std::array<unsigned char, kKeySize>& master) {
-  crypto_kdf_derive_from_key(box_key_.data(), box_key_.size(), kBoxSubkey, kKdfContext, master.data());
-  crypto_kdf_derive_from_key(hash_key_.data(), hash_key_.size(), kHashSubkey, kKdfContext, master.data());
+  crypto_kdf_derive_from_key(box_key_.data(), box_key_.size(), kBoxSubkey, kKdfContext,
+                             master.data());
+  crypto_kdf_derive_from_key(hash_key_.data(), hash_key_.size(), kHashSubkey, kKdfContext,
+                             master.data());
 }
 
 SecretBox SecretBox::Ephemeral() {
@@ -59,7 +61,8 @@ Result<SecretBox> SecretBox::LoadOrCreate(const std::string& path) {
     if (!data) return std::unexpected(data.error());
     if (data->size() != kKeySize) {
       return Fail(ErrorCode::kInvalid,
-                  "the secret key file must hold exactly 32 bytes (found " + std::to_string(data->size()) + ")",
+                  "the secret key file must hold exactly 32 bytes (found " +
+                      std::to_string(data->size()) + ")",
                   path);
     }
     std::memcpy(master.data(), data->data(), kKeySize);
@@ -75,8 +78,8 @@ std::string SecretBox::Seal(std::string_view plaintext) const {
   auto* nonce = reinterpret_cast<unsigned char*>(out.data());
   randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
   crypto_secretbox_easy(nonce + crypto_secretbox_NONCEBYTES,
-                        reinterpret_cast<const unsigned char*>(plaintext.data()), plaintext.size(), nonce,
-                        box_key_.data());
+                        reinterpret_cast<const unsigned char*>(plaintext.data()), plaintext.size(),
+                        nonce, box_key_.data());
   return out;
 }
 
@@ -88,9 +91,10 @@ Result<std::string> SecretBox::Open(std::string_view sealed) const {
   const unsigned char* cipher = nonce + crypto_secretbox_NONCEBYTES;
   size_t cipher_size = sealed.size() - crypto_secretbox_NONCEBYTES;
   std::string out(cipher_size - crypto_secretbox_MACBYTES, '\0');
-  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(out.data()), cipher, cipher_size, nonce,
-                                 box_key_.data()) != 0) {
-    return Fail(ErrorCode::kInvalid, "sealed data does not open with this key (wrong secret.key, or altered)");
+  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(out.data()), cipher, cipher_size,
+                                 nonce, box_key_.data()) != 0) {
+    return Fail(ErrorCode::kInvalid,
+                "sealed data does not open with this key (wrong secret.key, or altered)");
   }
   return out;
 }
@@ -98,8 +102,8 @@ Result<std::string> SecretBox::Open(std::string_view sealed) const {
 std::string SecretBox::Hash(std::string_view data) const {
   std::string out(crypto_generichash_BYTES, '\0');
   crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), out.size(),
-                     reinterpret_cast<const unsigned char*>(data.data()), data.size(), hash_key_.data(),
-                     hash_key_.size());
+                     reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                     hash_key_.data(), hash_key_.size());
   return out;
 }
 
@@ -107,8 +111,8 @@ std::string Base64Encode(std::string_view bytes) {
   EnsureSodium();
   size_t size = sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL);
   std::string out(size, '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), sodium_base64_VARIANT_ORIGINAL);
   out.resize(size - 1);  // drop the terminating NUL
   return out;
 }
@@ -118,8 +122,8 @@ Result<std::string> Base64Decode(std::string_view text) {
   std::string out(text.size() / 4 * 3 + 3, '\0');
   size_t size = 0;
   const char* end = nullptr;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(),
-                        " \t\r\n", &size, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                        text.size(), " \t\r\n", &size, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
       end != text.data() + text.size()) {
     return Fail(ErrorCode::kInvalid, "not valid base64 (standard alphabet, with padding)");
   }
@@ -129,7 +133,8 @@ Result<std::string> Base64Decode(std::string_view text) {
 
 std::string Hex(std::string_view bytes) {
   std::string out(bytes.size() * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                 bytes.size());
   out.resize(bytes.size() * 2);
   return out;
 }

@@ -91,11 +91,12 @@ Status Database::Exec(std::string_view sql) {
 
 Result<Statement> Database::Prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                              &stmt, nullptr);
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_finalize(stmt);
-    return std::unexpected(SqliteError(db_, rc, "prepare \"" + std::string(sql.substr(0, 60)) + "\""));
+    return std::unexpected(
+        SqliteError(db_, rc, "prepare \"" + std::string(sql.substr(0, 60)) + "\""));
   }
   return Statement(db_, stmt);
 }
@@ -167,7 +168,8 @@ Result<bool> Statement::Step() {
   });
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return std::unexpected(SqliteError(db_, rc, "step \"" + std::string(sqlite3_sql(stmt_)).substr(0, 60) + "\""));
+  return std::unexpected(
+      SqliteError(db_, rc, "step \"" + std::string(sqlite3_sql(stmt_)).substr(0, 60) + "\""));
 }
 
 Status Statement::Run() {
@@ -187,16 +189,20 @@ int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, co
 std::string Statement::Text(int column) const {
   const unsigned char* text = sqlite3_column_text(stmt_, column);
   if (!text) return {};
-  return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
 }
 
 std::string Statement::Blob(int column) const {
   const void* data = sqlite3_column_blob(stmt_, column);
   if (!data) return {};
-  return std::string(static_cast<const char*>(data), static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+  return std::string(static_cast<const char*>(data),
+                     static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
 }
 
-bool Statement::IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+bool Statement::IsNull(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
 
 std::optional<std::string> Statement::OptText(int column) const {
   if (IsNull(column)) return std::nullopt;

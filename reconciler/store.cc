@@ -1,8 +1,7 @@
 // Opening the store: pragmas, schema migrations from the embedded schema.sql,
 // every prepared statement, and the row helpers the other store files share.
-#include <nlohmann/json.hpp>
-
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string_view>
 #include <vector>
 
@@ -29,7 +28,8 @@ std::vector<SchemaStep> SchemaSteps() {
     }
     size_t eol = text.find('\n', pos);
     if (eol == std::string_view::npos) eol = text.size();
-    int version = std::stoi(std::string(text.substr(pos + kMarker.size(), eol - pos - kMarker.size())));
+    int version =
+        std::stoi(std::string(text.substr(pos + kMarker.size(), eol - pos - kMarker.size())));
     if (!steps.empty()) {
       size_t start = static_cast<size_t>(steps.back().sql.data() - text.data());
       steps.back().sql = text.substr(start, pos - start);
@@ -58,7 +58,8 @@ Status Migrate(sqlite::Database& db, const std::string& path) {
     if (!tx) return std::unexpected(tx.error());
     if (auto st = db.Exec(step.sql); !st) {
       return Fail(ErrorCode::kInternal,
-                  "schema step " + std::to_string(step.version) + " failed: " + st.error().message, path);
+                  "schema step " + std::to_string(step.version) + " failed: " + st.error().message,
+                  path);
     }
     if (auto st = db.Exec("PRAGMA user_version = " + std::to_string(step.version)); !st) return st;
     if (auto st = tx->Commit(); !st) return st;
@@ -74,10 +75,13 @@ Status PrepareAll(sqlite::Database& db, Statements& s) {
   };
   std::vector<Item> items = {
       {&s.state_get, "SELECT state_index FROM state WHERE id = 1"},
-      {&s.state_bump, "UPDATE state SET state_index = state_index + 1 WHERE id = 1 RETURNING state_index"},
-      {&s.obj_get, "SELECT " + cols + " FROM objects WHERE kind = ?1 AND namespace = ?2 AND name = ?3"},
+      {&s.state_bump,
+       "UPDATE state SET state_index = state_index + 1 WHERE id = 1 RETURNING state_index"},
+      {&s.obj_get,
+       "SELECT " + cols + " FROM objects WHERE kind = ?1 AND namespace = ?2 AND name = ?3"},
       {&s.obj_insert,
-       "INSERT INTO objects (kind, namespace, name, version, generation, spec, sealed, spec_hash, sources, "
+       "INSERT INTO objects (kind, namespace, name, version, generation, spec, sealed, spec_hash, "
+       "sources, "
        "applied_by, apply_set, applied_version, state_index, created_at, updated_at) "
        "VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8, ?9, ?10, ?4, ?11, ?12, ?12)"},
       // Replaces the spec in effect; clears the hold unless ?12 (hold) is set.
@@ -96,28 +100,34 @@ Status PrepareAll(sqlite::Database& db, Statements& s) {
       {&s.obj_set_members,
        "SELECT kind, namespace, name FROM objects WHERE apply_set = ?1 AND deleted_at IS NULL "
        "AND (?2 IS NULL OR namespace = ?2) ORDER BY kind, namespace, name"},
-      {&s.obj_list,
-       "SELECT " + cols +
-           " FROM objects WHERE deleted_at IS NULL AND (?1 IS NULL OR kind = ?1) "
-           "AND (?2 IS NULL OR namespace = ?2) AND (?3 IS NULL OR apply_set = ?3) ORDER BY kind, namespace, name"},
+      {&s.obj_list, "SELECT " + cols +
+                        " FROM objects WHERE deleted_at IS NULL AND (?1 IS NULL OR kind = ?1) "
+                        "AND (?2 IS NULL OR namespace = ?2) AND (?3 IS NULL OR apply_set = ?3) "
+                        "ORDER BY kind, namespace, name"},
       {&s.obj_count,
-       "SELECT kind, count(*) FROM objects WHERE deleted_at IS NULL AND (?1 IS NULL OR namespace = ?1) "
+       "SELECT kind, count(*) FROM objects WHERE deleted_at IS NULL AND (?1 IS NULL OR namespace = "
+       "?1) "
        "GROUP BY kind"},
       {&s.rev_get,
        "SELECT spec, sealed, spec_hash, sources, applied_by, generation FROM revisions "
        "WHERE object_id = ?1 AND version = ?2"},
       {&s.rev_upsert,
-       "INSERT INTO revisions (object_id, version, generation, spec, sealed, spec_hash, sources, applied_by, "
-       "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (object_id, version) DO UPDATE SET "
+       "INSERT INTO revisions (object_id, version, generation, spec, sealed, spec_hash, sources, "
+       "applied_by, "
+       "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (object_id, version) "
+       "DO UPDATE SET "
        "generation = excluded.generation, spec = excluded.spec, sealed = excluded.sealed, "
-       "spec_hash = excluded.spec_hash, sources = excluded.sources, applied_by = excluded.applied_by, "
+       "spec_hash = excluded.spec_hash, sources = excluded.sources, applied_by = "
+       "excluded.applied_by, "
        "created_at = excluded.created_at"},
       {&s.rev_touch, "UPDATE revisions SET generation = ?3 WHERE object_id = ?1 AND version = ?2"},
       {&s.rev_list,
-       "SELECT version, generation, applied_by, created_at, sources FROM revisions WHERE object_id = ?1 "
+       "SELECT version, generation, applied_by, created_at, sources FROM revisions WHERE object_id "
+       "= ?1 "
        "ORDER BY generation DESC"},
       {&s.rev_previous,
-       "SELECT version FROM revisions WHERE object_id = ?1 AND version <> ?2 ORDER BY generation DESC LIMIT 1"},
+       "SELECT version FROM revisions WHERE object_id = ?1 AND version <> ?2 ORDER BY generation "
+       "DESC LIMIT 1"},
       {&s.rev_trim,
        "DELETE FROM revisions WHERE object_id = ?1 AND version NOT IN (?2, ?3, coalesce(?4, '')) "
        "AND version NOT IN (SELECT version FROM revisions WHERE object_id = ?1 "
@@ -134,17 +144,21 @@ Status PrepareAll(sqlite::Database& db, Statements& s) {
       // Newest first so that LIMIT keeps the most recent; the caller reverses.
       {&s.event_query,
        "SELECT id, time, kind, namespace, name, type, message, actor, state_index FROM events "
-       "WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR namespace = ?2) AND (?3 IS NULL OR name = ?3) "
-       "AND (?4 IS NULL OR time >= ?4) AND (?5 IS NULL OR id > ?5) AND (?6 IS NULL OR namespace = ?6) "
+       "WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR namespace = ?2) AND (?3 IS NULL OR name "
+       "= ?3) "
+       "AND (?4 IS NULL OR time >= ?4) AND (?5 IS NULL OR id > ?5) AND (?6 IS NULL OR namespace = "
+       "?6) "
        "ORDER BY id DESC LIMIT ?7"},
       {&s.token_insert,
        "INSERT INTO tokens (id, name, namespace, hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"},
-      {&s.token_list, "SELECT id, name, namespace, hash, created_at, revoked_at FROM tokens ORDER BY id"},
+      {&s.token_list,
+       "SELECT id, name, namespace, hash, created_at, revoked_at FROM tokens ORDER BY id"},
       {&s.token_find,
        "SELECT id, name, namespace, hash, created_at, revoked_at FROM tokens "
        "WHERE name = ?1 OR (?2 IS NOT NULL AND id = ?2) ORDER BY (name = ?1) DESC LIMIT 1"},
       {&s.token_revoke, "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1"},
-      {&s.token_admins, "SELECT count(*) FROM tokens WHERE namespace IS NULL AND revoked_at IS NULL"},
+      {&s.token_admins,
+       "SELECT count(*) FROM tokens WHERE namespace IS NULL AND revoked_at IS NULL"},
       {&s.token_next_id, "SELECT coalesce(max(id), 0) + 1 FROM tokens"},
   };
   for (Item& item : items) {
@@ -164,10 +178,14 @@ std::string ObjectKey::ToString() const {
 
 std::string_view ActionName(Action action) {
   switch (action) {
-    case Action::kCreated: return "created";
-    case Action::kConfigured: return "configured";
-    case Action::kUnchanged: return "unchanged";
-    case Action::kPruned: return "pruned";
+    case Action::kCreated:
+      return "created";
+    case Action::kConfigured:
+      return "configured";
+    case Action::kUnchanged:
+      return "unchanged";
+    case Action::kPruned:
+      return "pruned";
   }
   return "unchanged";
 }
@@ -183,7 +201,8 @@ Store& Store::operator=(Store&&) noexcept = default;
 Store::~Store() = default;
 
 Result<Store> Store::Open(const std::string& path, SecretBox box, StoreOptions options) {
-  if (options.revision_limit < 1) return Fail(ErrorCode::kInvalid, "the revision limit must be at least 1");
+  if (options.revision_limit < 1)
+    return Fail(ErrorCode::kInvalid, "the revision limit must be at least 1");
   if (!options.now_ms) {
     options.now_ms = [] {
       return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -195,7 +214,8 @@ Result<Store> Store::Open(const std::string& path, SecretBox box, StoreOptions o
   if (!db) return std::unexpected(db.error());
   // WAL lets readers run beside the writer; FULL syncs the WAL on every
   // commit, because every commit here is one the API acknowledges.
-  for (const char* pragma : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"}) {
+  for (const char* pragma :
+       {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"}) {
     if (auto st = db->Exec(pragma); !st) return std::unexpected(st.error());
   }
   if (auto st = Migrate(*db, path); !st) return std::unexpected(st.error());
@@ -277,7 +297,8 @@ Result<std::string> Store::Impl::PutSources(const std::map<std::string, std::str
 }
 
 Status Store::Impl::AddEvent(const std::optional<ObjectKey>& key, const std::string& type,
-                             const std::string& message, const std::string& actor, int64_t state_index) {
+                             const std::string& message, const std::string& actor,
+                             int64_t state_index) {
   auto& s = st.event_insert;
   s.Bind(1, Now());
   if (key) {
@@ -290,14 +311,16 @@ Status Store::Impl::AddEvent(const std::optional<ObjectKey>& key, const std::str
 }
 
 Status Store::Impl::AddScopedEvent(const std::optional<std::string>& ns, const std::string& type,
-                                   const std::string& message, const std::string& actor, int64_t state_index) {
+                                   const std::string& message, const std::string& actor,
+                                   int64_t state_index) {
   auto& s = st.event_insert;
   s.Bind(1, Now()).BindNull(2).Bind(3, ns).BindNull(4);
   s.Bind(5, type).Bind(6, message).Bind(7, actor).Bind(8, state_index);
   return s.Run();
 }
 
-Status Store::Impl::TrimRevisions(int64_t object_id, const std::string& version, const std::string& applied_version,
+Status Store::Impl::TrimRevisions(int64_t object_id, const std::string& version,
+                                  const std::string& applied_version,
                                   const std::optional<std::string>& held) {
   st.rev_trim.Bind(1, object_id).Bind(2, version).Bind(3, applied_version).Bind(4, held);
   st.rev_trim.Bind(5, static_cast<int64_t>(options.revision_limit));

@@ -26,8 +26,8 @@
 namespace prisn::store {
 
 struct ObjectKey {
-  std::string kind;       // "Deployment"
-  std::string ns;         // "" for kinds without a namespace
+  std::string kind;  // "Deployment"
+  std::string ns;    // "" for kinds without a namespace
   std::string name;
   auto operator<=>(const ObjectKey&) const = default;
   std::string ToString() const;  // "Deployment/default/api", "Namespace/team-a"
@@ -73,9 +73,9 @@ struct ApplyOptions {
   std::string set;  // required, non-empty
   bool prune = false;
   bool confirm_prune = false;
-  bool dry_run = false;                   // compute everything, commit nothing
-  std::optional<int64_t> check_index;     // kConflict when the index is past it
-  std::string actor;                      // token name or "source:NAME@sha"
+  bool dry_run = false;                       // compute everything, commit nothing
+  std::optional<int64_t> check_index;         // kConflict when the index is past it
+  std::string actor;                          // token name or "source:NAME@sha"
   std::optional<std::string> only_namespace;  // prune scope of a namespace token
 };
 
@@ -144,8 +144,8 @@ struct Token {
 };
 
 struct StoreOptions {
-  int revision_limit = 10;                // revisions kept per object (>= 1)
-  std::function<int64_t()> now_ms;        // defaults to the system clock
+  int revision_limit = 10;          // revisions kept per object (>= 1)
+  std::function<int64_t()> now_ms;  // defaults to the system clock
 };
 
 class Store {
@@ -206,8 +206,9 @@ class Store {
 
   // Tokens. `hash` is computed by the caller; the clear token never arrives
   // here. Fails kConflict when the name is taken.
-  Result<Token> CreateToken(const std::optional<std::string>& name, const std::optional<std::string>& ns,
-                            const std::string& hash, const std::string& actor);
+  Result<Token> CreateToken(const std::optional<std::string>& name,
+                            const std::optional<std::string>& ns, const std::string& hash,
+                            const std::string& actor);
   Result<std::vector<Token>> ListTokens();
   // By decimal id or by name. kNotFound; kConflict for the last admin token.
   Result<Token> RevokeToken(const std::string& id_or_name, const std::string& actor);

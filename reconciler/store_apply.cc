@@ -36,20 +36,31 @@ Status WriteRevision(Store::Impl& impl, int64_t id, const std::string& version, 
                      const PreparedSpec& p, const std::string& actor, int64_t now) {
   auto& s = impl.st.rev_upsert;
   s.Bind(1, id).Bind(2, version).Bind(3, generation).Bind(4, p.shown);
-  if (p.sealed) s.BindBlob(5, *p.sealed); else s.BindNull(5);
+  if (p.sealed)
+    s.BindBlob(5, *p.sealed);
+  else
+    s.BindNull(5);
   s.BindBlob(6, p.hash).Bind(7, p.sources_json).Bind(8, actor).Bind(9, now);
   return s.Run();
 }
 
 // Replaces the spec in effect of an existing row.
 Status UpdateSpec(Store::Impl& impl, int64_t id, const std::string& version, int64_t generation,
-                  const PreparedSpec& p, const std::string& applied_by, const std::optional<std::string>& set,
-                  const std::string& applied_version, const std::optional<Hold>& hold, int64_t state_index,
-                  int64_t created, int64_t now) {
+                  const PreparedSpec& p, const std::string& applied_by,
+                  const std::optional<std::string>& set, const std::string& applied_version,
+                  const std::optional<Hold>& hold, int64_t state_index, int64_t created,
+                  int64_t now) {
   auto& s = impl.st.obj_update;
   s.Bind(1, id).Bind(2, version).Bind(3, generation).Bind(4, p.shown);
-  if (p.sealed) s.BindBlob(5, *p.sealed); else s.BindNull(5);
-  s.BindBlob(6, p.hash).Bind(7, p.sources_json).Bind(8, applied_by).Bind(9, set).Bind(10, applied_version);
+  if (p.sealed)
+    s.BindBlob(5, *p.sealed);
+  else
+    s.BindNull(5);
+  s.BindBlob(6, p.hash)
+      .Bind(7, p.sources_json)
+      .Bind(8, applied_by)
+      .Bind(9, set)
+      .Bind(10, applied_version);
   s.Bind(11, state_index);
   if (hold) {
     s.Bind(12, hold->version).Bind(13, hold->by).Bind(14, hold->at_ms);
@@ -61,8 +72,8 @@ Status UpdateSpec(Store::Impl& impl, int64_t id, const std::string& version, int
 }
 
 Status SetMeta(Store::Impl& impl, int64_t id, const std::optional<std::string>& set,
-               const std::string& applied_version, const std::optional<Hold>& hold, int64_t state_index,
-               int64_t now) {
+               const std::string& applied_version, const std::optional<Hold>& hold,
+               int64_t state_index, int64_t now) {
   auto& s = impl.st.obj_set_meta;
   s.Bind(1, id).Bind(2, set).Bind(3, applied_version);
   if (hold) {
@@ -74,12 +85,15 @@ Status SetMeta(Store::Impl& impl, int64_t id, const std::optional<std::string>& 
   return s.Run();
 }
 
-std::string SetName(const std::optional<std::string>& set) { return set ? "set " + *set : "no set"; }
+std::string SetName(const std::optional<std::string>& set) {
+  return set ? "set " + *set : "no set";
+}
 
 // Creates or updates one object. `set` nullptr keeps the object's set (a new
 // object then belongs to none). Sets `changed` when a row was written.
-Result<ApplyItem> Upsert(Store::Impl& impl, const DesiredObject& d, const std::optional<std::string>* set,
-                         const std::string& actor, int64_t new_index, bool& changed) {
+Result<ApplyItem> Upsert(Store::Impl& impl, const DesiredObject& d,
+                         const std::optional<std::string>* set, const std::string& actor,
+                         int64_t new_index, bool& changed) {
   auto loaded = impl.LoadRow(d.key);
   if (!loaded) return std::unexpected(loaded.error());
   auto prepared = Prepare(impl, d);
@@ -94,25 +108,39 @@ Result<ApplyItem> Upsert(Store::Impl& impl, const DesiredObject& d, const std::o
     int64_t generation = 1;
     if (!*loaded) {
       auto& s = impl.st.obj_insert;
-      s.Bind(1, d.key.kind).Bind(2, d.key.ns).Bind(3, d.key.name).Bind(4, d.version).Bind(5, p.shown);
-      if (p.sealed) s.BindBlob(6, *p.sealed); else s.BindNull(6);
-      s.BindBlob(7, p.hash).Bind(8, p.sources_json).Bind(9, actor).Bind(10, target_set).Bind(11, new_index);
+      s.Bind(1, d.key.kind)
+          .Bind(2, d.key.ns)
+          .Bind(3, d.key.name)
+          .Bind(4, d.version)
+          .Bind(5, p.shown);
+      if (p.sealed)
+        s.BindBlob(6, *p.sealed);
+      else
+        s.BindNull(6);
+      s.BindBlob(7, p.hash)
+          .Bind(8, p.sources_json)
+          .Bind(9, actor)
+          .Bind(10, target_set)
+          .Bind(11, new_index);
       s.Bind(12, now);
       if (auto st = s.Run(); !st) return std::unexpected(st.error());
       id = impl.db.LastInsertRowid();
     } else {
       id = (*loaded)->id;
       generation = (*loaded)->object.generation + 1;
-      if (auto st = UpdateSpec(impl, id, d.version, generation, p, actor, target_set, d.version, std::nullopt,
-                               new_index, now, now);
+      if (auto st = UpdateSpec(impl, id, d.version, generation, p, actor, target_set, d.version,
+                               std::nullopt, new_index, now, now);
           !st) {
         return std::unexpected(st.error());
       }
     }
-    if (auto st = WriteRevision(impl, id, d.version, generation, p, actor, now); !st) return std::unexpected(st.error());
-    if (auto st = impl.TrimRevisions(id, d.version, d.version, std::nullopt); !st) return std::unexpected(st.error());
-    if (auto st = impl.AddEvent(d.key, "created", "created at " + d.version + " (" + SetName(target_set) + ")",
-                                actor, new_index);
+    if (auto st = WriteRevision(impl, id, d.version, generation, p, actor, now); !st)
+      return std::unexpected(st.error());
+    if (auto st = impl.TrimRevisions(id, d.version, d.version, std::nullopt); !st)
+      return std::unexpected(st.error());
+    if (auto st = impl.AddEvent(d.key, "created",
+                                "created at " + d.version + " (" + SetName(target_set) + ")", actor,
+                                new_index);
         !st) {
       return std::unexpected(st.error());
     }
@@ -126,8 +154,10 @@ Result<ApplyItem> Upsert(Store::Impl& impl, const DesiredObject& d, const std::o
   item.previous_version = cur.version;
   bool adopted = target_set != cur.apply_set;
   if (adopted) {
-    std::string message = fmt::format("moved from {} to {}", SetName(cur.apply_set), SetName(target_set));
-    if (auto st = impl.AddEvent(d.key, "adopted", message, actor, new_index); !st) return std::unexpected(st.error());
+    std::string message =
+        fmt::format("moved from {} to {}", SetName(cur.apply_set), SetName(target_set));
+    if (auto st = impl.AddEvent(d.key, "adopted", message, actor, new_index); !st)
+      return std::unexpected(st.error());
   }
 
   // A hold stays while applies keep asking for the version it replaced.
@@ -136,7 +166,9 @@ Result<ApplyItem> Upsert(Store::Impl& impl, const DesiredObject& d, const std::o
     item.version = cur.version;
     item.held = true;
     if (adopted) {
-      if (auto st = SetMeta(impl, row.id, target_set, cur.applied_version, cur.hold, new_index, now); !st) {
+      if (auto st =
+              SetMeta(impl, row.id, target_set, cur.applied_version, cur.hold, new_index, now);
+          !st) {
         return std::unexpected(st.error());
       }
       changed = true;
@@ -144,14 +176,17 @@ Result<ApplyItem> Upsert(Store::Impl& impl, const DesiredObject& d, const std::o
     return item;
   }
   if (cur.hold) {
-    std::string message = fmt::format("apply asked for {}; hold on {} lifted", d.version, cur.hold->version);
-    if (auto st = impl.AddEvent(d.key, "hold-lifted", message, actor, new_index); !st) return std::unexpected(st.error());
+    std::string message =
+        fmt::format("apply asked for {}; hold on {} lifted", d.version, cur.hold->version);
+    if (auto st = impl.AddEvent(d.key, "hold-lifted", message, actor, new_index); !st)
+      return std::unexpected(st.error());
   }
 
   if (p.hash == row.spec_hash) {
     item.action = Action::kUnchanged;
     if (adopted || cur.hold || cur.applied_version != d.version) {
-      if (auto st = SetMeta(impl, row.id, target_set, d.version, std::nullopt, new_index, now); !st) {
+      if (auto st = SetMeta(impl, row.id, target_set, d.version, std::nullopt, new_index, now);
+          !st) {
         return std::unexpected(st.error());
       }
       changed = true;
@@ -160,16 +195,20 @@ Result<ApplyItem> Upsert(Store::Impl& impl, const DesiredObject& d, const std::o
   }
 
   int64_t generation = cur.generation + 1;
-  if (auto st = UpdateSpec(impl, row.id, d.version, generation, p, actor, target_set, d.version, std::nullopt,
-                           new_index, cur.created_ms, now);
+  if (auto st = UpdateSpec(impl, row.id, d.version, generation, p, actor, target_set, d.version,
+                           std::nullopt, new_index, cur.created_ms, now);
       !st) {
     return std::unexpected(st.error());
   }
-  if (auto st = WriteRevision(impl, row.id, d.version, generation, p, actor, now); !st) return std::unexpected(st.error());
-  if (auto st = impl.TrimRevisions(row.id, d.version, d.version, std::nullopt); !st) return std::unexpected(st.error());
-  std::string message = cur.version == d.version ? fmt::format("spec changed, version stays {}", d.version)
-                                                 : fmt::format("{} -> {}", cur.version, d.version);
-  if (auto st = impl.AddEvent(d.key, "configured", message, actor, new_index); !st) return std::unexpected(st.error());
+  if (auto st = WriteRevision(impl, row.id, d.version, generation, p, actor, now); !st)
+    return std::unexpected(st.error());
+  if (auto st = impl.TrimRevisions(row.id, d.version, d.version, std::nullopt); !st)
+    return std::unexpected(st.error());
+  std::string message = cur.version == d.version
+                            ? fmt::format("spec changed, version stays {}", d.version)
+                            : fmt::format("{} -> {}", cur.version, d.version);
+  if (auto st = impl.AddEvent(d.key, "configured", message, actor, new_index); !st)
+    return std::unexpected(st.error());
   item.action = Action::kConfigured;
   changed = true;
   return item;
@@ -197,17 +236,20 @@ Status SoftDelete(Store::Impl& impl, int64_t id, int64_t state_index) {
 
 }  // namespace
 
-Result<ApplyResult> Store::Apply(const std::vector<DesiredObject>& objects, const ApplyOptions& opt) {
+Result<ApplyResult> Store::Apply(const std::vector<DesiredObject>& objects,
+                                 const ApplyOptions& opt) {
   Impl& impl = *impl_;
   if (opt.set.empty()) return Fail(ErrorCode::kInvalid, "an apply needs a set name");
   if (opt.prune && objects.empty()) {
     return Fail(ErrorCode::kInvalid,
-                "the set is empty and prune is on: an empty set never prunes (it would delete every object of set " +
+                "the set is empty and prune is on: an empty set never prunes (it would delete "
+                "every object of set " +
                     opt.set + "); delete objects one by one with prisn delete");
   }
   std::set<ObjectKey> keys;
   for (const DesiredObject& d : objects) {
-    if (!keys.insert(d.key).second) return Fail(ErrorCode::kInvalid, "the set names this object twice", d.key.ToString());
+    if (!keys.insert(d.key).second)
+      return Fail(ErrorCode::kInvalid, "the set names this object twice", d.key.ToString());
   }
 
   auto tx = sqlite::Transaction::Begin(impl.db);
@@ -215,9 +257,10 @@ Result<ApplyResult> Store::Apply(const std::vector<DesiredObject>& objects, cons
   auto index = impl.CurrentIndex();
   if (!index) return std::unexpected(index.error());
   if (opt.check_index && *index > *opt.check_index) {
-    return Fail(ErrorCode::kConflict, fmt::format("the state index is {}, past checkIndex {}: the state changed "
-                                                  "since that diff; run diff again and review it",
-                                                  *index, *opt.check_index));
+    return Fail(ErrorCode::kConflict,
+                fmt::format("the state index is {}, past checkIndex {}: the state changed "
+                            "since that diff; run diff again and review it",
+                            *index, *opt.check_index));
   }
   // Prune compares against the membership before this apply.
   std::vector<ObjectKey> members;
@@ -247,22 +290,27 @@ Result<ApplyResult> Store::Apply(const std::vector<DesiredObject>& objects, cons
       if (!keys.contains(key)) doomed.push_back(key);
     }
     if (doomed.size() * 2 > members.size() && !opt.confirm_prune) {
-      return Fail(ErrorCode::kConflict,
-                  fmt::format("prune would delete {} of the {} objects of set {} (more than half); check the "
-                              "paths, then confirm with confirmPrune (--confirm-prune)",
-                              doomed.size(), members.size(), opt.set));
+      return Fail(
+          ErrorCode::kConflict,
+          fmt::format(
+              "prune would delete {} of the {} objects of set {} (more than half); check the "
+              "paths, then confirm with confirmPrune (--confirm-prune)",
+              doomed.size(), members.size(), opt.set));
     }
     for (const ObjectKey& key : doomed) {
       auto row = impl.LoadRow(key);
       if (!row) return std::unexpected(row.error());
       if (!*row) continue;
-      if (auto st = SoftDelete(impl, (*row)->id, new_index); !st) return std::unexpected(st.error());
-      if (auto st = impl.AddEvent(key, "pruned", "pruned from set " + opt.set + " (was " + (*row)->object.version + ")",
-                                  opt.actor, new_index);
+      if (auto st = SoftDelete(impl, (*row)->id, new_index); !st)
+        return std::unexpected(st.error());
+      if (auto st = impl.AddEvent(
+              key, "pruned", "pruned from set " + opt.set + " (was " + (*row)->object.version + ")",
+              opt.actor, new_index);
           !st) {
         return std::unexpected(st.error());
       }
-      result.items.push_back({key, Action::kPruned, (*row)->object.version, (*row)->object.version, false});
+      result.items.push_back(
+          {key, Action::kPruned, (*row)->object.version, (*row)->object.version, false});
       changed = true;
     }
   }
@@ -271,10 +319,11 @@ Result<ApplyResult> Store::Apply(const std::vector<DesiredObject>& objects, cons
   if (!changed) return result;  // nothing written: the transaction rolls back
   std::map<Action, int> counts;
   for (const ApplyItem& item : result.items) counts[item.action]++;
-  std::string summary = fmt::format("set {}: {} created, {} configured, {} unchanged, {} pruned", opt.set,
-                                    counts[Action::kCreated], counts[Action::kConfigured],
+  std::string summary = fmt::format("set {}: {} created, {} configured, {} unchanged, {} pruned",
+                                    opt.set, counts[Action::kCreated], counts[Action::kConfigured],
                                     counts[Action::kUnchanged], counts[Action::kPruned]);
-  if (auto st = impl.AddScopedEvent(opt.only_namespace, "applied", summary, opt.actor, new_index); !st) {
+  if (auto st = impl.AddScopedEvent(opt.only_namespace, "applied", summary, opt.actor, new_index);
+      !st) {
     return std::unexpected(st.error());
   }
   auto bumped = impl.BumpIndex();
@@ -321,12 +370,15 @@ Result<StoredObject> Store::Delete(const ObjectKey& key, bool dry_run, const std
   if (!index) return std::unexpected(index.error());
   auto row = impl.LoadRow(key);
   if (!row) return std::unexpected(row.error());
-  if (!*row || (*row)->deleted_ms) return Fail(ErrorCode::kNotFound, "no such object", key.ToString());
+  if (!*row || (*row)->deleted_ms)
+    return Fail(ErrorCode::kNotFound, "no such object", key.ToString());
   if (state_index) *state_index = *index;
   if (dry_run) return (*row)->object;
   int64_t new_index = *index + 1;
   if (auto st = SoftDelete(impl, (*row)->id, new_index); !st) return std::unexpected(st.error());
-  if (auto st = impl.AddEvent(key, "deleted", "deleted (was " + (*row)->object.version + ")", actor, new_index); !st) {
+  if (auto st = impl.AddEvent(key, "deleted", "deleted (was " + (*row)->object.version + ")", actor,
+                              new_index);
+      !st) {
     return std::unexpected(st.error());
   }
   auto bumped = impl.BumpIndex();

@@ -15,7 +15,8 @@ struct RevisionRow {
   std::string applied_by;
 };
 
-Result<std::optional<RevisionRow>> LoadRevision(Store::Impl& impl, int64_t id, const std::string& version) {
+Result<std::optional<RevisionRow>> LoadRevision(Store::Impl& impl, int64_t id,
+                                                const std::string& version) {
   auto& s = impl.st.rev_get;
   sqlite::ResetGuard guard(s);
   s.Bind(1, id).Bind(2, version);
@@ -28,14 +29,20 @@ Result<std::optional<RevisionRow>> LoadRevision(Store::Impl& impl, int64_t id, c
 }
 
 // Puts revision `version` in effect with the given hold (nullopt: none).
-Status Restore(Store::Impl& impl, const ObjectRow& row, const std::string& version, const RevisionRow& rev,
-               const std::optional<Hold>& hold, int64_t state_index) {
+Status Restore(Store::Impl& impl, const ObjectRow& row, const std::string& version,
+               const RevisionRow& rev, const std::optional<Hold>& hold, int64_t state_index) {
   int64_t generation = row.object.generation + 1;
   int64_t now = impl.Now();
   auto& s = impl.st.obj_update;
   s.Bind(1, row.id).Bind(2, version).Bind(3, generation).Bind(4, rev.spec);
-  if (rev.sealed) s.BindBlob(5, *rev.sealed); else s.BindNull(5);
-  s.BindBlob(6, rev.spec_hash).Bind(7, rev.sources).Bind(8, rev.applied_by).Bind(9, row.object.apply_set);
+  if (rev.sealed)
+    s.BindBlob(5, *rev.sealed);
+  else
+    s.BindNull(5);
+  s.BindBlob(6, rev.spec_hash)
+      .Bind(7, rev.sources)
+      .Bind(8, rev.applied_by)
+      .Bind(9, row.object.apply_set);
   s.Bind(10, row.object.applied_version).Bind(11, state_index);
   if (hold) {
     s.Bind(12, hold->version).Bind(13, hold->by).Bind(14, hold->at_ms);
@@ -58,7 +65,8 @@ Status SetMetaClearHold(Store::Impl& impl, const ObjectRow& row, int64_t state_i
 Result<ObjectRow> LiveRow(Store::Impl& impl, const ObjectKey& key) {
   auto row = impl.LoadRow(key);
   if (!row) return std::unexpected(row.error());
-  if (!*row || (*row)->deleted_ms) return Fail(ErrorCode::kNotFound, "no such object", key.ToString());
+  if (!*row || (*row)->deleted_ms)
+    return Fail(ErrorCode::kNotFound, "no such object", key.ToString());
   return std::move(**row);
 }
 
@@ -89,7 +97,8 @@ Result<std::vector<Revision>> Store::History(const ObjectKey& key) {
   return out;
 }
 
-Result<RollbackResult> Store::Rollback(const ObjectKey& key, const std::optional<std::string>& version,
+Result<RollbackResult> Store::Rollback(const ObjectKey& key,
+                                       const std::optional<std::string>& version,
                                        const std::string& actor) {
   Impl& impl = *impl_;
   auto tx = sqlite::Transaction::Begin(impl.db);
@@ -108,28 +117,35 @@ Result<RollbackResult> Store::Rollback(const ObjectKey& key, const std::optional
     s.Bind(1, row.id).Bind(2, current);
     auto step = s.Step();
     if (!step) return std::unexpected(step.error());
-    if (!*step) return Fail(ErrorCode::kConflict, "there is no earlier version to roll back to", key.ToString());
+    if (!*step)
+      return Fail(ErrorCode::kConflict, "there is no earlier version to roll back to",
+                  key.ToString());
     target = s.Text(0);
   }
   if (target == current) return Fail(ErrorCode::kInvalid, "already at " + target, key.ToString());
   auto rev = LoadRevision(impl, row.id, target);
   if (!rev) return std::unexpected(rev.error());
   if (!*rev) {
-    return Fail(ErrorCode::kNotFound, "version " + target + " is not in the history (see prisn history)",
-                key.ToString());
+    return Fail(ErrorCode::kNotFound,
+                "version " + target + " is not in the history (see prisn history)", key.ToString());
   }
   auto index = impl.CurrentIndex();
   if (!index) return std::unexpected(index.error());
   int64_t new_index = *index + 1;
   // Rolling "back" to what the last apply asked for is a release: no hold.
   std::optional<Hold> hold;
-  if (target != row.object.applied_version) hold = Hold{target, row.object.applied_version, actor, impl.Now()};
-  if (auto st = Restore(impl, row, target, **rev, hold, new_index); !st) return std::unexpected(st.error());
-  std::string message = hold ? fmt::format("{} -> {}; held until an apply asks for a version other than {}, or "
-                                           "release",
-                                           current, target, row.object.applied_version)
-                             : fmt::format("{} -> {} (the version last applied; no hold)", current, target);
-  if (auto st = impl.AddEvent(key, "rolled-back", message, actor, new_index); !st) return std::unexpected(st.error());
+  if (target != row.object.applied_version)
+    hold = Hold{target, row.object.applied_version, actor, impl.Now()};
+  if (auto st = Restore(impl, row, target, **rev, hold, new_index); !st)
+    return std::unexpected(st.error());
+  std::string message =
+      hold ? fmt::format(
+                 "{} -> {}; held until an apply asks for a version other than {}, or "
+                 "release",
+                 current, target, row.object.applied_version)
+           : fmt::format("{} -> {} (the version last applied; no hold)", current, target);
+  if (auto st = impl.AddEvent(key, "rolled-back", message, actor, new_index); !st)
+    return std::unexpected(st.error());
   auto bumped = impl.BumpIndex();
   if (!bumped) return std::unexpected(bumped.error());
   if (auto st = tx->Commit(); !st) return std::unexpected(st.error());
@@ -143,7 +159,8 @@ Result<RollbackResult> Store::Release(const ObjectKey& key, const std::string& a
   auto found = LiveRow(impl, key);
   if (!found) return std::unexpected(found.error());
   const ObjectRow& row = *found;
-  if (!row.object.hold) return Fail(ErrorCode::kConflict, "there is no rollback hold to release", key.ToString());
+  if (!row.object.hold)
+    return Fail(ErrorCode::kConflict, "there is no rollback hold to release", key.ToString());
   const std::string& current = row.object.version;
   const std::string& target = row.object.applied_version;
   auto index = impl.CurrentIndex();
@@ -154,10 +171,14 @@ Result<RollbackResult> Store::Release(const ObjectKey& key, const std::string& a
   } else {
     auto rev = LoadRevision(impl, row.id, target);
     if (!rev) return std::unexpected(rev.error());
-    if (!*rev) return Fail(ErrorCode::kInternal, "the last applied version " + target + " has no revision", key.ToString());
-    if (auto st = Restore(impl, row, target, **rev, std::nullopt, new_index); !st) return std::unexpected(st.error());
+    if (!*rev)
+      return Fail(ErrorCode::kInternal, "the last applied version " + target + " has no revision",
+                  key.ToString());
+    if (auto st = Restore(impl, row, target, **rev, std::nullopt, new_index); !st)
+      return std::unexpected(st.error());
   }
-  if (auto st = impl.AddEvent(key, "hold-released", fmt::format("{} -> {} (the version last applied)", current, target),
+  if (auto st = impl.AddEvent(key, "hold-released",
+                              fmt::format("{} -> {} (the version last applied)", current, target),
                               actor, new_index);
       !st) {
     return std::unexpected(st.error());

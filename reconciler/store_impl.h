@@ -48,22 +48,23 @@ struct Store::Impl {
   Result<std::optional<ObjectRow>> LoadRow(const ObjectKey& key);
   // Stores the blobs and returns the {path: sha256} JSON.
   Result<std::string> PutSources(const std::map<std::string, std::string>& sources);
-  Status AddEvent(const std::optional<ObjectKey>& key, const std::string& type, const std::string& message,
-                  const std::string& actor, int64_t state_index);
+  Status AddEvent(const std::optional<ObjectKey>& key, const std::string& type,
+                  const std::string& message, const std::string& actor, int64_t state_index);
   // An event about no single object, visible to admins and, when `ns` is
   // given, to that namespace's tokens.
-  Status AddScopedEvent(const std::optional<std::string>& ns, const std::string& type, const std::string& message,
-                        const std::string& actor, int64_t state_index);
+  Status AddScopedEvent(const std::optional<std::string>& ns, const std::string& type,
+                        const std::string& message, const std::string& actor, int64_t state_index);
   // Keeps the newest revision_limit revisions of an object, plus the ones in
   // effect, last applied and held; then drops source blobs nothing refers to.
-  Status TrimRevisions(int64_t object_id, const std::string& version, const std::string& applied_version,
-                       const std::optional<std::string>& held);
+  Status TrimRevisions(int64_t object_id, const std::string& version,
+                       const std::string& applied_version, const std::optional<std::string>& held);
 };
 
 // Column list shared by every SELECT of an objects row, and its reader.
 inline constexpr char kObjectColumns[] =
     "id, kind, namespace, name, version, generation, spec, sealed, spec_hash, sources, applied_by, "
-    "apply_set, applied_version, hold_version, hold_by, hold_at, state_index, created_at, updated_at, "
+    "apply_set, applied_version, hold_version, hold_by, hold_at, state_index, created_at, "
+    "updated_at, "
     "deleted_at";
 ObjectRow ReadObjectRow(const sqlite::Statement& stmt);
 

@@ -15,7 +15,8 @@ Result<std::optional<StoredObject>> Store::Get(const ObjectKey& key) {
 Result<std::string> Store::GetCanonical(const ObjectKey& key) {
   auto row = impl_->LoadRow(key);
   if (!row) return std::unexpected(row.error());
-  if (!*row || (*row)->deleted_ms) return Fail(ErrorCode::kNotFound, "no such object", key.ToString());
+  if (!*row || (*row)->deleted_ms)
+    return Fail(ErrorCode::kNotFound, "no such object", key.ToString());
   if (!(*row)->sealed) return std::move((*row)->object.spec_json);
   auto opened = impl_->box.Open(*(*row)->sealed);
   if (!opened) {
@@ -29,7 +30,8 @@ Result<std::string> Store::GetCanonical(const ObjectKey& key) {
 Result<std::map<std::string, std::string>> Store::GetSources(const ObjectKey& key) {
   auto row = impl_->LoadRow(key);
   if (!row) return std::unexpected(row.error());
-  if (!*row || (*row)->deleted_ms) return Fail(ErrorCode::kNotFound, "no such object", key.ToString());
+  if (!*row || (*row)->deleted_ms)
+    return Fail(ErrorCode::kNotFound, "no such object", key.ToString());
   std::map<std::string, std::string> out;
   auto& s = impl_->st.blob_get;
   for (const auto& [path, sha] : (*row)->object.sources) {
@@ -37,7 +39,9 @@ Result<std::map<std::string, std::string>> Store::GetSources(const ObjectKey& ke
     s.Bind(1, sha);
     auto step = s.Step();
     if (!step) return std::unexpected(step.error());
-    if (!*step) return Fail(ErrorCode::kInternal, "source blob " + sha + " is missing", key.ToString() + ": " + path);
+    if (!*step)
+      return Fail(ErrorCode::kInternal, "source blob " + sha + " is missing",
+                  key.ToString() + ": " + path);
     out[path] = s.Blob(0);
   }
   return out;
@@ -74,7 +78,11 @@ Result<std::map<std::string, int64_t>> Store::CountObjects(const std::optional<s
 Result<std::vector<Event>> Store::Events(const EventFilter& filter) {
   auto& s = impl_->st.event_query;
   sqlite::ResetGuard guard(s);
-  s.Bind(1, filter.kind).Bind(2, filter.ns).Bind(3, filter.name).Bind(4, filter.since_ms).Bind(5, filter.after_id);
+  s.Bind(1, filter.kind)
+      .Bind(2, filter.ns)
+      .Bind(3, filter.name)
+      .Bind(4, filter.since_ms)
+      .Bind(5, filter.after_id);
   s.Bind(6, filter.only_namespace).Bind(7, static_cast<int64_t>(std::max(filter.limit, 0)));
   std::vector<Event> out;
   for (;;) {
@@ -95,7 +103,8 @@ Result<std::vector<Event>> Store::Events(const EventFilter& filter) {
   return out;
 }
 
-Status Store::RecordEvent(const std::string& type, const std::string& message, const std::string& actor) {
+Status Store::RecordEvent(const std::string& type, const std::string& message,
+                          const std::string& actor) {
   auto index = impl_->CurrentIndex();
   if (!index) return std::unexpected(index.error());
   return impl_->AddScopedEvent(std::nullopt, type, message, actor, *index);

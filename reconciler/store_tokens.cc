@@ -17,12 +17,15 @@ Token ReadToken(const sqlite::Statement& s) {
   return t;
 }
 
-std::string Describe(const std::optional<std::string>& ns) { return ns ? "namespace " + *ns : "admin"; }
+std::string Describe(const std::optional<std::string>& ns) {
+  return ns ? "namespace " + *ns : "admin";
+}
 
 }  // namespace
 
-Result<Token> Store::CreateToken(const std::optional<std::string>& name, const std::optional<std::string>& ns,
-                                 const std::string& hash, const std::string& actor) {
+Result<Token> Store::CreateToken(const std::optional<std::string>& name,
+                                 const std::optional<std::string>& ns, const std::string& hash,
+                                 const std::string& actor) {
   Impl& impl = *impl_;
   auto tx = sqlite::Transaction::Begin(impl.db);
   if (!tx) return std::unexpected(tx.error());
@@ -42,14 +45,16 @@ Result<Token> Store::CreateToken(const std::optional<std::string>& name, const s
   s.Bind(1, t.id).Bind(2, t.name).Bind(3, t.ns).BindBlob(4, t.hash).Bind(5, t.created_ms);
   if (auto st = s.Run(); !st) {
     if (st.error().code == ErrorCode::kConflict) {
-      return Fail(ErrorCode::kConflict, "a token with this name exists; choose another name", t.name);
+      return Fail(ErrorCode::kConflict, "a token with this name exists; choose another name",
+                  t.name);
     }
     return std::unexpected(st.error());
   }
   auto index = impl.CurrentIndex();
   if (!index) return std::unexpected(index.error());
-  if (auto st = impl.AddScopedEvent(std::nullopt, "token-created",
-                                    "token " + t.name + " (" + Describe(ns) + ") created", actor, *index);
+  if (auto st =
+          impl.AddScopedEvent(std::nullopt, "token-created",
+                              "token " + t.name + " (" + Describe(ns) + ") created", actor, *index);
       !st) {
     return std::unexpected(st.error());
   }
@@ -76,7 +81,8 @@ Result<Token> Store::RevokeToken(const std::string& id_or_name, const std::strin
   if (!tx) return std::unexpected(tx.error());
   std::optional<int64_t> id;
   int64_t parsed = 0;
-  auto [end, ec] = std::from_chars(id_or_name.data(), id_or_name.data() + id_or_name.size(), parsed);
+  auto [end, ec] =
+      std::from_chars(id_or_name.data(), id_or_name.data() + id_or_name.size(), parsed);
   if (ec == std::errc() && end == id_or_name.data() + id_or_name.size()) id = parsed;
   Token t;
   {
@@ -95,7 +101,8 @@ Result<Token> Store::RevokeToken(const std::string& id_or_name, const std::strin
     auto step = s.Step();
     if (!step) return std::unexpected(step.error());
     if (s.Int(0) <= 1) {
-      return Fail(ErrorCode::kConflict, "this is the last admin token; create another admin token first", t.name);
+      return Fail(ErrorCode::kConflict,
+                  "this is the last admin token; create another admin token first", t.name);
     }
   }
   t.revoked_ms = impl.Now();
@@ -103,8 +110,9 @@ Result<Token> Store::RevokeToken(const std::string& id_or_name, const std::strin
   if (auto st = impl.st.token_revoke.Run(); !st) return std::unexpected(st.error());
   auto index = impl.CurrentIndex();
   if (!index) return std::unexpected(index.error());
-  if (auto st = impl.AddScopedEvent(std::nullopt, "token-revoked", "token " + t.name + " (" + Describe(t.ns) + ") revoked",
-                                    actor, *index);
+  if (auto st = impl.AddScopedEvent(std::nullopt, "token-revoked",
+                                    "token " + t.name + " (" + Describe(t.ns) + ") revoked", actor,
+                                    *index);
       !st) {
     return std::unexpected(st.error());
   }

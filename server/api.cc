@@ -17,7 +17,8 @@ namespace {
 
 void AddStateRoutes(Api::Core& core) {
   core.router.Add("GET", "/metrics", [&core](const RouteContext& ctx) {
-    if (!ctx.principal.admin()) return ErrorResponse(403, "permission", "/metrics needs an admin token");
+    if (!ctx.principal.admin())
+      return ErrorResponse(403, "permission", "/metrics needs an admin token");
     HttpResponse r;
     r.body = core.metrics.Serialize();
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -35,14 +36,16 @@ void AddStateRoutes(Api::Core& core) {
         objects[kind] = n;
         total += n;
       }
-      return JsonResponse(200, nlohmann::ordered_json{{"index", *index}, {"objects", objects}, {"total", total}});
+      return JsonResponse(
+          200, nlohmann::ordered_json{{"index", *index}, {"objects", objects}, {"total", total}});
     });
   });
 }
 
 }  // namespace
 
-Api::Api(store::Store store, ApiInfo info) : core_(std::make_unique<Core>(std::move(store), std::move(info))) {
+Api::Api(store::Store store, ApiInfo info)
+    : core_(std::make_unique<Core>(std::move(store), std::move(info))) {
   core_->store.With([&](store::Store& s) {
     if (auto tokens = s.ListTokens()) core_->tokens.Load(*tokens);
     core_->RefreshGauges(s);
@@ -59,7 +62,8 @@ Api::~Api() = default;
 
 Metrics& Api::metrics() { return core_->metrics; }
 
-Api::Admission Api::Admit(std::string_view method, std::string_view target, std::string_view authorization,
+Api::Admission Api::Admit(std::string_view method, std::string_view target,
+                          std::string_view authorization,
                           std::optional<uint64_t> content_length) const {
   Admission a;
   HttpRequest parsed;
@@ -72,10 +76,10 @@ Api::Admission Api::Admit(std::string_view method, std::string_view target, std:
   // unauthenticated client learns nothing about which routes exist.
   a.principal = core_->tokens.Authenticate(authorization);
   if (!a.principal) {
-    HttpResponse r = ErrorResponse(401, "unauthenticated",
-                                   authorization.empty()
-                                       ? "this request needs a token: Authorization: Bearer prisn_..."
-                                       : "the token is not valid (unknown, revoked or malformed)");
+    HttpResponse r = ErrorResponse(
+        401, "unauthenticated",
+        authorization.empty() ? "this request needs a token: Authorization: Bearer prisn_..."
+                              : "the token is not valid (unknown, revoked or malformed)");
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"prisn\"");
     a.reject = std::move(r);
     return a;
@@ -87,8 +91,9 @@ Api::Admission Api::Admit(std::string_view method, std::string_view target, std:
   if (parsed.path == "/v1/apply" || parsed.path == "/v1/diff") a.body_limit = kApplyBodyLimit;
   if (content_length && *content_length > a.body_limit) {
     a.reject = ErrorResponse(413, "too_large",
-                             "the request body (" + std::to_string(*content_length) + " bytes) exceeds the " +
-                                 std::to_string(a.body_limit >> 20) + " MiB limit of " + parsed.path);
+                             "the request body (" + std::to_string(*content_length) +
+                                 " bytes) exceeds the " + std::to_string(a.body_limit >> 20) +
+                                 " MiB limit of " + parsed.path);
   }
   return a;
 }
@@ -102,13 +107,15 @@ HttpResponse Api::Handle(std::string_view method, std::string_view target, std::
   Router::Match match = core_->router.Find(method, request.path);
   if (!match.handler) {
     if (match.allowed.empty()) {
-      return ErrorResponse(404, "not_found", "no such endpoint: " + request.method + " " + request.path +
-                                                 " (the API is described in docs/API.md)");
+      return ErrorResponse(404, "not_found",
+                           "no such endpoint: " + request.method + " " + request.path +
+                               " (the API is described in docs/API.md)");
     }
     std::string allow;
     for (const std::string& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
-    HttpResponse r = ErrorResponse(405, "method_not_allowed",
-                                   request.method + " is not allowed on " + request.path + " (allowed: " + allow + ")");
+    HttpResponse r = ErrorResponse(
+        405, "method_not_allowed",
+        request.method + " is not allowed on " + request.path + " (allowed: " + allow + ")");
     r.headers.emplace_back("Allow", allow);
     r.route = match.pattern;
     return r;
@@ -126,11 +133,12 @@ HttpResponse Api::Handle(std::string_view method, std::string_view target, std::
 
 HttpResponse Api::Health() const {
   int64_t now = NowMs();
-  nlohmann::ordered_json body{{"status", "ok"},
-                              {"version", core_->info.version},
-                              {"pid", core_->info.pid},
-                              {"startedAt", FormatTime(core_->info.started_ms)},
-                              {"uptimeSeconds", static_cast<double>(now - core_->info.started_ms) / 1000.0}};
+  nlohmann::ordered_json body{
+      {"status", "ok"},
+      {"version", core_->info.version},
+      {"pid", core_->info.pid},
+      {"startedAt", FormatTime(core_->info.started_ms)},
+      {"uptimeSeconds", static_cast<double>(now - core_->info.started_ms) / 1000.0}};
   HttpResponse r = JsonResponse(200, body);
   r.route = "/health";
   return r;

@@ -42,7 +42,7 @@ class Api {
     std::optional<HttpResponse> reject;  // answer this without reading the body
     std::optional<Principal> principal;  // who, when admitted
     uint64_t body_limit = kDefaultBodyLimit;
-    bool health = false;                 // answer with Health() right away
+    bool health = false;  // answer with Health() right away
   };
   // Authentication happens here, before routing: every path but /health
   // needs a valid token (401 otherwise). Also rejects a declared body larger

@@ -50,13 +50,14 @@ bool ParseInt(std::string_view text, int64_t& out) {
 
 // "2024-01-21T10:30:00Z", with optional fraction and a Z or ±HH:MM offset.
 std::optional<int64_t> ParseRfc3339(std::string_view s) {
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-      s[13] != ':' || s[16] != ':') {
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' ||
+      (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':') {
     return std::nullopt;
   }
   int64_t y, mo, d, h, mi, sec;
-  if (!ParseInt(s.substr(0, 4), y) || !ParseInt(s.substr(5, 2), mo) || !ParseInt(s.substr(8, 2), d) ||
-      !ParseInt(s.substr(11, 2), h) || !ParseInt(s.substr(14, 2), mi) || !ParseInt(s.substr(17, 2), sec)) {
+  if (!ParseInt(s.substr(0, 4), y) || !ParseInt(s.substr(5, 2), mo) ||
+      !ParseInt(s.substr(8, 2), d) || !ParseInt(s.substr(11, 2), h) ||
+      !ParseInt(s.substr(14, 2), mi) || !ParseInt(s.substr(17, 2), sec)) {
     return std::nullopt;
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
@@ -89,7 +90,8 @@ std::optional<int64_t> ParseRfc3339(std::string_view s) {
 }  // namespace
 
 int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -102,8 +104,8 @@ std::string FormatTime(int64_t unix_ms) {
   }
   std::tm tm{};
   ::gmtime_r(&seconds, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
 Result<int64_t> ParseSince(std::string_view text, int64_t now_ms) {
@@ -112,17 +114,28 @@ Result<int64_t> ParseSince(std::string_view text, int64_t now_ms) {
     int64_t n = 0;
     int64_t scale = 0;
     switch (unit) {
-      case 's': scale = 1000; break;
-      case 'm': scale = 60 * 1000; break;
-      case 'h': scale = 3600 * 1000; break;
-      case 'd': scale = 86400 * 1000; break;
-      default: break;
+      case 's':
+        scale = 1000;
+        break;
+      case 'm':
+        scale = 60 * 1000;
+        break;
+      case 'h':
+        scale = 3600 * 1000;
+        break;
+      case 'd':
+        scale = 86400 * 1000;
+        break;
+      default:
+        break;
     }
-    if (scale != 0 && ParseInt(text.substr(0, text.size() - 1), n) && n <= 100000 * 86400LL) return now_ms - n * scale;
+    if (scale != 0 && ParseInt(text.substr(0, text.size() - 1), n) && n <= 100000 * 86400LL)
+      return now_ms - n * scale;
   }
   if (auto t = ParseRfc3339(text)) return *t;
   return Fail(ErrorCode::kInvalid,
-              "since must be an RFC 3339 time (2024-01-21T10:30:00Z) or a duration back from now (30s, 15m, 2h, 7d)",
+              "since must be an RFC 3339 time (2024-01-21T10:30:00Z) or a duration back from now "
+              "(30s, 15m, 2h, 7d)",
               std::string(text));
 }
 
@@ -133,12 +146,15 @@ Result<manifests::Kind> KindFromWord(std::string_view word) {
       if (!w.empty() && w == lower) return k.kind;
     }
   }
-  return Fail(ErrorCode::kNotFound,
-              "unknown kind \"" + std::string(word) +
-                  "\" (kinds: namespaces, deployments, jobs, cronjobs, runners, secrets, ingresses)");
+  return Fail(
+      ErrorCode::kNotFound,
+      "unknown kind \"" + std::string(word) +
+          "\" (kinds: namespaces, deployments, jobs, cronjobs, runners, secrets, ingresses)");
 }
 
-std::string NamespaceFromSegment(std::string_view segment) { return segment == "-" ? "" : std::string(segment); }
+std::string NamespaceFromSegment(std::string_view segment) {
+  return segment == "-" ? "" : std::string(segment);
+}
 
 nlohmann::ordered_json KeyJson(const store::ObjectKey& key) {
   nlohmann::ordered_json j;
@@ -174,8 +190,9 @@ nlohmann::ordered_json ObjectJson(const store::StoredObject& o) {
 
 HttpResponse Forbidden(const Principal& who, std::string_view ns) {
   std::string where = ns.empty() ? "objects without a namespace" : "namespace " + std::string(ns);
-  return ErrorResponse(403, "permission",
-                       "this token is scoped to namespace " + who.ns.value_or("") + " and may not access " + where);
+  return ErrorResponse(
+      403, "permission",
+      "this token is scoped to namespace " + who.ns.value_or("") + " and may not access " + where);
 }
 
 std::optional<nlohmann::json> ParseBody(const HttpRequest& request, HttpResponse& error) {
@@ -196,7 +213,8 @@ Result<bool> QueryFlag(const HttpRequest& request, const std::string& key) {
   if (it == request.query.end()) return false;
   if (it->second.empty() || it->second == "1" || it->second == "true") return true;
   if (it->second == "0" || it->second == "false") return false;
-  return Fail(ErrorCode::kInvalid, "query parameter " + key + " must be 1, true, 0 or false", it->second);
+  return Fail(ErrorCode::kInvalid, "query parameter " + key + " must be 1, true, 0 or false",
+              it->second);
 }
 
 }  // namespace prisn::server

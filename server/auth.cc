@@ -22,7 +22,8 @@ std::string HashToken(std::string_view token) {
   EnsureSodium();
   std::string out(crypto_generichash_BYTES, '\0');
   crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), out.size(),
-                     reinterpret_cast<const unsigned char*>(token.data()), token.size(), nullptr, 0);
+                     reinterpret_cast<const unsigned char*>(token.data()), token.size(), nullptr,
+                     0);
   return out;
 }
 
@@ -41,7 +42,9 @@ void TokenRegistry::Add(const store::Token& t) {
 }
 
 void TokenRegistry::Remove(int64_t token_id) {
-  by_hash_.With([&](auto& map) { std::erase_if(map, [&](const auto& kv) { return kv.second.token_id == token_id; }); });
+  by_hash_.With([&](auto& map) {
+    std::erase_if(map, [&](const auto& kv) { return kv.second.token_id == token_id; });
+  });
 }
 
 std::optional<Principal> TokenRegistry::Authenticate(std::string_view authorization) const {

@@ -1,8 +1,7 @@
 #include "server/context_file.h"
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "server/paths.h"
 #include "util/files.h"
@@ -18,7 +17,8 @@ Result<std::optional<ContextFile>> ReadContextFile(const std::string& path) {
   auto j = nlohmann::json::parse(*text, nullptr, false);
   if (!j.is_object() || (j.contains("server") && !j["server"].is_string()) ||
       (j.contains("token") && !j["token"].is_string() && !j["token"].is_null())) {
-    return Fail(ErrorCode::kInvalid, "not a prisn context file ({\"server\": URL, \"token\": TOKEN})", path);
+    return Fail(ErrorCode::kInvalid,
+                "not a prisn context file ({\"server\": URL, \"token\": TOKEN})", path);
   }
   ContextFile c;
   c.server = j.value("server", "");
@@ -26,7 +26,8 @@ Result<std::optional<ContextFile>> ReadContextFile(const std::string& path) {
   return std::optional<ContextFile>(c);
 }
 
-Status WriteContextFile(const std::string& path, const std::string& server, const std::optional<std::string>& token) {
+Status WriteContextFile(const std::string& path, const std::string& server,
+                        const std::optional<std::string>& token) {
   std::optional<std::string> keep = token;
   if (!keep) {
     // An unreadable old file is replaced rather than blocking the start.

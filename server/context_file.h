@@ -20,6 +20,7 @@ Result<std::optional<ContextFile>> ReadContextFile(const std::string& path);
 
 // Writes `server` and, when given, `token`; without a token the one already in
 // the file is kept. Creates the parent directory (0700). Atomic, mode 0600.
-Status WriteContextFile(const std::string& path, const std::string& server, const std::optional<std::string>& token);
+Status WriteContextFile(const std::string& path, const std::string& server,
+                        const std::optional<std::string>& token);
 
 }  // namespace prisn::server

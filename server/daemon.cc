@@ -45,7 +45,8 @@ class Reporter {
 
   void Token(const std::string& token, const std::string& context_path) {
     if (pipe_) return Send("token " + token);
-    std::printf("Admin token: %s\n  (shown once; also saved in %s)\n", token.c_str(), context_path.c_str());
+    std::printf("Admin token: %s\n  (shown once; also saved in %s)\n", token.c_str(),
+                context_path.c_str());
     std::fflush(stdout);
   }
   void Ready(const std::string& url, const std::string& state_dir) {
@@ -54,7 +55,8 @@ class Reporter {
       pipe_.Reset();
       return;
     }
-    std::printf("prisn server listening on %s (pid %d, state dir %s)\n", url.c_str(), ::getpid(), state_dir.c_str());
+    std::printf("prisn server listening on %s (pid %d, state dir %s)\n", url.c_str(), ::getpid(),
+                state_dir.c_str());
     std::fflush(stdout);
   }
   int Error(const prisn::Error& error) {
@@ -89,7 +91,8 @@ Status SetUpLogging(const StatePaths& paths, bool foreground, const std::string&
   if (auto st = MakeDirs(paths.log_dir, 0700); !st) return st;
   try {
     std::vector<spdlog::sink_ptr> sinks;
-    sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(paths.log_file, 10 << 20, 5));
+    sinks.push_back(
+        std::make_shared<spdlog::sinks::rotating_file_sink_mt>(paths.log_file, 10 << 20, 5));
     if (foreground) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
     auto logger = std::make_shared<spdlog::logger>("prisn", sinks.begin(), sinks.end());
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
@@ -103,18 +106,15 @@ Status SetUpLogging(const StatePaths& paths, bool foreground, const std::string&
 }
 
 int64_t NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
-// Everything after the (optional) fork: the daemon proper.
-int RunDaemon(const StartOptions& options, const StateDirChoice& state, const ListenAddress& listen,
-              PidFile pid_file, Reporter& report) {
-  StatePaths paths = PathsFor(state.dir);
-  ::umask(077);
-  if (auto st = SetUpLogging(paths, options.foreground, options.log_level); !st) return report.Error(st.error());
-  if (auto st = pid_file.WritePid(::getpid()); !st) return report.Error(st.error());
-
+// The store, the API and the listener live in here: when this returns, the
+// database is closed.
+int Serve(const StartOptions& options, const StateDirChoice& state, const ListenAddress& listen,
+          const StatePaths& paths, Reporter& report) {
   auto box = SecretBox::LoadOrCreate(paths.key);
   if (!box) return report.Error(box.error());
   store::StoreOptions store_options;
@@ -133,7 +133,8 @@ int RunDaemon(const StartOptions& options, const StateDirChoice& state, const Li
   if (!bound) return report.Error(bound.error());
   std::string url = "http://" + bound->ToString();
 
-  if (auto st = WriteContextFile(paths.context, url, *admin_token); !st) return report.Error(st.error());
+  if (auto st = WriteContextFile(paths.context, url, *admin_token); !st)
+    return report.Error(st.error());
   if (state.is_default) {
     if (auto user = UserContextPath()) {
       if (auto st = WriteContextFile(*user, url, *admin_token); !st) {
@@ -151,21 +152,24 @@ int RunDaemon(const StartOptions& options, const StateDirChoice& state, const Li
   boost::asio::steady_timer drain_deadline(io);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
-    spdlog::info("signal {}: draining", signo);
     drain_deadline.expires_after(kDrainTimeout);
     drain_deadline.async_wait([&](const boost::system::error_code& e) {
       if (e) return;
-      spdlog::warn("drain took longer than {} s; closing the remaining connections", kDrainTimeout.count());
+      spdlog::warn("drain took longer than {} s; closing the remaining connections",
+                   kDrainTimeout.count());
       io.stop();
     });
     http.Drain([&] {
       drain_deadline.cancel();
       io.stop();
     });
+    // Logged once the listener is closed: from here on, no new connection.
+    spdlog::info("signal {}: draining (no new connections)", signo);
   });
 
-  if (auto st = api.RecordEvent("server-started", "listening on " + url + " (pid " + std::to_string(::getpid()) +
-                                                       ", schema " + std::to_string(store::Store::SchemaVersion()) + ")");
+  if (auto st = api.RecordEvent(
+          "server-started", "listening on " + url + " (pid " + std::to_string(::getpid()) +
+                                ", schema " + std::to_string(store::Store::SchemaVersion()) + ")");
       !st) {
     return report.Error(st.error());
   }
@@ -179,9 +183,23 @@ int RunDaemon(const StartOptions& options, const StateDirChoice& state, const Li
   if (auto st = api.RecordEvent("server-stopped", "stopped by signal"); !st) {
     spdlog::error("cannot record the stop: {}", st.error().ToString());
   }
-  spdlog::info("stopped");
-  pid_file.Remove();
   return 0;
+}
+
+// Everything after the (optional) fork: the daemon proper.
+int RunDaemon(const StartOptions& options, const StateDirChoice& state, const ListenAddress& listen,
+              PidFile pid_file, Reporter& report) {
+  StatePaths paths = PathsFor(state.dir);
+  ::umask(077);
+  if (auto st = SetUpLogging(paths, options.foreground, options.log_level); !st)
+    return report.Error(st.error());
+  if (auto st = pid_file.WritePid(::getpid()); !st) return report.Error(st.error());
+  int rc = Serve(options, state, listen, paths, report);
+  if (rc == 0) spdlog::info("stopped; the database is closed");
+  // Last: `prisn server stop` waits for this lock, so it returns only once
+  // the database is closed.
+  pid_file.Remove();
+  return rc;
 }
 
 // The parent's half: waits for the child's report and prints it.
@@ -189,13 +207,17 @@ int AwaitReady(UniqueFd pipe, pid_t child, const StatePaths& paths) {
   std::string received;
   auto deadline = std::chrono::steady_clock::now() + kReadyTimeout;
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      std::fprintf(stderr, "error: the daemon (pid %d) did not report ready within %lld s; see %s\n", child,
+      std::fprintf(stderr,
+                   "error: the daemon (pid %d) did not report ready within %lld s; see %s\n", child,
                    static_cast<long long>(kReadyTimeout.count()), paths.log_file.c_str());
       return 2;
     }
-    struct pollfd pfd{pipe.Get(), POLLIN, 0};
+    struct pollfd pfd {
+      pipe.Get(), POLLIN, 0
+    };
     int n = ::poll(&pfd, 1, static_cast<int>(left.count()));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) continue;
@@ -213,12 +235,15 @@ int AwaitReady(UniqueFd pipe, pid_t child, const StatePaths& paths) {
     std::string line = received.substr(pos, eol - pos);
     pos = eol + 1;
     if (line.starts_with("token ")) {
-      std::printf("Admin token: %s\n  (shown once; also saved in %s)\n", line.substr(6).c_str(), paths.context.c_str());
+      std::printf("Admin token: %s\n  (shown once; also saved in %s)\n", line.substr(6).c_str(),
+                  paths.context.c_str());
     } else if (line.starts_with("ready ")) {
       std::string rest = line.substr(6);
       size_t space = rest.find(' ');
-      std::printf("prisn server started: listening on %s (pid %s, state dir %s)\n", rest.substr(0, space).c_str(),
-                  space == std::string::npos ? "?" : rest.substr(space + 1).c_str(), paths.dir.c_str());
+      std::printf("prisn server started: listening on %s (pid %s, state dir %s)\n",
+                  rest.substr(0, space).c_str(),
+                  space == std::string::npos ? "?" : rest.substr(space + 1).c_str(),
+                  paths.dir.c_str());
       ready = true;
     } else if (line.starts_with("error ")) {
       std::fprintf(stderr, "error: %s\n", line.substr(6).c_str());
@@ -230,7 +255,8 @@ int AwaitReady(UniqueFd pipe, pid_t child, const StatePaths& paths) {
     int status = 0;
     ::waitpid(child, &status, 0);
     std::fprintf(stderr, "error: the daemon exited during start-up (status %d); see %s\n",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), paths.log_file.c_str());
+                 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+                 paths.log_file.c_str());
     return 2;
   }
   return 0;
@@ -251,7 +277,8 @@ int StartServer(const StartOptions& options) {
     std::fprintf(stderr, "error: %s\n", e.ToString().c_str());
     return 2;
   };
-  if (options.revision_limit < 1) return fail(Error{ErrorCode::kInvalid, "--revision-limit must be at least 1", {}});
+  if (options.revision_limit < 1)
+    return fail(Error{ErrorCode::kInvalid, "--revision-limit must be at least 1", {}});
   auto state = ChooseStateDir(options.state_dir);
   if (!state) return fail(state.error());
   std::string listen_text = options.listen;

@@ -2,11 +2,10 @@
 // the pid file lock and its context file.
 #include <signal.h>
 
-#include <nlohmann/json.hpp>
-
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "server/context_file.h"
@@ -62,7 +61,8 @@ int StopServer(const std::string& state_dir, int timeout_seconds) {
     if (!*still) break;
     if (std::chrono::steady_clock::now() >= deadline) {
       std::fprintf(stderr,
-                   "error: prisn server (pid %d) did not stop within %d s; it may still be finishing requests. "
+                   "error: prisn server (pid %d) did not stop within %d s; it may still be "
+                   "finishing requests. "
                    "Force it with: kill -9 %d\n",
                    **pid, timeout_seconds, **pid);
       return 2;
@@ -95,15 +95,17 @@ int ServerStatus(const std::string& state_dir, bool json) {
   auto context = ReadContextFile(paths.context);
   if (!context) return PrintError(context.error());
   if (!*context || (*context)->server.empty()) {
-    return PrintError(Error{ErrorCode::kNotFound, "the daemon is running but its context file is missing", paths.context});
+    return PrintError(Error{ErrorCode::kNotFound,
+                            "the daemon is running but its context file is missing",
+                            paths.context});
   }
   const std::string& url = (*context)->server;
   out["server"] = url;
   auto health = HttpGet(url, "/health", "");
   if (!health || health->status != 200) {
     std::string why = health ? "HTTP " + std::to_string(health->status) : health.error().message;
-    std::fprintf(stderr, "error: prisn server (pid %d) is running but does not answer at %s: %s\n", **pid, url.c_str(),
-                 why.c_str());
+    std::fprintf(stderr, "error: prisn server (pid %d) is running but does not answer at %s: %s\n",
+                 **pid, url.c_str(), why.c_str());
     return 2;
   }
   auto h = nlohmann::json::parse(health->body, nullptr, false);
@@ -133,7 +135,8 @@ int ServerStatus(const std::string& state_dir, bool json) {
   std::printf("  version:      %s\n", out["version"].get<std::string>().c_str());
   std::printf("  uptime:       %s\n", FormatUptime(uptime).c_str());
   if (state_body.is_object()) {
-    std::printf("  objects:      %lld (state index %lld)\n", static_cast<long long>(out["objects"].get<int64_t>()),
+    std::printf("  objects:      %lld (state index %lld)\n",
+                static_cast<long long>(out["objects"].get<int64_t>()),
                 static_cast<long long>(out["index"].get<int64_t>()));
   } else {
     std::printf("  objects:      unknown (no token in %s)\n", paths.context.c_str());

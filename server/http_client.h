@@ -17,7 +17,8 @@ struct ClientResponse {
 // GET `base_url` + `target` ("http://127.0.0.1:7373" + "/health"), with a
 // bearer token when non-empty. kUnavailable when nothing answers, kTimeout
 // past `timeout`, kInvalid for a URL that is not http://HOST:PORT.
-Result<ClientResponse> HttpGet(const std::string& base_url, const std::string& target, const std::string& token,
+Result<ClientResponse> HttpGet(const std::string& base_url, const std::string& target,
+                               const std::string& token,
                                std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 }  // namespace prisn::server

@@ -18,8 +18,8 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr auto kIdleTimeout = std::chrono::seconds(60);   // waiting for a request head
-constexpr auto kBodyTimeout = std::chrono::minutes(5);    // a 64 MiB apply on a slow link
+constexpr auto kIdleTimeout = std::chrono::seconds(60);  // waiting for a request head
+constexpr auto kBodyTimeout = std::chrono::minutes(5);   // a 64 MiB apply on a slow link
 constexpr auto kWriteTimeout = std::chrono::minutes(1);
 constexpr uint32_t kHeaderLimit = 16 * 1024;
 
@@ -50,8 +50,9 @@ class Session : public std::enable_shared_from_this<Session> {
     // the route's limit reaches Admit and gets a 413 that names the limit.
     parser_->body_limit(boost::none);
     stream_.expires_after(kIdleTimeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHead(ec); });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHead(ec); });
   }
 
   void OnHead(beast::error_code ec) {
@@ -64,8 +65,8 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = req.keep_alive();
     std::optional<uint64_t> length;
     if (auto cl = parser_->content_length()) length = *cl;
-    Api::Admission admission =
-        server_.api().Admit(method_, target_, std::string_view(req[http::field::authorization]), length);
+    Api::Admission admission = server_.api().Admit(
+        method_, target_, std::string_view(req[http::field::authorization]), length);
     if (admission.reject) {
       // The body was not read: the connection cannot carry another request.
       if (!parser_->is_done()) keep_alive_ = false;
@@ -79,10 +80,11 @@ class Session : public std::enable_shared_from_this<Session> {
     // (curl does above 1 MiB) gets it now that the request is admitted.
     if (!parser_->is_done() && beast::iequals(req[http::field::expect], "100-continue")) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
-      http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code e, size_t) {
-        if (e) return self->Close();
-        self->ReadBody();
-      });
+      http::async_write(stream_, *cont,
+                        [self = shared_from_this(), cont](beast::error_code e, size_t) {
+                          if (e) return self->Close();
+                          self->ReadBody();
+                        });
       return;
     }
     ReadBody();
@@ -96,30 +98,34 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnBody(beast::error_code ec) {
     if (ec == http::error::body_limit) {
       keep_alive_ = false;
-      uint64_t limit = target_.starts_with("/v1/apply") || target_.starts_with("/v1/diff") ? kApplyBodyLimit
-                                                                                          : kDefaultBodyLimit;
-      return Respond(ErrorResponse(413, "too_large",
-                                   "the request body exceeds the " + std::to_string(limit >> 20) + " MiB limit"));
+      uint64_t limit = target_.starts_with("/v1/apply") || target_.starts_with("/v1/diff")
+                           ? kApplyBodyLimit
+                           : kDefaultBodyLimit;
+      return Respond(ErrorResponse(
+          413, "too_large",
+          "the request body exceeds the " + std::to_string(limit >> 20) + " MiB limit"));
     }
     if (ec) return OnReadError(ec);
     stream_.expires_never();
     if (health_) return Respond(server_.api().Health());
     std::string body = std::move(parser_->get().body());
     auto guard = asio::make_work_guard(stream_.get_executor());
-    asio::post(server_.pool(), [self = shared_from_this(), guard, body = std::move(body)]() mutable {
-      HttpResponse response = self->server_.api().Handle(self->method_, self->target_, std::move(body),
-                                                         *self->principal_);
-      auto executor = self->stream_.get_executor();
-      // `self` moves to the I/O thread: the session is always destroyed there.
-      asio::post(executor, [self = std::move(self), response = std::move(response)]() mutable {
-        self->Respond(std::move(response));
-      });
-    });
+    asio::post(
+        server_.pool(), [self = shared_from_this(), guard, body = std::move(body)]() mutable {
+          HttpResponse response = self->server_.api().Handle(self->method_, self->target_,
+                                                             std::move(body), *self->principal_);
+          auto executor = self->stream_.get_executor();
+          // `self` moves to the I/O thread: the session is always destroyed there.
+          asio::post(executor, [self = std::move(self), response = std::move(response)]() mutable {
+            self->Respond(std::move(response));
+          });
+        });
   }
 
   void OnReadError(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted || ec == beast::error::timeout ||
-        ec == asio::error::connection_reset || ec == asio::error::eof || (!busy_ && parser_ && !parser_->got_some())) {
+    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == beast::error::timeout || ec == asio::error::connection_reset ||
+        ec == asio::error::eof || (!busy_ && parser_ && !parser_->got_some())) {
       return Close();
     }
     // A malformed request: say so, then close (the stream is out of sync).
@@ -131,10 +137,13 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Respond(HttpResponse r) {
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    server_.api().metrics().ObserveRequest(method_.empty() ? "-" : method_, r.route, r.status, seconds);
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    server_.api().metrics().ObserveRequest(method_.empty() ? "-" : method_, r.route, r.status,
+                                           seconds);
     spdlog::debug("{} {} -> {} ({:.1f} ms)", method_, r.route, r.status, seconds * 1000);
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), 11);
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(r.status), 11);
     res->set(http::field::server, "prisn");
     res->set(http::field::content_type, r.content_type);
     res->set(http::field::cache_control, "no-store");
@@ -143,9 +152,10 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive_ && !server_.draining());
     res->prepare_payload();
     stream_.expires_after(kWriteTimeout);
-    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
-      self->OnWritten(ec, res->keep_alive());
-    });
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                        self->OnWritten(ec, res->keep_alive());
+                      });
   }
 
   void OnWritten(beast::error_code ec, bool keep_alive) {
@@ -191,7 +201,9 @@ Result<ListenAddress> HttpServer::Listen(const ListenAddress& address) {
     std::string hint;
     if (ec == asio::error::address_in_use) {
       code = ErrorCode::kConflict;
-      hint = " (another prisn server or another program listens there; choose an address with --listen)";
+      hint =
+          " (another prisn server or another program listens there; choose an address with "
+          "--listen)";
     } else if (ec == asio::error::access_denied) {
       code = ErrorCode::kPermission;
       hint = " (ports below 1024 need root)";

@@ -16,10 +16,12 @@ Result<std::string> PercentDecode(std::string_view text, bool plus_is_space) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (c == '%') {
-      if (i + 2 >= text.size()) return Fail(ErrorCode::kInvalid, "a %-escape is cut short in the request target");
+      if (i + 2 >= text.size())
+        return Fail(ErrorCode::kInvalid, "a %-escape is cut short in the request target");
       int hi = HexValue(text[i + 1]);
       int lo = HexValue(text[i + 2]);
-      if (hi < 0 || lo < 0) return Fail(ErrorCode::kInvalid, "a %-escape in the request target is not hex");
+      if (hi < 0 || lo < 0)
+        return Fail(ErrorCode::kInvalid, "a %-escape in the request target is not hex");
       out.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;
     } else if (c == '+' && plus_is_space) {
@@ -47,7 +49,8 @@ HttpResponse JsonResponse(int status, const nlohmann::ordered_json& body) {
   return r;
 }
 
-HttpResponse ErrorResponse(int status, std::string_view code, std::string_view message, nlohmann::json details) {
+HttpResponse ErrorResponse(int status, std::string_view code, std::string_view message,
+                           nlohmann::json details) {
   nlohmann::ordered_json body;
   body["error"]["code"] = code;
   body["error"]["message"] = message;
@@ -58,20 +61,35 @@ HttpResponse ErrorResponse(int status, std::string_view code, std::string_view m
 HttpResponse ErrorResponse(const Error& error, nlohmann::json details) {
   int status = 500;
   switch (error.code) {
-    case ErrorCode::kInvalid: status = 400; break;
-    case ErrorCode::kNotFound: status = 404; break;
-    case ErrorCode::kConflict: status = 409; break;
-    case ErrorCode::kPermission: status = 403; break;
-    case ErrorCode::kUnavailable: status = 503; break;
-    case ErrorCode::kTimeout: status = 504; break;
+    case ErrorCode::kInvalid:
+      status = 400;
+      break;
+    case ErrorCode::kNotFound:
+      status = 404;
+      break;
+    case ErrorCode::kConflict:
+      status = 409;
+      break;
+    case ErrorCode::kPermission:
+      status = 403;
+      break;
+    case ErrorCode::kUnavailable:
+      status = 503;
+      break;
+    case ErrorCode::kTimeout:
+      status = 504;
+      break;
     case ErrorCode::kIo:
-    case ErrorCode::kInternal: status = 500; break;
+    case ErrorCode::kInternal:
+      status = 500;
+      break;
   }
   return ErrorResponse(status, ErrorCodeName(error.code), error.ToString(), std::move(details));
 }
 
 Status ParseTarget(std::string_view target, HttpRequest& out) {
-  if (!target.starts_with('/')) return Fail(ErrorCode::kInvalid, "the request target must start with '/'");
+  if (!target.starts_with('/'))
+    return Fail(ErrorCode::kInvalid, "the request target must start with '/'");
   size_t q = target.find('?');
   auto path = PercentDecode(target.substr(0, q), false);
   if (!path) return std::unexpected(path.error());

@@ -15,8 +15,8 @@
 namespace prisn::server {
 
 struct HttpRequest {
-  std::string method;  // "GET"
-  std::string path;    // percent-decoded, no query: "/v1/objects"
+  std::string method;                        // "GET"
+  std::string path;                          // percent-decoded, no query: "/v1/objects"
   std::map<std::string, std::string> query;  // decoded; a repeated key keeps the last
   std::string body;
 };

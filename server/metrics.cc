@@ -12,7 +12,7 @@ prometheus::Histogram::BucketBoundaries LatencyBuckets() {
   return {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 }
 
-constexpr std::array<const char*, 7> kKinds = {"Namespace", "Deployment", "Job", "CronJob",
+constexpr std::array<const char*, 7> kKinds = {"Namespace", "Deployment", "Job",    "CronJob",
                                                "Runner",    "Secret",     "Ingress"};
 
 }  // namespace
@@ -36,10 +36,11 @@ Metrics::Metrics()
                          .Help("Time to validate and commit an apply set")
                          .Register(*registry_)
                          .Add({}, LatencyBuckets())),
-      deployments_(prometheus::BuildCounter()
-                       .Name("prisn_deployments_total")
-                       .Help("Desired versions put in effect (created, configured, rolled back), by kind")
-                       .Register(*registry_)),
+      deployments_(
+          prometheus::BuildCounter()
+              .Name("prisn_deployments_total")
+              .Help("Desired versions put in effect (created, configured, rolled back), by kind")
+              .Register(*registry_)),
       objects_(prometheus::BuildGauge()
                    .Name("prisn_objects")
                    .Help("Objects in the store (not deleted), by kind")
@@ -52,8 +53,12 @@ Metrics::Metrics()
   for (const char* kind : kKinds) objects_.Add({{"kind", kind}}).Set(0);
 }
 
-void Metrics::ObserveRequest(std::string_view method, std::string_view route, int status, double seconds) {
-  requests_.Add({{"method", std::string(method)}, {"route", std::string(route)}, {"code", std::to_string(status)}})
+void Metrics::ObserveRequest(std::string_view method, std::string_view route, int status,
+                             double seconds) {
+  requests_
+      .Add({{"method", std::string(method)},
+            {"route", std::string(route)},
+            {"code", std::to_string(status)}})
       .Increment();
   request_seconds_.Add({{"route", std::string(route)}}, LatencyBuckets()).Observe(seconds);
 }
@@ -63,7 +68,9 @@ void Metrics::ObserveApply(std::string_view result, double seconds) {
   apply_seconds_.Observe(seconds);
 }
 
-void Metrics::CountDeployment(std::string_view kind) { deployments_.Add({{"kind", std::string(kind)}}).Increment(); }
+void Metrics::CountDeployment(std::string_view kind) {
+  deployments_.Add({{"kind", std::string(kind)}}).Increment();
+}
 
 void Metrics::SetObjects(const std::map<std::string, int64_t>& counts) {
   for (const char* kind : kKinds) {

@@ -56,7 +56,9 @@ Result<StateDirChoice> ChooseStateDir(const std::string& flag_value) {
   }
   std::error_code ec;
   auto absolute = std::filesystem::absolute(dir, ec);
-  if (ec) return Fail(ErrorCode::kInvalid, "cannot make the state directory absolute: " + ec.message(), dir);
+  if (ec)
+    return Fail(ErrorCode::kInvalid, "cannot make the state directory absolute: " + ec.message(),
+                dir);
   return StateDirChoice{absolute.lexically_normal().string(), is_default};
 }
 
@@ -67,7 +69,8 @@ std::string ListenAddress::ToString() const {
 
 Result<ListenAddress> ParseListen(std::string_view text) {
   auto bad = [&](std::string why) {
-    return Fail(ErrorCode::kInvalid, why + " (expected HOST:PORT, e.g. 127.0.0.1:7373 or [::1]:7373)",
+    return Fail(ErrorCode::kInvalid,
+                why + " (expected HOST:PORT, e.g. 127.0.0.1:7373 or [::1]:7373)",
                 std::string(text));
   };
   ListenAddress out;
@@ -103,7 +106,9 @@ Status MakeDirs(const std::string& dir, int mode) {
   std::error_code ec;
   std::filesystem::path path(dir);
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec) return Fail(ErrorCode::kIo, "cannot create " + path.parent_path().string() + ": " + ec.message());
+  if (ec)
+    return Fail(ErrorCode::kIo,
+                "cannot create " + path.parent_path().string() + ": " + ec.message());
   if (::mkdir(dir.c_str(), static_cast<mode_t>(mode)) != 0 && errno != EEXIST) {
     return std::unexpected(ErrnoError("mkdir " + dir, errno));
   }

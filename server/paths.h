@@ -44,8 +44,8 @@ struct StateDirChoice {
 Result<StateDirChoice> ChooseStateDir(const std::string& flag_value);
 
 struct ListenAddress {
-  std::string host;  // numeric IPv4 or IPv6 address
-  int port = 0;      // 0: pick a free port
+  std::string host;              // numeric IPv4 or IPv6 address
+  int port = 0;                  // 0: pick a free port
   std::string ToString() const;  // "127.0.0.1:7373", "[::1]:7373"
 };
 

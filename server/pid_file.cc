@@ -54,20 +54,24 @@ Result<PidFile> PidFile::Acquire(const std::string& path) {
                       "; stop it with `prisn server stop`, or use another --state-dir",
                   path);
     }
-    struct stat by_fd {}, by_path {};
+    struct stat by_fd {
+    }, by_path{};
     if (::fstat(fd.Get(), &by_fd) != 0) return std::unexpected(ErrnoError("fstat " + path, errno));
-    if (::stat(path.c_str(), &by_path) == 0 && by_fd.st_ino == by_path.st_ino && by_fd.st_dev == by_path.st_dev) {
+    if (::stat(path.c_str(), &by_path) == 0 && by_fd.st_ino == by_path.st_ino &&
+        by_fd.st_dev == by_path.st_dev) {
       return PidFile(std::move(fd), path);
     }
   }
-  return Fail(ErrorCode::kConflict, "the pid file keeps changing under us; is another prisn starting?", path);
+  return Fail(ErrorCode::kConflict,
+              "the pid file keeps changing under us; is another prisn starting?", path);
 }
 
 PidFile::~PidFile() = default;
 
 Status PidFile::WritePid(pid_t pid) {
   std::string text = std::to_string(pid) + "\n";
-  if (::ftruncate(fd_.Get(), 0) != 0) return std::unexpected(ErrnoError("truncate " + path_, errno));
+  if (::ftruncate(fd_.Get(), 0) != 0)
+    return std::unexpected(ErrnoError("truncate " + path_, errno));
   if (::pwrite(fd_.Get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
     return std::unexpected(ErrnoError("write " + path_, errno));
   }

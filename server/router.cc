@@ -15,7 +15,8 @@ std::vector<std::string_view> Split(std::string_view path) {
   return out;
 }
 
-bool MatchSegments(const std::vector<std::string>& pattern, const std::vector<std::string_view>& path,
+bool MatchSegments(const std::vector<std::string>& pattern,
+                   const std::vector<std::string_view>& path,
                    std::map<std::string, std::string>& params) {
   if (pattern.size() != path.size()) return false;
   std::map<std::string, std::string> captured;
@@ -37,7 +38,8 @@ bool MatchSegments(const std::vector<std::string>& pattern, const std::vector<st
 void Router::Add(std::string method, std::string pattern, Handler handler) {
   std::vector<std::string> segments;
   for (std::string_view s : Split(pattern)) segments.emplace_back(s);
-  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
+  routes_.push_back(
+      {std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
 }
 
 Router::Match Router::Find(std::string_view method, std::string_view path) const {

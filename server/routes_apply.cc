@@ -27,7 +27,8 @@ struct ApplyRequest {
 Result<bool> OptionalBool(const nlohmann::json& body, const char* key) {
   auto it = body.find(key);
   if (it == body.end() || it->is_null()) return false;
-  if (!it->is_boolean()) return Fail(ErrorCode::kInvalid, std::string(key) + " must be true or false");
+  if (!it->is_boolean())
+    return Fail(ErrorCode::kInvalid, std::string(key) + " must be true or false");
   return it->get<bool>();
 }
 
@@ -39,23 +40,29 @@ Result<ApplyRequest> ParseApplyRequest(const nlohmann::json& body) {
   }
   r.set = set->get<std::string>();
   if (r.set.size() > 1024) return Fail(ErrorCode::kInvalid, "set is longer than 1024 characters");
-  for (auto [key, field] : {std::pair{"prune", &r.prune}, {"confirmPrune", &r.confirm_prune}, {"dryRun", &r.dry_run}}) {
+  for (auto [key, field] :
+       {std::pair{"prune", &r.prune}, {"confirmPrune", &r.confirm_prune}, {"dryRun", &r.dry_run}}) {
     auto value = OptionalBool(body, key);
     if (!value) return std::unexpected(value.error());
     *field = *value;
   }
   if (auto it = body.find("checkIndex"); it != body.end() && !it->is_null()) {
     if (!it->is_number_integer() || it->get<int64_t>() < 0) {
-      return Fail(ErrorCode::kInvalid, "checkIndex must be a non-negative integer (the index a diff reported), or null");
+      return Fail(ErrorCode::kInvalid,
+                  "checkIndex must be a non-negative integer (the index a diff reported), or null");
     }
     r.check_index = it->get<int64_t>();
   }
   if (auto it = body.find("paths"); it != body.end() && !it->is_null()) {
-    if (!it->is_array()) return Fail(ErrorCode::kInvalid, "paths must be an array of relative paths");
+    if (!it->is_array())
+      return Fail(ErrorCode::kInvalid, "paths must be an array of relative paths");
     for (const auto& p : *it) {
-      if (!p.is_string()) return Fail(ErrorCode::kInvalid, "paths must be an array of relative paths");
+      if (!p.is_string())
+        return Fail(ErrorCode::kInvalid, "paths must be an array of relative paths");
       auto normal = manifests::NormalizeTreePath(p.get<std::string>());
-      if (!normal) return Fail(ErrorCode::kInvalid, "a path must be relative and stay inside the tree", p.get<std::string>());
+      if (!normal)
+        return Fail(ErrorCode::kInvalid, "a path must be relative and stay inside the tree",
+                    p.get<std::string>());
       r.paths.push_back(normal->empty() ? "." : *normal);
     }
   }
@@ -69,9 +76,11 @@ Result<ApplyRequest> ParseApplyRequest(const nlohmann::json& body) {
     for (const auto& [path, content] : files->items()) {
       auto normal = manifests::NormalizeTreePath(path);
       if (!normal || normal->empty()) {
-        return Fail(ErrorCode::kInvalid, "a file path must be relative, name a file and stay inside the tree", path);
+        return Fail(ErrorCode::kInvalid,
+                    "a file path must be relative, name a file and stay inside the tree", path);
       }
-      if (!content.is_string()) return Fail(ErrorCode::kInvalid, "file content must be a base64 string", path);
+      if (!content.is_string())
+        return Fail(ErrorCode::kInvalid, "file content must be a base64 string", path);
       auto bytes = Base64Decode(content.get_ref<const std::string&>());
       if (!bytes) return Fail(ErrorCode::kInvalid, "file content is not valid base64", path);
       if (!r.files.emplace(*normal, std::move(*bytes)).second) {
@@ -107,13 +116,16 @@ LoadedRequest Load(Api::Core& core, const RouteContext& ctx) {
   // Objects already stored may be named by references in the set (a secret
   // created with `prisn secret create`); a namespace token sees only its own.
   manifests::KnownObjects known;
-  auto listed = core.store.With([&](store::Store& s) { return s.List({std::nullopt, ctx.principal.ns, std::nullopt}); });
+  auto listed = core.store.With([&](store::Store& s) {
+    return s.List({std::nullopt, ctx.principal.ns, std::nullopt});
+  });
   if (!listed) {
     out.error = ErrorResponse(listed.error());
     return out;
   }
   for (const store::StoredObject& o : *listed) {
-    if (auto kind = manifests::ParseKind(o.key.kind)) known.keys.insert(manifests::MakeKey(*kind, o.key.ns, o.key.name));
+    if (auto kind = manifests::ParseKind(o.key.kind))
+      known.keys.insert(manifests::MakeKey(*kind, o.key.ns, o.key.name));
   }
   manifests::MemoryTree tree(std::move(out.request.files));
   manifests::LoadedSet set = manifests::LoadSet(tree, out.request.paths, known);
@@ -123,15 +135,17 @@ LoadedRequest Load(Api::Core& core, const RouteContext& ctx) {
     std::string first = manifests::FormatText(set.errors.front());
     out.error = ErrorResponse(400, "invalid",
                               "the manifests are invalid (" + std::to_string(set.errors.size()) +
-                                  " problem" + (set.errors.size() == 1 ? "" : "s") + "; nothing was changed): " + first,
+                                  " problem" + (set.errors.size() == 1 ? "" : "s") +
+                                  "; nothing was changed): " + first,
                               std::move(details));
     return out;
   }
   for (const manifests::Object& o : set.objects) {
     if (!ctx.principal.MayAccess(o.meta.namespace_)) {
-      out.error = ErrorResponse(403, "permission",
-                                 "this token is scoped to namespace " + ctx.principal.ns.value_or("") +
-                                     "; the set holds " + o.Key() + " (" + o.file + ")");
+      out.error =
+          ErrorResponse(403, "permission",
+                        "this token is scoped to namespace " + ctx.principal.ns.value_or("") +
+                            "; the set holds " + o.Key() + " (" + o.file + ")");
       return out;
     }
   }
@@ -139,7 +153,9 @@ LoadedRequest Load(Api::Core& core, const RouteContext& ctx) {
   return out;
 }
 
-store::ObjectKey KeyOf(const manifests::Object& o) { return {o.kind, o.meta.namespace_, o.meta.name}; }
+store::ObjectKey KeyOf(const manifests::Object& o) {
+  return {o.kind, o.meta.namespace_, o.meta.name};
+}
 
 // The stored object as a typed manifest (secret values included), for
 // classification and diffs. nullopt when it is not stored or cannot be read
@@ -152,18 +168,24 @@ std::optional<manifests::Object> StoredObject(store::Store& s, const store::Obje
   auto json = nlohmann::json::parse(*canonical, nullptr, false);
   auto object = manifests::FromCanonicalJson(json, std::move(*sources));
   if (!object) {
-    spdlog::warn("{}: the stored object does not read back: {}", key.ToString(), object.error().message);
+    spdlog::warn("{}: the stored object does not read back: {}", key.ToString(),
+                 object.error().message);
     return std::nullopt;
   }
   return std::move(*object);
 }
 
-std::string_view ClassName(store::Action action, const manifests::Object* before, const manifests::Object* after) {
+std::string_view ClassName(store::Action action, const manifests::Object* before,
+                           const manifests::Object* after) {
   switch (action) {
-    case store::Action::kCreated: return manifests::ChangeClassName(manifests::ChangeClass::kCreate);
-    case store::Action::kPruned: return manifests::ChangeClassName(manifests::ChangeClass::kDelete);
-    case store::Action::kUnchanged: return manifests::ChangeClassName(manifests::ChangeClass::kNone);
-    case store::Action::kConfigured: break;
+    case store::Action::kCreated:
+      return manifests::ChangeClassName(manifests::ChangeClass::kCreate);
+    case store::Action::kPruned:
+      return manifests::ChangeClassName(manifests::ChangeClass::kDelete);
+    case store::Action::kUnchanged:
+      return manifests::ChangeClassName(manifests::ChangeClass::kNone);
+    case store::Action::kConfigured:
+      break;
   }
   if (!before || !after) return "unknown";
   return manifests::ChangeClassName(manifests::Classify(before, after));
@@ -180,15 +202,20 @@ nlohmann::ordered_json Summary(const std::vector<store::ApplyItem>& items) {
 
 std::string_view ApplyResultLabel(const Error& e) {
   switch (e.code) {
-    case ErrorCode::kInvalid: return "invalid";
-    case ErrorCode::kConflict: return "conflict";
-    default: return "error";
+    case ErrorCode::kInvalid:
+      return "invalid";
+    case ErrorCode::kConflict:
+      return "conflict";
+    default:
+      return "error";
   }
 }
 
 HttpResponse Apply(Api::Core& core, const RouteContext& ctx) {
   auto start = std::chrono::steady_clock::now();
-  auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
   LoadedRequest loaded = Load(core, ctx);
   if (loaded.error) {
     core.metrics.ObserveApply(loaded.error->status == 403 ? "forbidden" : "invalid", seconds());
@@ -201,8 +228,8 @@ HttpResponse Apply(Api::Core& core, const RouteContext& ctx) {
     desired.push_back(ToDesired(o));
     by_key[desired.back().key] = &o;
   }
-  store::ApplyOptions options{req.set, req.prune, req.confirm_prune, req.dry_run, req.check_index,
-                              ctx.principal.name, ctx.principal.ns};
+  store::ApplyOptions options{req.set,         req.prune,          req.confirm_prune, req.dry_run,
+                              req.check_index, ctx.principal.name, ctx.principal.ns};
   return core.store.With([&](store::Store& s) {
     // What is stored now, for the change class of objects that change.
     std::map<store::ObjectKey, manifests::Object> before;
@@ -224,13 +251,15 @@ HttpResponse Apply(Api::Core& core, const RouteContext& ctx) {
       nlohmann::ordered_json j = KeyJson(item.key);
       j["action"] = store::ActionName(item.action);
       j["version"] = item.version;
-      j["previousVersion"] = item.action == store::Action::kCreated ? nlohmann::ordered_json(nullptr)
-                                                                    : nlohmann::ordered_json(*item.previous_version);
+      j["previousVersion"] = item.action == store::Action::kCreated
+                                 ? nlohmann::ordered_json(nullptr)
+                                 : nlohmann::ordered_json(*item.previous_version);
       j["changeClass"] = ClassName(item.action, b == before.end() ? nullptr : &b->second,
                                    a == by_key.end() ? nullptr : a->second);
       j["held"] = item.held;
       items.push_back(std::move(j));
-      if (!req.dry_run && (item.action == store::Action::kCreated || item.action == store::Action::kConfigured)) {
+      if (!req.dry_run &&
+          (item.action == store::Action::kCreated || item.action == store::Action::kConfigured)) {
         core.metrics.CountDeployment(item.key.kind);
       }
     }
@@ -262,8 +291,9 @@ HttpResponse Diff(Api::Core& core, const RouteContext& ctx) {
   }
   // A dry run of the apply decides every action exactly as the apply will;
   // the guards are off so that the diff shows what prune would remove.
-  store::ApplyOptions options{req.set, req.prune, /*confirm_prune=*/true, /*dry_run=*/true, std::nullopt,
-                              ctx.principal.name, ctx.principal.ns};
+  store::ApplyOptions options{req.set,          req.prune,    /*confirm_prune=*/true,
+                              /*dry_run=*/true, std::nullopt, ctx.principal.name,
+                              ctx.principal.ns};
   return core.store.With([&](store::Store& s) {
     std::map<store::ObjectKey, manifests::Object> before;
     for (const store::DesiredObject& d : desired) {
@@ -292,9 +322,11 @@ HttpResponse Diff(Api::Core& core, const RouteContext& ctx) {
       nlohmann::ordered_json j = KeyJson(item.key);
       j["action"] = store::ActionName(item.action);
       j["changeClass"] = ClassName(item.action, bp, ap);
-      j["versionBefore"] = item.previous_version ? nlohmann::ordered_json(*item.previous_version) : nullptr;
-      j["versionAfter"] = item.action == store::Action::kPruned ? nlohmann::ordered_json(nullptr)
-                                                                : nlohmann::ordered_json(item.version);
+      j["versionBefore"] =
+          item.previous_version ? nlohmann::ordered_json(*item.previous_version) : nullptr;
+      j["versionAfter"] = item.action == store::Action::kPruned
+                              ? nlohmann::ordered_json(nullptr)
+                              : nlohmann::ordered_json(item.version);
       j["before"] = changed && item.action != store::Action::kCreated ? YamlOf(bp) : nullptr;
       j["after"] = changed && item.action != store::Action::kPruned ? YamlOf(ap) : nullptr;
       j["held"] = item.held;
@@ -318,7 +350,8 @@ store::DesiredObject ToDesired(const manifests::Object& o) {
   d.version = o.version;
   d.canonical_json = manifests::ToCanonicalJson(o).dump();
   d.sensitive = o.GetKind() == manifests::Kind::kSecret;
-  d.display_json = d.sensitive ? manifests::ToCanonicalJson(o, /*mask_secrets=*/true).dump() : d.canonical_json;
+  d.display_json =
+      d.sensitive ? manifests::ToCanonicalJson(o, /*mask_secrets=*/true).dump() : d.canonical_json;
   d.sources = o.sources;
   return d;
 }

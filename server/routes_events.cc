@@ -46,7 +46,8 @@ HttpResponse Events(Api::Core& core, const RouteContext& ctx) {
   if (auto it = q.find("limit"); it != q.end() && !it->second.empty()) {
     auto limit = QueryInt("limit", it->second);
     if (!limit) return ErrorResponse(limit.error());
-    if (*limit < 1 || *limit > kMaxLimit) return ErrorResponse(400, "invalid", "limit must be from 1 to 1000");
+    if (*limit < 1 || *limit > kMaxLimit)
+      return ErrorResponse(400, "invalid", "limit must be from 1 to 1000");
     filter.limit = static_cast<int>(*limit);
   }
   filter.only_namespace = ctx.principal.ns;

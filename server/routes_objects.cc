@@ -26,9 +26,10 @@ ResolvedKey ResolveKey(const RouteContext& ctx) {
   }
   bool cluster_wide = *kind == manifests::Kind::kNamespace;
   if (cluster_wide != ns.empty()) {
-    out.error = ErrorResponse(404, "not_found",
-                              cluster_wide ? "Namespace objects have no namespace: use /v1/namespaces/-/namespaces/NAME"
-                                           : "this kind lives in a namespace; \"-\" is only for Namespace objects");
+    out.error = ErrorResponse(
+        404, "not_found",
+        cluster_wide ? "Namespace objects have no namespace: use /v1/namespaces/-/namespaces/NAME"
+                     : "this kind lives in a namespace; \"-\" is only for Namespace objects");
     return out;
   }
   out.key = {std::string(manifests::KindName(*kind)), ns, ctx.params.at("name")};
@@ -47,7 +48,8 @@ HttpResponse List(Api::Core& core, const RouteContext& ctx) {
     filter.ns = NamespaceFromSegment(it->second);
   }
   if (!ctx.principal.admin()) {
-    if (filter.ns && !ctx.principal.MayAccess(*filter.ns)) return Forbidden(ctx.principal, *filter.ns);
+    if (filter.ns && !ctx.principal.MayAccess(*filter.ns))
+      return Forbidden(ctx.principal, *filter.ns);
     filter.ns = ctx.principal.ns;
   }
   if (auto it = q.find("set"); it != q.end() && !it->second.empty()) filter.set = it->second;
@@ -58,7 +60,8 @@ HttpResponse List(Api::Core& core, const RouteContext& ctx) {
     if (!objects) return ErrorResponse(objects.error());
     nlohmann::ordered_json items = nlohmann::ordered_json::array();
     for (const store::StoredObject& o : *objects) items.push_back(ObjectJson(o));
-    return JsonResponse(200, nlohmann::ordered_json{{"index", *index}, {"items", std::move(items)}});
+    return JsonResponse(200,
+                        nlohmann::ordered_json{{"index", *index}, {"items", std::move(items)}});
   });
 }
 
@@ -68,7 +71,8 @@ HttpResponse Get(Api::Core& core, const RouteContext& ctx) {
   return core.store.With([&](store::Store& s) {
     auto object = s.Get(r.key);
     if (!object) return ErrorResponse(object.error());
-    if (!*object) return ErrorResponse(Error{ErrorCode::kNotFound, "no such object", r.key.ToString()});
+    if (!*object)
+      return ErrorResponse(Error{ErrorCode::kNotFound, "no such object", r.key.ToString()});
     return JsonResponse(200, ObjectJson(**object));
   });
 }
@@ -85,7 +89,8 @@ HttpResponse Delete(Api::Core& core, const RouteContext& ctx) {
     if (!*dry_run) core.RefreshGauges(s);
     nlohmann::ordered_json what = KeyJson(r.key);
     what["version"] = deleted->version;
-    return JsonResponse(200, nlohmann::ordered_json{{"index", index}, {"dryRun", *dry_run}, {"deleted", what}});
+    return JsonResponse(
+        200, nlohmann::ordered_json{{"index", index}, {"dryRun", *dry_run}, {"deleted", what}});
   });
 }
 
@@ -118,7 +123,8 @@ HttpResponse Rollback(Api::Core& core, const RouteContext& ctx) {
     auto body = ParseBody(ctx.request, error);
     if (!body) return error;
     if (auto it = body->find("version"); it != body->end() && !it->is_null()) {
-      if (!it->is_string()) return ErrorResponse(400, "invalid", "version must be a string like v-1a2b3c4d, or null");
+      if (!it->is_string())
+        return ErrorResponse(400, "invalid", "version must be a string like v-1a2b3c4d, or null");
       version = it->get<std::string>();
     }
     if (auto it = body->find("release"); it != body->end() && !it->is_null()) {
@@ -126,14 +132,17 @@ HttpResponse Rollback(Api::Core& core, const RouteContext& ctx) {
       release = it->get<bool>();
     }
   }
-  if (release && version) return ErrorResponse(400, "invalid", "give either version or release, not both");
+  if (release && version)
+    return ErrorResponse(400, "invalid", "give either version or release, not both");
   return core.store.With([&](store::Store& s) {
-    auto done = release ? s.Release(r.key, ctx.principal.name) : s.Rollback(r.key, version, ctx.principal.name);
+    auto done = release ? s.Release(r.key, ctx.principal.name)
+                        : s.Rollback(r.key, version, ctx.principal.name);
     if (!done) return ErrorResponse(done.error());
     core.metrics.CountDeployment(r.key.kind);
     core.RefreshGauges(s);
     auto object = s.Get(r.key);
-    if (!object || !*object) return ErrorResponse(Error{ErrorCode::kInternal, "the object vanished", r.key.ToString()});
+    if (!object || !*object)
+      return ErrorResponse(Error{ErrorCode::kInternal, "the object vanished", r.key.ToString()});
     return JsonResponse(200, nlohmann::ordered_json{{"index", done->state_index},
                                                     {"object", ObjectJson(**object)},
                                                     {"from", done->from_version},
@@ -148,7 +157,8 @@ void AddObjectRoutes(Api::Core& core) {
   core.router.Add("GET", "/v1/objects", [&core](const RouteContext& c) { return List(core, c); });
   core.router.Add("GET", kObject, [&core](const RouteContext& c) { return Get(core, c); });
   core.router.Add("DELETE", kObject, [&core](const RouteContext& c) { return Delete(core, c); });
-  core.router.Add("GET", std::string(kObject) + "/history", [&core](const RouteContext& c) { return History(core, c); });
+  core.router.Add("GET", std::string(kObject) + "/history",
+                  [&core](const RouteContext& c) { return History(core, c); });
   core.router.Add("POST", std::string(kObject) + "/rollback",
                   [&core](const RouteContext& c) { return Rollback(core, c); });
 }

@@ -34,13 +34,15 @@ HttpResponse Create(Api::Core& core, const RouteContext& ctx) {
   }
   if (!ctx.principal.MayAccess(ns)) return Forbidden(ctx.principal, ns);
   auto name = body->find("name");
-  if (name == body->end() || !name->is_string()) return ErrorResponse(400, "invalid", "name must be a string");
+  if (name == body->end() || !name->is_string())
+    return ErrorResponse(400, "invalid", "name must be a string");
   auto data = body->find("data");
   if (data == body->end() || !data->is_object() || data->empty()) {
     return ErrorResponse(400, "invalid", "data must be a non-empty object of key: base64 value");
   }
   for (const auto& [key, value] : data->items()) {
-    if (!value.is_string()) return ErrorResponse(400, "invalid", "the value of key " + key + " must be a base64 string");
+    if (!value.is_string())
+      return ErrorResponse(400, "invalid", "the value of key " + key + " must be a base64 string");
   }
   bool overwrite = false;
   if (auto it = body->find("overwrite"); it != body->end() && !it->is_null()) {
@@ -73,7 +75,9 @@ HttpResponse Create(Api::Core& core, const RouteContext& ctx) {
     if (!item) return ErrorResponse(item.error());
     core.RefreshGauges(s);
     auto object = s.Get(desired.key);
-    if (!object || !*object) return ErrorResponse(Error{ErrorCode::kInternal, "the secret vanished", desired.key.ToString()});
+    if (!object || !*object)
+      return ErrorResponse(
+          Error{ErrorCode::kInternal, "the secret vanished", desired.key.ToString()});
     nlohmann::ordered_json out{{"index", index},
                                {"action", store::ActionName(item->action)},
                                {"object", ObjectJson(**object)}};
@@ -84,11 +88,13 @@ HttpResponse Create(Api::Core& core, const RouteContext& ctx) {
 HttpResponse List(Api::Core& core, const RouteContext& ctx) {
   store::ListFilter filter;
   filter.kind = "Secret";
-  if (auto it = ctx.request.query.find("namespace"); it != ctx.request.query.end() && !it->second.empty()) {
+  if (auto it = ctx.request.query.find("namespace");
+      it != ctx.request.query.end() && !it->second.empty()) {
     filter.ns = it->second;
   }
   if (!ctx.principal.admin()) {
-    if (filter.ns && !ctx.principal.MayAccess(*filter.ns)) return Forbidden(ctx.principal, *filter.ns);
+    if (filter.ns && !ctx.principal.MayAccess(*filter.ns))
+      return Forbidden(ctx.principal, *filter.ns);
     filter.ns = ctx.principal.ns;
   }
   return core.store.With([&](store::Store& s) {
@@ -110,7 +116,8 @@ HttpResponse List(Api::Core& core, const RouteContext& ctx) {
 
 void AddSecretRoutes(Api::Core& core) {
   core.router.Add("GET", "/v1/secrets", [&core](const RouteContext& c) { return List(core, c); });
-  core.router.Add("POST", "/v1/secrets", [&core](const RouteContext& c) { return Create(core, c); });
+  core.router.Add("POST", "/v1/secrets",
+                  [&core](const RouteContext& c) { return Create(core, c); });
 }
 
 }  // namespace prisn::server

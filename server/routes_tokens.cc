@@ -10,7 +10,8 @@ namespace {
 bool IsDnsLabel(std::string_view s) {
   if (s.empty() || s.size() > 63) return false;
   for (char c : s) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
       return false;
     }
   }
@@ -35,11 +36,14 @@ nlohmann::ordered_json TokenJson(const store::Token& t) {
   j["name"] = t.name;
   j["namespace"] = t.ns ? nlohmann::ordered_json(*t.ns) : nlohmann::ordered_json(nullptr);
   j["createdAt"] = FormatTime(t.created_ms);
-  j["revokedAt"] = t.revoked_ms ? nlohmann::ordered_json(FormatTime(*t.revoked_ms)) : nlohmann::ordered_json(nullptr);
+  j["revokedAt"] = t.revoked_ms ? nlohmann::ordered_json(FormatTime(*t.revoked_ms))
+                                : nlohmann::ordered_json(nullptr);
   return j;
 }
 
-HttpResponse AdminOnly() { return ErrorResponse(403, "permission", "managing tokens needs an admin token"); }
+HttpResponse AdminOnly() {
+  return ErrorResponse(403, "permission", "managing tokens needs an admin token");
+}
 
 HttpResponse List(Api::Core& core, const RouteContext& ctx) {
   if (!ctx.principal.admin()) return AdminOnly();
@@ -60,13 +64,16 @@ HttpResponse Create(Api::Core& core, const RouteContext& ctx) {
   std::optional<std::string> ns, name;
   if (auto it = body->find("namespace"); it != body->end() && !it->is_null()) {
     if (!it->is_string() || !IsDnsLabel(it->get<std::string>())) {
-      return ErrorResponse(400, "invalid", "namespace must be a DNS-1123 label (lower case letters, digits, '-'), or null for an admin token");
+      return ErrorResponse(400, "invalid",
+                           "namespace must be a DNS-1123 label (lower case letters, digits, '-'), "
+                           "or null for an admin token");
     }
     ns = it->get<std::string>();
   }
   if (auto it = body->find("name"); it != body->end() && !it->is_null()) {
     if (!it->is_string() || !IsTokenName(it->get<std::string>())) {
-      return ErrorResponse(400, "invalid", "name must be 1-63 letters, digits, '.', '_' or '-', and not all digits");
+      return ErrorResponse(
+          400, "invalid", "name must be 1-63 letters, digits, '.', '_' or '-', and not all digits");
     }
     name = it->get<std::string>();
   }
@@ -96,7 +103,8 @@ HttpResponse Revoke(Api::Core& core, const RouteContext& ctx) {
 void AddTokenRoutes(Api::Core& core) {
   core.router.Add("GET", "/v1/tokens", [&core](const RouteContext& c) { return List(core, c); });
   core.router.Add("POST", "/v1/tokens", [&core](const RouteContext& c) { return Create(core, c); });
-  core.router.Add("DELETE", "/v1/tokens/{id}", [&core](const RouteContext& c) { return Revoke(core, c); });
+  core.router.Add("DELETE", "/v1/tokens/{id}",
+                  [&core](const RouteContext& c) { return Revoke(core, c); });
 }
 
 }  // namespace prisn::server

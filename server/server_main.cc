@@ -1,7 +1,6 @@
 #include "server/server_main.h"
 
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <exception>
 
@@ -22,12 +21,15 @@ int ServerMain(int argc, char** argv) {
 
   StartOptions start;
   auto* start_cmd = app.add_subcommand("start", "Start the daemon; returns once it answers");
-  start_cmd->add_option("--state-dir", start.state_dir,
-                        "State directory (env PRISN_STATE_DIR; default /var/lib/prisn as root, else "
-                        "$XDG_STATE_HOME/prisn)");
-  start_cmd->add_option("--listen", start.listen, "HOST:PORT to listen on; port 0 picks one (env PRISN_LISTEN; "
-                                                  "default 127.0.0.1:7373)");
-  start_cmd->add_flag("--foreground", start.foreground, "Stay in the foreground and log to stderr too");
+  start_cmd->add_option(
+      "--state-dir", start.state_dir,
+      "State directory (env PRISN_STATE_DIR; default /var/lib/prisn as root, else "
+      "$XDG_STATE_HOME/prisn)");
+  start_cmd->add_option("--listen", start.listen,
+                        "HOST:PORT to listen on; port 0 picks one (env PRISN_LISTEN; "
+                        "default 127.0.0.1:7373)");
+  start_cmd->add_flag("--foreground", start.foreground,
+                      "Stay in the foreground and log to stderr too");
   start_cmd->add_option("--revision-limit", start.revision_limit, "Revisions kept per object")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));

@@ -32,12 +32,14 @@ class TempDir {
 };
 
 // A deployment-like object; the store never parses the JSON.
-inline DesiredObject Obj(const std::string& name, const std::string& version, const std::string& ns = "default",
-                         const std::string& kind = "Deployment", const std::string& extra = "") {
+inline DesiredObject Obj(const std::string& name, const std::string& version,
+                         const std::string& ns = "default", const std::string& kind = "Deployment",
+                         const std::string& extra = "") {
   DesiredObject d;
   d.key = {kind, ns, name};
   d.version = version;
-  d.canonical_json = R"({"kind":")" + kind + R"(","name":")" + name + R"(","v":")" + version + "\"" + extra + "}";
+  d.canonical_json =
+      R"({"kind":")" + kind + R"(","name":")" + name + R"(","v":")" + version + "\"" + extra + "}";
   d.display_json = d.canonical_json;
   return d;
 }

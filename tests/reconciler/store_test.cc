@@ -17,7 +17,8 @@ using testing::StoreFixture;
 
 std::vector<std::string> Actions(const ApplyResult& r) {
   std::vector<std::string> out;
-  for (const ApplyItem& i : r.items) out.push_back(i.key.name + ":" + std::string(ActionName(i.action)));
+  for (const ApplyItem& i : r.items)
+    out.push_back(i.key.name + ":" + std::string(ActionName(i.action)));
   return out;
 }
 
@@ -90,8 +91,10 @@ TEST_CASE("Store apply: created, then unchanged, then configured, the index move
 
 TEST_CASE("Store apply: a change outside the version (replicas) is configured, same version") {
   StoreFixture f;
-  REQUIRE(f.store.Apply({Obj("api", "v-1", "default", "Deployment", R"(,"replicas":1)")}, Opts("s")));
-  auto r = f.store.Apply({Obj("api", "v-1", "default", "Deployment", R"(,"replicas":3)")}, Opts("s"));
+  REQUIRE(
+      f.store.Apply({Obj("api", "v-1", "default", "Deployment", R"(,"replicas":1)")}, Opts("s")));
+  auto r =
+      f.store.Apply({Obj("api", "v-1", "default", "Deployment", R"(,"replicas":3)")}, Opts("s"));
   REQUIRE(r);
   CHECK(Actions(*r) == std::vector<std::string>{"api:configured"});
   CHECK(r->items[0].version == "v-1");
@@ -191,7 +194,8 @@ TEST_CASE("Store prune: a namespace-scoped prune leaves other namespaces of the 
   CHECK(f.store.Get({"Deployment", "team-b", "b"})->has_value());
 }
 
-TEST_CASE("Store apply: an object applied by another set moves to it and leaves the old set's prune") {
+TEST_CASE(
+    "Store apply: an object applied by another set moves to it and leaves the old set's prune") {
   StoreFixture f;
   REQUIRE(f.store.Apply({Obj("a", "v-1"), Obj("b", "v-1")}, Opts("one")));
   REQUIRE(f.store.Apply({Obj("b", "v-1")}, Opts("two")));
@@ -202,7 +206,8 @@ TEST_CASE("Store apply: an object applied by another set moves to it and leaves 
 
 TEST_CASE("Store: sensitive objects are sealed at rest and readable through GetCanonical") {
   StoreFixture f;
-  DesiredObject secret = Obj("db", "v-1", "default", "Secret", R"(,"data":{"PASSWORD":"hunter2-plaintext"})");
+  DesiredObject secret =
+      Obj("db", "v-1", "default", "Secret", R"(,"data":{"PASSWORD":"hunter2-plaintext"})");
   secret.sensitive = true;
   secret.display_json = R"({"kind":"Secret","data":{"PASSWORD":"***"}})";
   REQUIRE(f.store.Apply({secret}, Opts("s")));
@@ -231,7 +236,9 @@ TEST_CASE("Store: source files are stored by content and read back") {
   CHECK((*f.store.Get(d.key))->sources.at("main.py") == Sha256Hex("print('hi')\n"));
 }
 
-TEST_CASE("Store delete: soft delete hides the object, keeps history, and a re-create continues generations") {
+TEST_CASE(
+    "Store delete: soft delete hides the object, keeps history, and a re-create continues "
+    "generations") {
   StoreFixture f;
   REQUIRE(f.store.Apply({Obj("api", "v-1")}, Opts("s")));
   REQUIRE(f.store.Apply({Obj("api", "v-2")}, Opts("s")));
@@ -271,7 +278,8 @@ TEST_CASE("Store put: refuses an existing object unless overwrite, and keeps its
 
 TEST_CASE("Store list and count filter by kind, namespace and set") {
   StoreFixture f;
-  REQUIRE(f.store.Apply({Obj("a", "v-1", "n1"), Obj("b", "v-1", "n2"), Obj("j", "v-1", "n1", "Job")}, Opts("s")));
+  REQUIRE(f.store.Apply(
+      {Obj("a", "v-1", "n1"), Obj("b", "v-1", "n2"), Obj("j", "v-1", "n1", "Job")}, Opts("s")));
   REQUIRE(f.store.Apply({Obj("c", "v-1", "n1")}, Opts("t")));
   CHECK(f.store.List({})->size() == 4);
   CHECK(f.store.List({"Deployment", std::nullopt, std::nullopt})->size() == 3);
@@ -283,7 +291,9 @@ TEST_CASE("Store list and count filter by kind, namespace and set") {
   CHECK(counts->at("Job") == 1);
 }
 
-TEST_CASE("Store events: every change is logged, filters by object, namespace and time, limit keeps the newest") {
+TEST_CASE(
+    "Store events: every change is logged, filters by object, namespace and time, limit keeps the "
+    "newest") {
   StoreFixture f;
   REQUIRE(f.store.Apply({Obj("a", "v-1", "n1")}, Opts("s")));
   f.clock_ms += 60'000;
@@ -292,7 +302,8 @@ TEST_CASE("Store events: every change is logged, filters by object, namespace an
   REQUIRE(all);
   std::vector<std::string> types;
   for (const Event& e : *all) types.push_back(e.type);
-  CHECK(types == std::vector<std::string>{"created", "applied", "configured", "created", "applied"});
+  CHECK(types ==
+        std::vector<std::string>{"created", "applied", "configured", "created", "applied"});
   EventFilter by_object;
   by_object.kind = "Deployment";
   by_object.ns = "n1";

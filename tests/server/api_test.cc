@@ -17,12 +17,15 @@ TEST_CASE("API apply: created, unchanged, configured, and the state index follow
   CHECK(first.Json()["summary"]["created"] == 2);
 
   auto again = api.Post("/v1/apply", ApplyBody("s", DeploymentSet({"a", "b"})));
-  CHECK(ActionsOf(again) == std::map<std::string, std::string>{{"a", "unchanged"}, {"b", "unchanged"}});
+  CHECK(ActionsOf(again) ==
+        std::map<std::string, std::string>{{"a", "unchanged"}, {"b", "unchanged"}});
   CHECK(again.Json()["index"] == 1);
 
-  auto code_changed = api.Post("/v1/apply", ApplyBody("s", DeploymentSet({"a", "b"}, "default", "print(2)\n")));
+  auto code_changed =
+      api.Post("/v1/apply", ApplyBody("s", DeploymentSet({"a", "b"}, "default", "print(2)\n")));
   REQUIRE(code_changed.status == 200);
-  CHECK(ActionsOf(code_changed) == std::map<std::string, std::string>{{"a", "configured"}, {"b", "configured"}});
+  CHECK(ActionsOf(code_changed) ==
+        std::map<std::string, std::string>{{"a", "configured"}, {"b", "configured"}});
   CHECK(code_changed.Json()["results"][0]["changeClass"] == "rolling");
   CHECK(code_changed.Json()["index"] == 2);
   CHECK(StateIndex(api) == 2);
@@ -36,13 +39,15 @@ TEST_CASE("API apply: prune removes missing members of the set only, with the ma
 
   auto guarded = api.Post("/v1/apply", ApplyBody("one", DeploymentSet({"a"}), {{"prune", true}}));
   CHECK(guarded.status == 409);
-  CHECK(guarded.Json()["error"]["message"].get<std::string>().find("confirmPrune") != std::string::npos);
+  CHECK(guarded.Json()["error"]["message"].get<std::string>().find("confirmPrune") !=
+        std::string::npos);
   CHECK(StateIndex(api) == 2);
 
-  auto pruned = api.Post("/v1/apply", ApplyBody("one", DeploymentSet({"a", "b"}), {{"prune", true}}));
+  auto pruned =
+      api.Post("/v1/apply", ApplyBody("one", DeploymentSet({"a", "b"}), {{"prune", true}}));
   REQUIRE(pruned.status == 200);
-  CHECK(ActionsOf(pruned) ==
-        std::map<std::string, std::string>{{"a", "unchanged"}, {"b", "unchanged"}, {"c", "pruned"}});
+  CHECK(ActionsOf(pruned) == std::map<std::string, std::string>{
+                                 {"a", "unchanged"}, {"b", "unchanged"}, {"c", "pruned"}});
   CHECK(api.Get("/v1/namespaces/default/deployments/c").status == 404);
   CHECK(api.Get("/v1/namespaces/default/deployments/x").status == 200);
 
@@ -54,7 +59,8 @@ TEST_CASE("API apply: an empty set with prune is refused and prunes nothing") {
   Daemon daemon;
   auto api = daemon.Client();
   REQUIRE(api.Post("/v1/apply", ApplyBody("s", DeploymentSet({"a"}))).status == 200);
-  nlohmann::json body = {{"set", "s"}, {"prune", true}, {"confirmPrune", true}, {"files", nlohmann::json::object()}};
+  nlohmann::json body = {
+      {"set", "s"}, {"prune", true}, {"confirmPrune", true}, {"files", nlohmann::json::object()}};
   auto reply = api.Post("/v1/apply", body);
   CHECK(reply.status == 400);
   CHECK(api.Get("/v1/namespaces/default/deployments/a").status == 200);
@@ -68,11 +74,13 @@ TEST_CASE("API apply: checkIndex behind the state index answers 409 and changes 
   REQUIRE(diff.status == 200);
   int64_t planned = diff.Json()["index"];
   REQUIRE(api.Post("/v1/apply", ApplyBody("other", DeploymentSet({"z"}))).status == 200);
-  auto stale = api.Post("/v1/apply", ApplyBody("s", DeploymentSet({"a", "b"}), {{"checkIndex", planned}}));
+  auto stale =
+      api.Post("/v1/apply", ApplyBody("s", DeploymentSet({"a", "b"}), {{"checkIndex", planned}}));
   CHECK(stale.status == 409);
   CHECK(stale.ErrorCode() == "conflict");
   CHECK(api.Get("/v1/namespaces/default/deployments/b").status == 404);
-  auto fresh = api.Post("/v1/apply", ApplyBody("s", DeploymentSet({"a", "b"}), {{"checkIndex", StateIndex(api)}}));
+  auto fresh = api.Post(
+      "/v1/apply", ApplyBody("s", DeploymentSet({"a", "b"}), {{"checkIndex", StateIndex(api)}}));
   CHECK(fresh.status == 200);
 }
 
@@ -91,7 +99,9 @@ TEST_CASE("API apply: invalid manifests answer 400 with file:line diagnostics an
   Daemon daemon;
   auto api = daemon.Client();
   Files files = DeploymentSet({"good"});
-  files["bad.yaml"] = "apiVersion: prisn.io/v1\nkind: Deployment\nmetadata:\n  name: bad\nspec:\n  replicas: many\n";
+  files["bad.yaml"] =
+      "apiVersion: prisn.io/v1\nkind: Deployment\nmetadata:\n  name: bad\nspec:\n  replicas: "
+      "many\n";
   auto reply = api.Post("/v1/apply", ApplyBody("s", files));
   REQUIRE(reply.status == 400);
   auto details = reply.Json()["error"]["details"];
@@ -129,14 +139,16 @@ TEST_CASE("API diff: per-object before/after YAML, change class and index, write
   CHECK(StateIndex(api) == 1);
 }
 
-TEST_CASE("API diff: reports members left behind without prune and a prune that needs confirmation") {
+TEST_CASE(
+    "API diff: reports members left behind without prune and a prune that needs confirmation") {
   Daemon daemon;
   auto api = daemon.Client();
   REQUIRE(api.Post("/v1/apply", ApplyBody("s", DeploymentSet({"a", "b", "c"}))).status == 200);
   auto kept = api.Post("/v1/diff", ApplyBody("s", DeploymentSet({"a"}))).Json();
   CHECK(kept["removedWithoutPrune"] == 2);
   CHECK(kept["pruneNeedsConfirm"] == false);
-  auto pruning = api.Post("/v1/diff", ApplyBody("s", DeploymentSet({"a"}), {{"prune", true}})).Json();
+  auto pruning =
+      api.Post("/v1/diff", ApplyBody("s", DeploymentSet({"a"}), {{"prune", true}})).Json();
   CHECK(pruning["removedWithoutPrune"] == 0);
   CHECK(pruning["pruneNeedsConfirm"] == true);
   CHECK(pruning["summary"]["pruned"] == 2);
@@ -177,11 +189,15 @@ TEST_CASE("API objects: get, list with filters, and status says nothing is obser
   CHECK(state["objects"]["Deployment"] == 2);
 }
 
-TEST_CASE("API history and rollback: the hold survives re-applies, lifts on a newer version, or on release") {
+TEST_CASE(
+    "API history and rollback: the hold survives re-applies, lifts on a newer version, or on "
+    "release") {
   Daemon daemon;
   auto api = daemon.Client();
-  REQUIRE(api.Post("/v1/apply", ApplyBody("s", DeploymentSet({"a"}, "default", "v1\n"))).status == 200);
-  REQUIRE(api.Post("/v1/apply", ApplyBody("s", DeploymentSet({"a"}, "default", "v2\n"))).status == 200);
+  REQUIRE(api.Post("/v1/apply", ApplyBody("s", DeploymentSet({"a"}, "default", "v1\n"))).status ==
+          200);
+  REQUIRE(api.Post("/v1/apply", ApplyBody("s", DeploymentSet({"a"}, "default", "v2\n"))).status ==
+          200);
   const std::string path = "/v1/namespaces/default/deployments/a";
   auto history = api.Get(path + "/history").Json()["items"];
   REQUIRE(history.size() == 2);
@@ -211,7 +227,8 @@ TEST_CASE("API history and rollback: the hold survives re-applies, lifts on a ne
 
   CHECK(api.Post(path + "/rollback", nlohmann::json{{"version", "v-00000000"}}).status == 404);
   CHECK(api.Post(path + "/rollback", nlohmann::json{{"version", 5}}).status == 400);
-  CHECK(api.Post("/v1/namespaces/default/deployments/none/rollback", nlohmann::json::object()).status == 404);
+  CHECK(api.Post("/v1/namespaces/default/deployments/none/rollback", nlohmann::json::object())
+            .status == 404);
 }
 
 TEST_CASE("API delete: dryRun keeps the object, delete removes it and history stays") {
@@ -264,7 +281,8 @@ TEST_CASE("API metrics: Prometheus text with request, apply, deployment and obje
   CHECK(metrics.headers["content-type"].starts_with("text/plain; version=0.0.4"));
   const std::string& text = metrics.body;
   CHECK(text.find("# TYPE prisn_api_requests_total counter") != std::string::npos);
-  CHECK(text.find("prisn_api_requests_total{code=\"200\",method=\"POST\",route=\"/v1/apply\"} 1") != std::string::npos);
+  CHECK(text.find("prisn_api_requests_total{code=\"200\",method=\"POST\",route=\"/v1/apply\"} 1") !=
+        std::string::npos);
   CHECK(text.find("# TYPE prisn_api_request_duration_seconds histogram") != std::string::npos);
   CHECK(text.find("prisn_applies_total{result=\"success\"} 1") != std::string::npos);
   CHECK(text.find("prisn_deployments_total{kind=\"Deployment\"} 1") != std::string::npos);

@@ -12,10 +12,11 @@ namespace prisn::testing {
 
 using Files = std::map<std::string, std::string>;
 
-inline std::string DeploymentYaml(const std::string& name, const std::string& ns = "default", int replicas = 1,
-                                  const std::string& source = "main.py") {
-  return "apiVersion: prisn.io/v1\nkind: Deployment\nmetadata:\n  name: " + name + "\n  namespace: " + ns +
-         "\nspec:\n  source:\n    path: " + source + "\n  replicas: " + std::to_string(replicas) + "\n";
+inline std::string DeploymentYaml(const std::string& name, const std::string& ns = "default",
+                                  int replicas = 1, const std::string& source = "main.py") {
+  return "apiVersion: prisn.io/v1\nkind: Deployment\nmetadata:\n  name: " + name +
+         "\n  namespace: " + ns + "\nspec:\n  source:\n    path: " + source +
+         "\n  replicas: " + std::to_string(replicas) + "\n";
 }
 
 inline std::string JobYaml(const std::string& name, const std::string& ns = "default") {
@@ -31,7 +32,8 @@ inline Files DeploymentSet(const std::vector<std::string>& names, const std::str
   return files;
 }
 
-inline nlohmann::json ApplyBody(const std::string& set, const Files& files, nlohmann::json extra = nlohmann::json::object()) {
+inline nlohmann::json ApplyBody(const std::string& set, const Files& files,
+                                nlohmann::json extra = nlohmann::json::object()) {
   nlohmann::json body = {{"set", set}, {"paths", {"."}}, {"files", nlohmann::json::object()}};
   for (const auto& [path, content] : files) body["files"][path] = Base64Encode(content);
   for (auto& [k, v] : extra.items()) body[k] = v;
@@ -43,7 +45,8 @@ inline std::map<std::string, std::string> ActionsOf(const HttpReply& reply) {
   std::map<std::string, std::string> out;
   auto j = reply.Json();
   if (!j.is_object() || !j.contains("results")) return out;
-  for (const auto& r : j["results"]) out[r["name"].get<std::string>()] = r["action"].get<std::string>();
+  for (const auto& r : j["results"])
+    out[r["name"].get<std::string>()] = r["action"].get<std::string>();
   return out;
 }
 

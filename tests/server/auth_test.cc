@@ -5,7 +5,8 @@
 namespace prisn::server {
 namespace {
 
-store::Token MakeToken(int64_t id, const std::string& name, std::optional<std::string> ns, const std::string& clear) {
+store::Token MakeToken(int64_t id, const std::string& name, std::optional<std::string> ns,
+                       const std::string& clear) {
   store::Token t;
   t.id = id;
   t.name = name;
@@ -26,7 +27,8 @@ TEST_CASE("GenerateToken makes distinct prisn_ tokens of fixed length") {
 TEST_CASE("TokenRegistry authenticates known bearer tokens and nothing else") {
   TokenRegistry registry;
   std::string admin = GenerateToken(), team = GenerateToken();
-  registry.Load({MakeToken(1, "admin", std::nullopt, admin), MakeToken(2, "ci", std::string("team-a"), team)});
+  registry.Load({MakeToken(1, "admin", std::nullopt, admin),
+                 MakeToken(2, "ci", std::string("team-a"), team)});
   auto who = registry.Authenticate("Bearer " + admin);
   REQUIRE(who);
   CHECK(who->admin());
@@ -37,8 +39,13 @@ TEST_CASE("TokenRegistry authenticates known bearer tokens and nothing else") {
   CHECK(scoped->MayAccess("team-a"));
   CHECK_FALSE(scoped->MayAccess("team-b"));
   CHECK_FALSE(scoped->MayAccess(""));  // objects without a namespace are admin-only
-  std::vector<std::string> rejected = {"", "Bearer", "Bearer ", "Basic " + admin, admin, "Bearer prisn_unknown",
-                                      "Bearer " + admin + "x"};
+  std::vector<std::string> rejected = {"",
+                                       "Bearer",
+                                       "Bearer ",
+                                       "Basic " + admin,
+                                       admin,
+                                       "Bearer prisn_unknown",
+                                       "Bearer " + admin + "x"};
   for (const std::string& header : rejected) {
     CHECK_FALSE(registry.Authenticate(header));
   }

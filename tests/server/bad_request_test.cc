@@ -11,7 +11,8 @@ struct Fixture {
   Daemon daemon;
   HttpClient api = daemon.Client();
   Fixture() {
-    if (api.Post("/v1/apply", ApplyBody("s", DeploymentSet({"a"}))).status != 200) throw std::runtime_error("setup");
+    if (api.Post("/v1/apply", ApplyBody("s", DeploymentSet({"a"}))).status != 200)
+      throw std::runtime_error("setup");
   }
   void CheckUnchanged() {
     CHECK(StateIndex(api) == 1);
@@ -38,8 +39,8 @@ TEST_CASE("Bad request: wrong field types in an apply are 400 naming the field")
   Fixture f;
   auto base = ApplyBody("s", DeploymentSet({"a", "b"}));
   std::vector<std::pair<std::string, nlohmann::json>> cases = {
-      {"set", 5}, {"set", ""}, {"prune", "yes"}, {"checkIndex", "7"}, {"checkIndex", -1},
-      {"paths", "."}, {"files", {1, 2}}, {"dryRun", 1}};
+      {"set", 5},         {"set", ""},    {"prune", "yes"},  {"checkIndex", "7"},
+      {"checkIndex", -1}, {"paths", "."}, {"files", {1, 2}}, {"dryRun", 1}};
   for (const auto& [field, value] : cases) {
     auto body = base;
     body[field] = value;
@@ -67,7 +68,8 @@ TEST_CASE("Bad request: bad base64 and paths that leave the tree are refused") {
 
 TEST_CASE("Bad request: a declared body over the apply limit is 413 before it is read") {
   Fixture f;
-  std::string head = "POST /v1/apply HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + f.daemon.token() +
+  std::string head = "POST /v1/apply HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                     f.daemon.token() +
                      "\r\nContent-Type: application/json\r\nContent-Length: 70000000\r\n\r\n";
   std::string answer = Raw(f, head);
   CHECK(answer.starts_with("HTTP/1.1 413"));
@@ -80,8 +82,8 @@ TEST_CASE("Bad request: a chunked body over the 1 MiB limit is 413") {
   std::string chunk(2 << 20, 'x');
   char size[32];
   std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
-  std::string head = "POST /v1/secrets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + f.daemon.token() +
-                     "\r\nTransfer-Encoding: chunked\r\n\r\n";
+  std::string head = "POST /v1/secrets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                     f.daemon.token() + "\r\nTransfer-Encoding: chunked\r\n\r\n";
   std::string answer = Raw(f, head, std::string(size) + chunk + "\r\n0\r\n\r\n");
   CHECK(answer.starts_with("HTTP/1.1 413"));
   CHECK(answer.find("1 MiB") != std::string::npos);
@@ -92,7 +94,8 @@ TEST_CASE("Bad request: garbage instead of HTTP is answered 400 and the daemon k
   Fixture f;
   std::string answer = Raw(f, "THIS IS NOT HTTP\r\n\x01\x02\r\n\r\n");
   CHECK(answer.starts_with("HTTP/1.1 400"));
-  std::string huge_header = "GET /v1/state HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 * 1024, 'a') + "\r\n\r\n";
+  std::string huge_header =
+      "GET /v1/state HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 * 1024, 'a') + "\r\n\r\n";
   CHECK(Raw(f, huge_header).starts_with("HTTP/1.1 431"));
   CHECK(f.api.Get("/health").status == 200);
   f.CheckUnchanged();
@@ -115,9 +118,10 @@ TEST_CASE("Bad request: unknown routes are 404, wrong methods 405 with Allow") {
 
 TEST_CASE("Bad request: keep-alive survives an error answer") {
   Fixture f;
-  std::string two = "GET /v1/nope HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + f.daemon.token() +
-                    "\r\n\r\nGET /v1/state HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer " +
-                    f.daemon.token() + "\r\n\r\n";
+  std::string two =
+      "GET /v1/nope HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + f.daemon.token() +
+      "\r\n\r\nGET /v1/state HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer " +
+      f.daemon.token() + "\r\n\r\n";
   std::string answer = Raw(f, two);
   CHECK(answer.starts_with("HTTP/1.1 404"));
   CHECK(answer.find("HTTP/1.1 200") != std::string::npos);

@@ -6,8 +6,8 @@
 //   prisn::testing::Daemon daemon;          // own temp state dir, free port
 //   auto api = daemon.Client();             // admin token
 //   auto reply = api.Get("/v1/state");      // reply.status, reply.Json()
-//   daemon.Env()  -> {"PRISN_SERVER=...", "PRISN_TOKEN=...", "PRISN_STATE_DIR=..."} for running the CLI
-//   daemon.Kill(); daemon.Start();          // SIGKILL, then restart on the same state
+//   daemon.Env()  -> {"PRISN_SERVER=...", "PRISN_TOKEN=...", "PRISN_STATE_DIR=..."} for running the
+//   CLI daemon.Kill(); daemon.Start();          // SIGKILL, then restart on the same state
 //
 // The daemon runs `prisn server start --foreground --state-dir DIR --listen
 // 127.0.0.1:0`; Start() returns once it printed its address and /health
@@ -79,7 +79,8 @@ struct HttpReply {
   // The "error.code" of an error body, or "" when there is none.
   std::string ErrorCode() const {
     auto j = Json();
-    if (j.is_object() && j.contains("error") && j["error"].is_object()) return j["error"].value("code", "");
+    if (j.is_object() && j.contains("error") && j["error"].is_object())
+      return j["error"].value("code", "");
     return "";
   }
 };
@@ -96,8 +97,12 @@ class HttpClient {
 
   HttpReply Get(const std::string& path) const { return Send("GET", path, ""); }
   HttpReply Delete(const std::string& path) const { return Send("DELETE", path, ""); }
-  HttpReply Post(const std::string& path, const std::string& body) const { return Send("POST", path, body); }
-  HttpReply Post(const std::string& path, const nlohmann::json& body) const { return Send("POST", path, body.dump()); }
+  HttpReply Post(const std::string& path, const std::string& body) const {
+    return Send("POST", path, body);
+  }
+  HttpReply Post(const std::string& path, const nlohmann::json& body) const {
+    return Send("POST", path, body.dump());
+  }
 
   HttpReply Send(const std::string& method, const std::string& path, const std::string& body,
                  const std::vector<std::string>& extra_headers = {}) const {
@@ -109,7 +114,8 @@ class HttpClient {
     }
     std::string url = base_ + path;
     struct curl_slist* headers = nullptr;
-    if (!token_.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + token_).c_str());
+    if (!token_.empty())
+      headers = curl_slist_append(headers, ("Authorization: Bearer " + token_).c_str());
     if (!body.empty()) headers = curl_slist_append(headers, "Content-Type: application/json");
     for (const std::string& h : extra_headers) headers = curl_slist_append(headers, h.c_str());
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
@@ -177,7 +183,8 @@ inline std::string RawExchange(const std::string& base_url, const std::string& b
   ::inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
   std::string out;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
+    timeval tv{static_cast<time_t>(timeout.count() / 1000),
+               static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     size_t sent = 0;
@@ -220,14 +227,17 @@ struct CommandResult {
 // Runs a command to completion with stdin from /dev/null, the current
 // environment plus `extra_env` ("NAME=value", later entries win), and
 // returns its exit code and output.
-inline CommandResult RunCommand(const std::vector<std::string>& args, const std::vector<std::string>& extra_env = {}) {
+inline CommandResult RunCommand(const std::vector<std::string>& args,
+                                const std::vector<std::string>& extra_env = {}) {
   ScratchDir scratch("cmd");
   std::string out = scratch.File("out"), err = scratch.File("err");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e) env.emplace_back(*e);
   for (const std::string& e : extra_env) {
@@ -258,7 +268,8 @@ inline CommandResult RunCommand(const std::vector<std::string>& args, const std:
 }
 
 // `prisn ARGS...` with the binary under test.
-inline CommandResult RunPrisn(std::vector<std::string> args, const std::vector<std::string>& extra_env = {}) {
+inline CommandResult RunPrisn(std::vector<std::string> args,
+                              const std::vector<std::string>& extra_env = {}) {
 #ifdef PRISN_BINARY
   args.insert(args.begin(), PRISN_BINARY);
 #else
@@ -288,7 +299,8 @@ class Daemon {
     Start();
   }
   // A daemon on `state_dir` (kept at the end), started.
-  Daemon(std::string state_dir, Options options) : options_(std::move(options)), state_dir_(std::move(state_dir)) {
+  Daemon(std::string state_dir, Options options)
+      : options_(std::move(options)), state_dir_(std::move(state_dir)) {
     Start();
   }
   ~Daemon() {
@@ -303,8 +315,8 @@ class Daemon {
     std::string out = scratch_.File("stdout.txt");
     std::string err = scratch_.File("stderr.txt");
     size_t out_offset = ReadWholeFile(out).size();
-    std::vector<std::string> args = {options_.binary, "server",     "start",  "--foreground", "--state-dir",
-                                     state_dir_,      "--listen",   "127.0.0.1:0"};
+    std::vector<std::string> args = {options_.binary, "server",   "start",    "--foreground",
+                                     "--state-dir",   state_dir_, "--listen", "127.0.0.1:0"};
     args.insert(args.end(), options_.args.begin(), options_.args.end());
     std::vector<std::string> env;
     for (char** e = environ; *e; ++e) env.emplace_back(*e);
@@ -332,8 +344,10 @@ class Daemon {
       throw std::runtime_error("prisn daemon did not start: " + ReadWholeFile(err));
     }
     url_ = line;
-    auto context = nlohmann::json::parse(ReadWholeFile(state_dir_ + "/context.json"), nullptr, false);
-    if (context.is_object() && context.contains("token")) token_ = context["token"].get<std::string>();
+    auto context =
+        nlohmann::json::parse(ReadWholeFile(state_dir_ + "/context.json"), nullptr, false);
+    if (context.is_object() && context.contains("token"))
+      token_ = context["token"].get<std::string>();
     if (!WaitFor([&] { return HttpClient(url_).Get("/health").status == 200; })) {
       throw std::runtime_error("prisn daemon does not answer /health at " + url_);
     }
@@ -365,8 +379,10 @@ class Daemon {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
     std::vector<char*> argv, envp;
     for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
@@ -375,7 +391,8 @@ class Daemon {
     pid_t pid = -1;
     int rc = posix_spawn(&pid, args[0].c_str(), &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("posix_spawn " + args[0] + " failed: " + std::to_string(rc));
+    if (rc != 0)
+      throw std::runtime_error("posix_spawn " + args[0] + " failed: " + std::to_string(rc));
     return pid;
   }
 

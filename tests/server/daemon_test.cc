@@ -30,7 +30,9 @@ struct BackgroundDaemon {
   }
 };
 
-TEST_CASE("server start: backgrounds, prints the admin token once, writes the context file, stop stops it") {
+TEST_CASE(
+    "server start: backgrounds, prints the admin token once, writes the context file, stop stops "
+    "it") {
   ScratchDir dir("lifecycle");
   std::string state = dir.File("state");
   BackgroundDaemon guard{state};
@@ -89,7 +91,8 @@ TEST_CASE("server start: PRISN_STATE_DIR chooses the state dir for start, status
   CHECK(RunPrisn({"server", "stop"}, env).exit_code == 0);
 }
 
-TEST_CASE("server start: an address in use fails with the daemon's error and leaves nothing running") {
+TEST_CASE(
+    "server start: an address in use fails with the daemon's error and leaves nothing running") {
   Daemon other;
   ScratchDir dir("busy");
   std::string state = dir.File("state");
@@ -114,8 +117,8 @@ TEST_CASE("server stop and status on a state dir with no daemon say so") {
 
 TEST_CASE("Daemon: a second foreground daemon on the same state dir is refused, naming the pid") {
   Daemon daemon;
-  auto second = RunPrisn({"server", "start", "--foreground", "--state-dir", daemon.state_dir(), "--listen",
-                          "127.0.0.1:0"});
+  auto second = RunPrisn({"server", "start", "--foreground", "--state-dir", daemon.state_dir(),
+                          "--listen", "127.0.0.1:0"});
   CHECK(second.exit_code == 2);
   CHECK(second.err.find("pid " + std::to_string(daemon.pid())) != std::string::npos);
   CHECK(daemon.Client().Get("/v1/state").status == 200);
@@ -153,7 +156,8 @@ class RawSocket {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(std::stoi(hostport.substr(hostport.rfind(':') + 1))));
+    addr.sin_port =
+        htons(static_cast<uint16_t>(std::stoi(hostport.substr(hostport.rfind(':') + 1))));
     ::inet_pton(AF_INET, hostport.substr(0, hostport.rfind(':')).c_str(), &addr.sin_addr);
     connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     timeval tv{10, 0};
@@ -161,7 +165,9 @@ class RawSocket {
   }
   ~RawSocket() { ::close(fd_); }
   bool connected() const { return connected_; }
-  void Send(const std::string& bytes) { (void)::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL); }
+  void Send(const std::string& bytes) {
+    (void)::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  }
   // Reads until `marker` arrived (or the peer closed); returns what was read.
   std::string ReadUntil(const std::string& marker) {
     std::string out;
@@ -172,7 +178,8 @@ class RawSocket {
   std::string ReadAll() {
     std::string out;
     char buf[4096];
-    for (ssize_t n; (n = ::recv(fd_, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<size_t>(n));
+    for (ssize_t n; (n = ::recv(fd_, buf, sizeof buf, 0)) > 0;)
+      out.append(buf, static_cast<size_t>(n));
     return out;
   }
 
@@ -181,7 +188,9 @@ class RawSocket {
   bool connected_ = false;
 };
 
-TEST_CASE("Daemon: a request in flight when SIGTERM arrives is finished and answered, new ones are refused") {
+TEST_CASE(
+    "Daemon: a request in flight when SIGTERM arrives is finished and answered, new ones are "
+    "refused") {
   Daemon daemon;
   std::string body = ApplyBody("s", DeploymentSet({"a"})).dump();
   RawSocket socket(daemon.url());
@@ -193,7 +202,8 @@ TEST_CASE("Daemon: a request in flight when SIGTERM arrives is finished and answ
   REQUIRE(socket.ReadUntil("\r\n\r\n").starts_with("HTTP/1.1 100"));
   ::kill(daemon.pid(), SIGTERM);
   REQUIRE(WaitFor([&] {
-    return ReadWholeFile(daemon.state_dir() + "/logs/prisn.log").find("draining") != std::string::npos;
+    return ReadWholeFile(daemon.state_dir() + "/logs/prisn.log").find("draining") !=
+           std::string::npos;
   }));
   CHECK(HttpClient(daemon.url()).Get("/health").status == 0);  // no new connections
   socket.Send(body);

@@ -2,12 +2,11 @@
 // after a restart every acknowledged apply is there, and no apply is half
 // there.
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <mutex>
 #include <random>
 #include <set>
 #include <thread>
-
-#include <catch2/catch.hpp>
 
 #include "api_test_util.h"
 
@@ -19,10 +18,13 @@ constexpr int kRounds = 3;
 const std::vector<std::string> kParts = {"a", "b", "c"};
 
 std::string Name(int round, int client, int i, const std::string& part) {
-  return "r" + std::to_string(round) + "-c" + std::to_string(client) + "-i" + std::to_string(i) + "-" + part;
+  return "r" + std::to_string(round) + "-c" + std::to_string(client) + "-i" + std::to_string(i) +
+         "-" + part;
 }
 
-TEST_CASE("Durability: every acknowledged apply survives SIGKILL at a random moment, none is half there") {
+TEST_CASE(
+    "Durability: every acknowledged apply survives SIGKILL at a random moment, none is half "
+    "there") {
   Daemon daemon;
   std::random_device device;
   unsigned seed = device();
@@ -40,7 +42,8 @@ TEST_CASE("Durability: every acknowledged apply survives SIGKILL at a random mom
       clients.emplace_back([&, c] {
         for (int i = 0;; ++i) {
           Files files;
-          for (const std::string& part : kParts) files[part + ".yaml"] = JobYaml(Name(round, c, i, part));
+          for (const std::string& part : kParts)
+            files[part + ".yaml"] = JobYaml(Name(round, c, i, part));
           {
             std::lock_guard lock(mu);
             attempted.insert({c, i});

@@ -7,7 +7,8 @@ namespace {
 
 TEST_CASE("ParseTarget splits and decodes the path and query") {
   HttpRequest r;
-  REQUIRE(ParseTarget("/v1/events?kind=Deployment&since=2024-01-01T00%3A00%3A00Z&name=a+b&flag&=x", r));
+  REQUIRE(
+      ParseTarget("/v1/events?kind=Deployment&since=2024-01-01T00%3A00%3A00Z&name=a+b&flag&=x", r));
   CHECK(r.path == "/v1/events");
   CHECK(r.query.at("kind") == "Deployment");
   CHECK(r.query.at("since") == "2024-01-01T00:00:00Z");
@@ -33,9 +34,11 @@ TEST_CASE("ErrorResponse maps error codes to statuses with the documented body")
     int status;
     const char* name;
   };
-  for (Case c : {Case{ErrorCode::kInvalid, 400, "invalid"}, Case{ErrorCode::kNotFound, 404, "not_found"},
-                 Case{ErrorCode::kConflict, 409, "conflict"}, Case{ErrorCode::kPermission, 403, "permission"},
-                 Case{ErrorCode::kIo, 500, "io"}, Case{ErrorCode::kInternal, 500, "internal"}}) {
+  for (Case c :
+       {Case{ErrorCode::kInvalid, 400, "invalid"}, Case{ErrorCode::kNotFound, 404, "not_found"},
+        Case{ErrorCode::kConflict, 409, "conflict"},
+        Case{ErrorCode::kPermission, 403, "permission"}, Case{ErrorCode::kIo, 500, "io"},
+        Case{ErrorCode::kInternal, 500, "internal"}}) {
     HttpResponse r = ErrorResponse(Error{c.code, "what", "where"});
     CHECK(r.status == c.status);
     auto body = nlohmann::json::parse(r.body);

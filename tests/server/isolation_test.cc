@@ -17,15 +17,17 @@ struct TwoTeams {
   TwoTeams() {
     Files files = DeploymentSet({"a"}, "team-a");
     files["b.yaml"] = DeploymentYaml("b", "team-b");
-    if (admin.Post("/v1/apply", ApplyBody("both", files)).status != 200) throw std::runtime_error("setup apply");
-    auto created = admin.Post("/v1/tokens", nlohmann::json{{"namespace", "team-a"}, {"name", "ci-a"}});
+    if (admin.Post("/v1/apply", ApplyBody("both", files)).status != 200)
+      throw std::runtime_error("setup apply");
+    auto created =
+        admin.Post("/v1/tokens", nlohmann::json{{"namespace", "team-a"}, {"name", "ci-a"}});
     if (created.status != 201) throw std::runtime_error("setup token: " + created.body);
     token_a = created.Json()["token"];
     team_a = daemon.Client(token_a);
   }
   // The 403 body must not depend on whether the object exists.
-  void CheckHidden(const std::string& method, const std::string& existing, const std::string& missing,
-                   const std::string& body = "") {
+  void CheckHidden(const std::string& method, const std::string& existing,
+                   const std::string& missing, const std::string& body = "") {
     auto a = team_a.Send(method, existing, body);
     auto b = team_a.Send(method, missing, body);
     CHECK(a.status == 403);
@@ -39,7 +41,8 @@ TEST_CASE("Auth: every path but /health needs a valid token, answered 401 before
   Daemon daemon;
   HttpClient anonymous(daemon.url());
   CHECK(anonymous.Get("/health").status == 200);
-  for (const char* path : {"/v1/state", "/v1/objects", "/v1/nonexistent", "/metrics", "/anything", "/v1/tokens"}) {
+  for (const char* path :
+       {"/v1/state", "/v1/objects", "/v1/nonexistent", "/metrics", "/anything", "/v1/tokens"}) {
     auto reply = anonymous.Get(path);
     CHECK(reply.status == 401);
     CHECK(reply.ErrorCode() == "unauthenticated");
@@ -48,12 +51,14 @@ TEST_CASE("Auth: every path but /health needs a valid token, answered 401 before
   CHECK(anonymous.Post("/v1/apply", ApplyBody("s", DeploymentSet({"a"}))).status == 401);
   HttpClient wrong(daemon.url(), "prisn_not-a-real-token");
   CHECK(wrong.Get("/v1/state").status == 401);
-  auto bad_scheme = anonymous.Send("GET", "/v1/state", "", {"Authorization: Basic " + daemon.token()});
+  auto bad_scheme =
+      anonymous.Send("GET", "/v1/state", "", {"Authorization: Basic " + daemon.token()});
   CHECK(bad_scheme.status == 401);
   CHECK(StateIndex(daemon.Client()) == 0);
 }
 
-TEST_CASE("Auth: tokens are created, listed without secrets, and revoked tokens stop working at once") {
+TEST_CASE(
+    "Auth: tokens are created, listed without secrets, and revoked tokens stop working at once") {
   Daemon daemon;
   auto admin = daemon.Client();
   auto created = admin.Post("/v1/tokens", nlohmann::json{{"namespace", "team-a"}});
@@ -81,14 +86,16 @@ TEST_CASE("Auth: tokens are created, listed without secrets, and revoked tokens 
 
 TEST_CASE("Isolation: GET of an object in another namespace is 403 whether or not it exists") {
   TwoTeams t;
-  t.CheckHidden("GET", "/v1/namespaces/team-b/deployments/b", "/v1/namespaces/team-b/deployments/nope");
+  t.CheckHidden("GET", "/v1/namespaces/team-b/deployments/b",
+                "/v1/namespaces/team-b/deployments/nope");
   CHECK(t.team_a.Get("/v1/namespaces/team-a/deployments/a").status == 200);
   CHECK(t.team_a.Get("/v1/namespaces/-/namespaces/team-b").status == 403);
 }
 
 TEST_CASE("Isolation: DELETE in another namespace is 403 and deletes nothing") {
   TwoTeams t;
-  t.CheckHidden("DELETE", "/v1/namespaces/team-b/deployments/b", "/v1/namespaces/team-b/deployments/nope");
+  t.CheckHidden("DELETE", "/v1/namespaces/team-b/deployments/b",
+                "/v1/namespaces/team-b/deployments/nope");
   CHECK(t.admin.Get("/v1/namespaces/team-b/deployments/b").status == 200);
 }
 
@@ -125,10 +132,13 @@ TEST_CASE("Isolation: apply of a set touching another namespace is 403 and appli
   CHECK(reply.status == 403);
   CHECK(StateIndex(t.admin) == index);
   CHECK(t.admin.Get("/v1/namespaces/team-a/deployments/a2").status == 404);
-  CHECK(t.team_a.Post("/v1/apply", ApplyBody("mine", DeploymentSet({"a2"}, "team-a"))).status == 200);
+  CHECK(t.team_a.Post("/v1/apply", ApplyBody("mine", DeploymentSet({"a2"}, "team-a"))).status ==
+        200);
 }
 
-TEST_CASE("Isolation: prune with a namespace token never removes another namespace's members of the set") {
+TEST_CASE(
+    "Isolation: prune with a namespace token never removes another namespace's members of the "
+    "set") {
   TwoTeams t;
   // Set "both" holds team-a/a and team-b/b; team-a prunes its side only.
   auto reply = t.team_a.Post("/v1/apply", ApplyBody("both", DeploymentSet({"a3"}, "team-a"),
@@ -140,7 +150,8 @@ TEST_CASE("Isolation: prune with a namespace token never removes another namespa
 
 TEST_CASE("Isolation: diff of a set touching another namespace is 403") {
   TwoTeams t;
-  auto reply = t.team_a.Post("/v1/diff", ApplyBody("x", {{"b.yaml", DeploymentYaml("b", "team-b")}, {"main.py", "x"}}));
+  auto reply = t.team_a.Post(
+      "/v1/diff", ApplyBody("x", {{"b.yaml", DeploymentYaml("b", "team-b")}, {"main.py", "x"}}));
   CHECK(reply.status == 403);
   CHECK(reply.body.find("replicas") == std::string::npos);
 }
@@ -158,7 +169,8 @@ TEST_CASE("Isolation: events of another namespace are neither listed nor reachab
 
 TEST_CASE("Isolation: secrets of another namespace can be neither created nor listed") {
   TwoTeams t;
-  nlohmann::json secret = {{"namespace", "team-b"}, {"name", "db"}, {"data", {{"K", Base64Encode("v")}}}};
+  nlohmann::json secret = {
+      {"namespace", "team-b"}, {"name", "db"}, {"data", {{"K", Base64Encode("v")}}}};
   CHECK(t.team_a.Post("/v1/secrets", secret).status == 403);
   CHECK(t.team_a.Get("/v1/secrets?namespace=team-b").status == 403);
   secret["namespace"] = "team-b";

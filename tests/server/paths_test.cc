@@ -17,7 +17,8 @@ TEST_CASE("ParseListen accepts IPv4, IPv6 and a bare port, refuses names and bad
   auto bare = ParseListen(":8080");
   REQUIRE(bare);
   CHECK(bare->ToString() == "127.0.0.1:8080");
-  for (const char* bad : {"localhost:7373", "127.0.0.1", "127.0.0.1:65536", "127.0.0.1:-1", "[::1", "1.2.3.4:x"}) {
+  for (const char* bad :
+       {"localhost:7373", "127.0.0.1", "127.0.0.1:65536", "127.0.0.1:-1", "[::1", "1.2.3.4:x"}) {
     auto r = ParseListen(bad);
     CHECK_FALSE(r);
     if (!r) CHECK(r.error().message.find("HOST:PORT") != std::string::npos);

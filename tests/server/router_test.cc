@@ -23,7 +23,8 @@ TEST_CASE("Router matches literal and captured segments and reports 404 vs 405")
   auto get = router.Find("GET", "/v1/namespaces/default/deployments/api");
   REQUIRE(get.handler);
   CHECK(get.pattern == "/v1/namespaces/{ns}/{kind}/{name}");
-  CHECK(get.params == std::map<std::string, std::string>{{"ns", "default"}, {"kind", "deployments"}, {"name", "api"}});
+  CHECK(get.params == std::map<std::string, std::string>{
+                          {"ns", "default"}, {"kind", "deployments"}, {"name", "api"}});
   HttpRequest req;
   Principal who;
   CHECK((*get.handler)(RouteContext{req, who, {}}).body == "get");

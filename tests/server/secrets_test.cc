@@ -1,7 +1,6 @@
 // Secrets against a real daemon: encrypted at rest, never shown.
-#include <filesystem>
-
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "api_test_util.h"
 
@@ -19,10 +18,13 @@ std::string EverythingOnDisk(const std::string& dir) {
   return all;
 }
 
-TEST_CASE("Secrets: created encrypted, no file of the daemon, listing, object or event shows the value") {
+TEST_CASE(
+    "Secrets: created encrypted, no file of the daemon, listing, object or event shows the value") {
   Daemon daemon;
   auto api = daemon.Client();
-  nlohmann::json body = {{"name", "db"}, {"data", {{"PASSWORD", Base64Encode(kValue)}, {"USER", Base64Encode("app")}}}};
+  nlohmann::json body = {
+      {"name", "db"},
+      {"data", {{"PASSWORD", Base64Encode(kValue)}, {"USER", Base64Encode("app")}}}};
   auto created = api.Post("/v1/secrets", body);
   REQUIRE(created.status == 201);
   CHECK(created.Json()["action"] == "created");
@@ -37,7 +39,8 @@ TEST_CASE("Secrets: created encrypted, no file of the daemon, listing, object or
   auto object = api.Get("/v1/namespaces/default/secrets/db");
   REQUIRE(object.status == 200);
   CHECK(object.Json()["manifest"]["spec"]["data"]["PASSWORD"] == "***");
-  for (const char* path : {"/v1/objects", "/v1/events", "/v1/namespaces/default/secrets/db/history"}) {
+  for (const char* path :
+       {"/v1/objects", "/v1/events", "/v1/namespaces/default/secrets/db/history"}) {
     auto reply = api.Get(path);
     CHECK(reply.body.find(kValue) == std::string::npos);
     CHECK(reply.body.find(Base64Encode(kValue)) == std::string::npos);
@@ -61,23 +64,30 @@ TEST_CASE("Secrets: an existing secret needs overwrite, bad input is refused") {
   auto replaced = api.Post("/v1/secrets", body);
   CHECK(replaced.status == 200);
   CHECK(replaced.Json()["action"] == "configured");
-  CHECK(api.Post("/v1/secrets", nlohmann::json{{"name", "x"}, {"data", {{"K", "!!not base64!!"}}}}).status == 400);
-  CHECK(api.Post("/v1/secrets", nlohmann::json{{"name", "Bad_Name"}, {"data", {{"K", Base64Encode("v")}}}}).status ==
-        400);
-  CHECK(api.Post("/v1/secrets", nlohmann::json{{"name", "x"}, {"data", nlohmann::json::object()}}).status == 400);
-  CHECK(api.Post("/v1/secrets", nlohmann::json{{"name", "x"}, {"data", {{"bad key!", Base64Encode("v")}}}}).status ==
-        400);
+  CHECK(api.Post("/v1/secrets", nlohmann::json{{"name", "x"}, {"data", {{"K", "!!not base64!!"}}}})
+            .status == 400);
+  CHECK(api.Post("/v1/secrets",
+                 nlohmann::json{{"name", "Bad_Name"}, {"data", {{"K", Base64Encode("v")}}}})
+            .status == 400);
+  CHECK(api.Post("/v1/secrets", nlohmann::json{{"name", "x"}, {"data", nlohmann::json::object()}})
+            .status == 400);
+  CHECK(api.Post("/v1/secrets",
+                 nlohmann::json{{"name", "x"}, {"data", {{"bad key!", Base64Encode("v")}}}})
+            .status == 400);
 }
 
 TEST_CASE("Secrets: diff masks values of an applied Secret but still shows that it changed") {
   Daemon daemon;
   auto api = daemon.Client();
   auto secret_yaml = [](const std::string& value) {
-    return "apiVersion: prisn.io/v1\nkind: Secret\nmetadata:\n  name: creds\nspec:\n  stringData:\n    TOKEN: " + value +
-           "\n";
+    return "apiVersion: prisn.io/v1\nkind: Secret\nmetadata:\n  name: creds\nspec:\n  "
+           "stringData:\n    TOKEN: " +
+           value + "\n";
   };
-  REQUIRE(api.Post("/v1/apply", ApplyBody("s", {{"secret.yaml", secret_yaml(kValue)}})).status == 200);
-  auto diff = api.Post("/v1/diff", ApplyBody("s", {{"secret.yaml", secret_yaml("another-value-77")}}));
+  REQUIRE(api.Post("/v1/apply", ApplyBody("s", {{"secret.yaml", secret_yaml(kValue)}})).status ==
+          200);
+  auto diff =
+      api.Post("/v1/diff", ApplyBody("s", {{"secret.yaml", secret_yaml("another-value-77")}}));
   REQUIRE(diff.status == 200);
   auto o = diff.Json()["objects"][0];
   CHECK(o["action"] == "configured");
@@ -87,12 +97,14 @@ TEST_CASE("Secrets: diff masks values of an applied Secret but still shows that 
   CHECK(o["after"].get<std::string>().find("***") != std::string::npos);
 }
 
-TEST_CASE("Secrets: values survive a restart (the key file is reused) and stay readable to the daemon") {
+TEST_CASE(
+    "Secrets: values survive a restart (the key file is reused) and stay readable to the daemon") {
   Daemon daemon;
   auto api = daemon.Client();
   auto yaml = [](const std::string& value) {
-    return "apiVersion: prisn.io/v1\nkind: Secret\nmetadata:\n  name: creds\nspec:\n  stringData:\n    TOKEN: " + value +
-           "\n";
+    return "apiVersion: prisn.io/v1\nkind: Secret\nmetadata:\n  name: creds\nspec:\n  "
+           "stringData:\n    TOKEN: " +
+           value + "\n";
   };
   REQUIRE(api.Post("/v1/apply", ApplyBody("s", {{"secret.yaml", yaml(kValue)}})).status == 200);
   REQUIRE(daemon.Stop() == 0);
