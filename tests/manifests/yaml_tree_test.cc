@@ -17,7 +17,7 @@ bool Mentions(const LoadedSet& set, const std::string& text) {
   return false;
 }
 
-const char* kValid =
+const std::string kValid =
     "apiVersion: prisn.io/v1\n"
     "kind: Job\n"
     "metadata:\n"
@@ -72,7 +72,7 @@ TEST_CASE("ParseDocuments: an alias bomb is cut off by the node budget", "[yaml]
 }
 
 TEST_CASE("ParseDocuments: a huge scalar is refused", "[yaml]") {
-  std::string yaml = std::string(kValid) + "  args: [\"" + std::string(2u << 20, 'x') + "\"]\n";
+  std::string yaml = kValid + "  args: [\"" + std::string(2u << 20, 'x') + "\"]\n";
   auto set = ParseDocuments("huge.yaml", yaml);
   CHECK(set.objects.empty());
   CHECK(Mentions(set, "value is too large"));
@@ -96,10 +96,10 @@ TEST_CASE("ParseDocuments: binary data and broken UTF-8 are named as such", "[ya
 }
 
 TEST_CASE("ParseDocuments: escapes cannot smuggle NUL bytes into values", "[yaml]") {
-  auto set = ParseDocuments("nul.yaml", std::string(kValid) + "  args: [\"a\\0b\"]\n");
+  auto set = ParseDocuments("nul.yaml", kValid + "  args: [\"a\\0b\"]\n");
   CHECK(set.objects.empty());
   CHECK(Mentions(set, "NUL character"));
-  CHECK(Mentions(ParseDocuments("sur.yaml", std::string(kValid) + "  args: [\"\\ud800\"]\n"), "invalid unicode"));
+  CHECK(Mentions(ParseDocuments("sur.yaml", kValid + "  args: [\"\\ud800\"]\n"), "invalid unicode"));
 }
 
 TEST_CASE("ParseDocuments: too many documents are refused", "[yaml]") {
@@ -124,7 +124,7 @@ TEST_CASE("ParseDocuments: random garbage never throws and always ends", "[yaml]
 
 TEST_CASE("ParseDocuments: mutations of a valid manifest never throw", "[yaml]") {
   std::mt19937 rng(7);
-  const std::string base = kValid;
+  const std::string& base = kValid;
   for (int round = 0; round < 3000; ++round) {
     std::string s = base;
     for (int k = 0; k < 3; ++k) {
@@ -142,7 +142,7 @@ TEST_CASE("ParseDocuments: mutations of a valid manifest never throw", "[yaml]")
 }
 
 TEST_CASE("ParseDocuments: duplicate keys are reported with both lines", "[yaml]") {
-  auto set = ParseDocuments("dup.yaml", std::string(kValid) + "  args: [a]\n  args: [b]\n");
+  auto set = ParseDocuments("dup.yaml", kValid + "  args: [a]\n  args: [b]\n");
   REQUIRE(set.errors.size() == 1);
   CHECK(set.errors[0].line == 10);
   CHECK(set.errors[0].message == "duplicate key \"args\" (first at line 9)");
@@ -156,12 +156,12 @@ TEST_CASE("ParseDocuments: tab indentation gets its own message", "[yaml]") {
 }
 
 TEST_CASE("ParseDocuments: tabs inside a block scalar are content", "[yaml]") {
-  auto set = ParseDocuments("ok.yaml", std::string(kValid) + "  env:\n    SCRIPT: |\n      a\n      \tb\n");
+  auto set = ParseDocuments("ok.yaml", kValid + "  env:\n    SCRIPT: |\n      a\n      \tb\n");
   CHECK(set.ok());
 }
 
 TEST_CASE("ParseDocuments: a syntax error costs only its own document", "[yaml]") {
-  std::string yaml = "apiVersion: [unclosed\n---\n" + std::string(kValid);
+  std::string yaml = "apiVersion: [unclosed\n---\n" + kValid;
   auto set = ParseDocuments("two.yaml", yaml);
   CHECK(set.objects.size() == 1);
   REQUIRE(set.errors.size() == 1);
@@ -169,7 +169,7 @@ TEST_CASE("ParseDocuments: a syntax error costs only its own document", "[yaml]"
 }
 
 TEST_CASE("ParseDocuments: positions in later documents are file lines", "[yaml]") {
-  std::string yaml = std::string(kValid) + "---\n" + std::string(kValid) + "  replicas: 2\n";
+  std::string yaml = kValid + "---\n" + kValid + "  replicas: 2\n";
   auto set = ParseDocuments("p.yaml", yaml);
   REQUIRE(set.errors.size() == 1);
   CHECK(set.errors[0].line == 18);
@@ -195,13 +195,13 @@ TEST_CASE("ParseDocuments: merge keys fill fields, explicit keys win", "[yaml]")
 }
 
 TEST_CASE("ParseDocuments: empty and comment-only documents are ignored", "[yaml]") {
-  auto set = ParseDocuments("e.yaml", "# nothing\n---\n---\n~\n---\n" + std::string(kValid));
+  auto set = ParseDocuments("e.yaml", "# nothing\n---\n---\n~\n---\n" + kValid);
   CHECK(set.ok());
   CHECK(set.objects.size() == 1);
 }
 
 TEST_CASE("ParseDocuments: a byte order mark is accepted", "[yaml]") {
-  CHECK(ParseDocuments("bom.yaml", "\xEF\xBB\xBF" + std::string(kValid)).ok());
+  CHECK(ParseDocuments("bom.yaml", "\xEF\xBB\xBF" + kValid).ok());
 }
 
 TEST_CASE("Describe: values are quoted, shortened and escaped", "[yaml]") {
