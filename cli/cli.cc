@@ -36,6 +36,12 @@ int Main(int argc, char** argv) {
   RegisterEvents(app, ctx);
   RegisterToken(app, ctx);
   RegisterSecret(app, ctx);
+  // workload commands
+  RegisterRun(app, ctx);
+  RegisterDeploy(app, ctx);
+  RegisterScale(app, ctx);
+  RegisterLogs(app, ctx);
+  RegisterStatus(app, ctx);
   RegisterCron(app, ctx);
 
   try {

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/command_util.h"
+#include "cli/get_runs.h"
 #include "cli/object_view.h"
 #include "cli/printer.h"
 
@@ -15,6 +16,7 @@ using json = nlohmann::ordered_json;
 struct GetOptions {
   std::vector<std::string> words;  // KIND [NAME], or KIND/NAME
   NamespaceOptions ns;
+  int limit = 50;  // get jobs: runs listed
 };
 
 void PrintEmpty(const NamespaceOptions& ns, std::string_view what) {
@@ -60,8 +62,11 @@ int RunGet(Context& ctx, const GetOptions& opts) {
       Report(ctx, kind.error());
       return kExitError;
     }
+    // Jobs are listed by their runs; `get job NAME` still shows the object.
+    if (kind->kind == "Job") return ListRuns(ctx, *client, opts.ns, opts.limit);
     return RunList(ctx, *client, *kind, opts.ns);
   }
+  if (auto run_id = RunIdIn(opts.words)) return ShowRun(ctx, *client, *run_id);
   auto ref = ResolveObject(*client, opts.words, opts.ns.name);
   if (!ref) {
     Report(ctx, ref.error());
@@ -142,8 +147,18 @@ int RunDescribe(Context& ctx, const GetOptions& opts) {
   // With a limit the API answers the newest events, oldest first.
   const json recent = events->value("items", json::array());
   json data = {{"object", *object}, {"events", recent}};
+  // What the converge loop observed, when it answers (a daemon without one
+  // answers 503: the page is shown without it).
+  json status;
+  if (ref->kind.kind == "Deployment" || ref->kind.kind == "Job") {
+    if (auto observed = client->Get(ObjectPath(*ref) + "/status")) {
+      status = std::move(*observed);
+      data["status"] = status;
+    }
+  }
   auto now = std::chrono::system_clock::now();
-  PrintOutput(ctx.global.output, data, [&] { return DescribeText(*object, recent, now); });
+  PrintOutput(ctx.global.output, data,
+              [&] { return DescribeText(*object, recent, now, status); });
   return kExitOk;
 }
 
@@ -158,11 +173,17 @@ void RegisterGet(CLI::App& app, Context& ctx) {
       ->required()
       ->expected(1, 2);
   AddNamespaceOption(*get, get_opts->ns, /*listing=*/true);
+  get->add_option("--limit", get_opts->limit, "get jobs: how many runs, newest first")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
   AddOutputOption(*get, ctx);
   get->footer(
       "Examples:\n"
       "  prisn get deploy                 deployments of namespace default\n"
-      "  prisn get jobs -A                jobs of every namespace\n"
+      "  prisn get jobs -A                runs of every namespace, newest first\n"
+      "  prisn get jobs --limit 10        the last 10 runs\n"
+      "  prisn get job r-1a2b3c4d5e       one run\n"
+      "  prisn get job backup             the Job object backup\n"
       "  prisn get deploy api -o yaml     one object as YAML\n"
       "  prisn get cronjob/backup -n ops\n"
       "Exit status: 0 found, 1 the named object does not exist, 2 any other error.");

@@ -44,5 +44,11 @@ void RegisterDelete(CLI::App& app, Context& ctx);
 void RegisterEvents(CLI::App& app, Context& ctx);
 void RegisterToken(CLI::App& app, Context& ctx);
 void RegisterSecret(CLI::App& app, Context& ctx);
+// workload commands
+void RegisterRun(CLI::App& app, Context& ctx);
+void RegisterDeploy(CLI::App& app, Context& ctx);
+void RegisterScale(CLI::App& app, Context& ctx);
+void RegisterLogs(CLI::App& app, Context& ctx);
+void RegisterStatus(CLI::App& app, Context& ctx);
 
 }  // namespace prisn::cli

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/command_util.h"
+#include "cli/workload_view.h"
 
 namespace prisn::cli {
 namespace {
@@ -194,7 +195,8 @@ Table ObjectTable(const json& items, std::string_view kind, bool with_namespace,
 }
 
 std::string DescribeText(const json& o, const json& events,
-                         std::chrono::system_clock::time_point now) {
+                         std::chrono::system_clock::time_point now, const json& status) {
+  const bool observed = status.is_object();
   json spec = SpecOf(o);
   std::string kind = Str(o, "kind");
   std::vector<std::pair<std::string, std::string>> fields = {
@@ -222,7 +224,8 @@ std::string DescribeText(const json& o, const json& events,
   }
   bool workload = kind == "Deployment" || kind == "Job" || kind == "CronJob";
   if (workload) {
-    fields.emplace_back("Status", StatusCell(o));
+    fields.emplace_back("Status", observed ? Str(status, "state") : StatusCell(o));
+    if (observed && !Str(status, "reason").empty()) fields.emplace_back("Reason", Str(status, "reason"));
     fields.emplace_back("Runtime", Str(spec, "runtime"));
     const json source = spec.value("source", json());
     fields.emplace_back("Source", source.is_object() && source.contains("path")
@@ -232,7 +235,10 @@ std::string DescribeText(const json& o, const json& events,
   }
   if (kind == "Deployment") {
     fields.emplace_back("Port", PortCell(spec));
-    fields.emplace_back("Replicas", ReplicasCell(o) + " ready");
+    fields.emplace_back("Replicas", (observed ? fmt::format("{}/{}", Str(status, "ready"),
+                                                            Str(status, "desired"))
+                                              : ReplicasCell(o)) +
+                                        " ready");
   }
   if (kind == "CronJob") {
     fields.emplace_back("Schedule", ScheduleCell(spec));
@@ -243,6 +249,9 @@ std::string DescribeText(const json& o, const json& events,
   if (kind == "Secret") fields.emplace_back("Keys", KeysCell(spec));
 
   std::string out = RenderFields(fields);
+  if (observed && status.contains("replicas") && !status["replicas"].empty()) {
+    out += "\nReplicas:\n" + ReplicaTable(status["replicas"], now, 2).Render();
+  }
   out += "\nSpec:\n";
   std::string yaml = ToYaml(spec);
   for (size_t start = 0; start < yaml.size();) {

@@ -23,9 +23,12 @@ nlohmann::ordered_json SpecOf(const nlohmann::ordered_json& object);
 Table ObjectTable(const nlohmann::ordered_json& items, std::string_view kind, bool with_namespace,
                   std::chrono::system_clock::time_point now);
 
-// The `describe` page: fields, spec as YAML, source files, hold, events.
+// The `describe` page: fields, spec as YAML, source files, hold, events;
+// with a workload's observed `status` (docs/API.md "Status"), its state and
+// replicas too.
 std::string DescribeText(const nlohmann::ordered_json& object, const nlohmann::ordered_json& events,
-                         std::chrono::system_clock::time_point now);
+                         std::chrono::system_clock::time_point now,
+                         const nlohmann::ordered_json& status = nullptr);
 
 // A UTC RFC 3339 time as local "YYYY-MM-DD HH:MM:SS" (or HH:MM when
 // `minutes`); the input unchanged when it does not parse.

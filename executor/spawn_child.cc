@@ -83,7 +83,11 @@ PRISN_CHILD_FN long RunMountOp(const MountOp& op, int* trees) {
       return sys::Call(SYS_mount, op.source, op.path, op.fstype, op.flags, op.data);
     case MountKind::kMkdir: {
       long r = sys::Call(SYS_mkdirat, AT_FDCWD, op.path, 0711);
-      return r == -EEXIST ? 0 : r;
+      if (r == -EEXIST) return 0;
+      // The daemon's umask (077) would make the mount point untraversable
+      // for the workload's user.
+      if (r == 0) r = sys::Call(SYS_fchmodat, AT_FDCWD, op.path, 0711);
+      return r;
     }
     case MountKind::kTouch: {
       long fd = sys::Call(SYS_openat, AT_FDCWD, op.path, O_WRONLY | O_CREAT | O_CLOEXEC, 0444);

@@ -127,3 +127,46 @@ CREATE TABLE tokens (
   created_at INTEGER NOT NULL,
   revoked_at INTEGER
 );
+
+-- @version 2
+
+-- Runs: every attempt series of a Job object and every `prisn run`. The
+-- converge loop writes a row when a run is created and on every change of
+-- state; a daemon that starts finds rows left "running" by one that died and
+-- marks them failed. kind/namespace/name name the Job (for `prisn run`, the
+-- script's name; no object row exists then).
+CREATE TABLE runs (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  adhoc INTEGER NOT NULL,
+  -- pending | running | succeeded | failed
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  exit_code INTEGER,
+  reason TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER,
+  finished_at INTEGER,
+  next_retry_at INTEGER,
+  log_path TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  degraded TEXT NOT NULL
+);
+CREATE INDEX runs_by_job ON runs (namespace, name, created_at);
+CREATE INDEX runs_by_time ON runs (created_at);
+CREATE INDEX runs_unfinished ON runs (state) WHERE state IN ('pending', 'running');
+
+-- What the converge loop learned about a workload that must survive a
+-- restart: the last version that was fully rolled out and healthy (the
+-- target of autoRevert).
+CREATE TABLE workload_state (
+  kind TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  name TEXT NOT NULL,
+  healthy_version TEXT,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, namespace, name)
+);

@@ -143,6 +143,32 @@ struct Token {
   std::optional<int64_t> revoked_ms;
 };
 
+// One run: an attempt series of a Job object, or a `prisn run`.
+struct Run {
+  std::string id;   // "r-" + 10 hex; stable, also the log's name
+  ObjectKey job;    // the Job object, or kind "Job" + the script's name for `prisn run`
+  std::string version;
+  bool adhoc = false;  // started by `prisn run`, not by a Job object
+  std::string state;   // "pending", "running", "succeeded", "failed"
+  int attempts = 0;    // started so far
+  std::optional<int> exit_code;
+  std::string reason;  // "exit 3", "timed out after 30s", "deadline exceeded", ...
+  int64_t created_ms = 0;
+  std::optional<int64_t> started_ms;
+  std::optional<int64_t> finished_ms;
+  std::optional<int64_t> next_retry_ms;
+  std::string log_path;
+  int64_t pid = 0;
+  std::string degraded;  // why isolation is lower than asked
+};
+
+struct RunQuery {
+  std::optional<std::string> ns;
+  std::optional<std::string> job;  // the job's name
+  std::optional<std::string> version;
+  int limit = 50;
+};
+
 struct StoreOptions {
   int revision_limit = 10;          // revisions kept per object (>= 1)
   std::function<int64_t()> now_ms;  // defaults to the system clock
@@ -203,6 +229,32 @@ class Store {
   Result<std::vector<Event>> Events(const EventFilter& filter);
   // An event that changes no object (daemon start/stop).
   Status RecordEvent(const std::string& type, const std::string& message, const std::string& actor);
+
+  // Sets spec.replicas of a Deployment. Replicas are not part of the
+  // version, so nothing restarts; the generation and the state index move and
+  // a "scaled" event is recorded. kNotFound; kInvalid for other kinds or a
+  // negative count. Returns the new state index.
+  Result<int64_t> SetReplicas(const ObjectKey& key, int replicas, const std::string& actor);
+  // An event about one object (the converge loop's actions and findings).
+  Status RecordObjectEvent(const ObjectKey& key, const std::string& type,
+                           const std::string& message, const std::string& actor);
+
+  // Runs. PutRun inserts or replaces by id.
+  Status PutRun(const Run& run);
+  Result<std::optional<Run>> GetRun(const std::string& id);
+  // Newest first.
+  Result<std::vector<Run>> ListRuns(const RunQuery& query);
+  // At start-up: runs left "running" or "pending" by a daemon that died are
+  // marked failed with `reason`. Returns them.
+  Result<std::vector<Run>> FailUnfinishedRuns(const std::string& reason);
+  // Deletes finished runs of `job` beyond the newest `keep` (per outcome:
+  // succeeded and failed separately). Returns the removed runs.
+  Result<std::vector<Run>> TrimRuns(const ObjectKey& job, int keep_succeeded, int keep_failed);
+
+  // The last version of a workload that was fully healthy (autoRevert's
+  // target); nullopt when none yet.
+  Result<std::optional<std::string>> HealthyVersion(const ObjectKey& key);
+  Status SetHealthyVersion(const ObjectKey& key, const std::string& version);
 
   // Tokens. `hash` is computed by the caller; the clear token never arrives
   // here. Fails kConflict when the name is taken.

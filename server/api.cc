@@ -56,11 +56,15 @@ Api::Api(store::Store store, ApiInfo info)
   AddEventRoutes(*core_);
   AddSecretRoutes(*core_);
   AddTokenRoutes(*core_);
+  AddWorkloadRoutes(*core_);
+  AddRunRoutes(*core_);
 }
 
 Api::~Api() = default;
 
 Metrics& Api::metrics() { return core_->metrics; }
+Synchronized<store::Store>& Api::store() { return core_->store; }
+void Api::SetConverger(reconciler::Converger* converger) { core_->converger = converger; }
 
 Api::Admission Api::Admit(std::string_view method, std::string_view target,
                           std::string_view authorization,
@@ -88,7 +92,8 @@ Api::Admission Api::Admit(std::string_view method, std::string_view target,
     a.reject = ErrorResponse(target_ok.error());
     return a;
   }
-  if (parsed.path == "/v1/apply" || parsed.path == "/v1/diff") a.body_limit = kApplyBodyLimit;
+  if (parsed.path == "/v1/apply" || parsed.path == "/v1/diff" || parsed.path == "/v1/runs")
+    a.body_limit = kApplyBodyLimit;
   if (content_length && *content_length > a.body_limit) {
     a.reject = ErrorResponse(413, "too_large",
                              "the request body (" + std::to_string(*content_length) +

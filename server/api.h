@@ -14,9 +14,14 @@
 #include <string_view>
 
 #include "reconciler/store.h"
+#include "util/synchronized.h"
 #include "server/auth.h"
 #include "server/http_types.h"
 #include "server/metrics.h"
+
+namespace prisn::reconciler {
+class Converger;
+}
 
 namespace prisn::server {
 
@@ -25,6 +30,7 @@ struct ApiInfo {
   int64_t pid = 0;
   int64_t started_ms = 0;
   int revision_limit = 10;
+  std::string state_dir;  // logs live under <state_dir>/logs
 };
 
 // Body limits (docs/API.md "Errors").
@@ -56,6 +62,11 @@ class Api {
   HttpResponse Health() const;
 
   Metrics& metrics();
+  // The store, shared with the converge loop.
+  Synchronized<store::Store>& store();
+  // Connects the converge loop: routes wake it after changes and read its
+  // observed state. `converger` must outlive the Api; set before serving.
+  void SetConverger(reconciler::Converger* converger);
   // Records a daemon-level event (server-started, server-stopped).
   Status RecordEvent(const std::string& type, const std::string& message);
   // Creates the first admin token when the store has none; returns the

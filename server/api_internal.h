@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "manifests/types.h"
+#include "reconciler/converge.h"
 #include "reconciler/store.h"
 #include "server/api.h"
 #include "server/router.h"
@@ -21,6 +22,9 @@ struct Api::Core {
   Metrics metrics;
   ApiInfo info;
   Router router;
+  // The converge loop; null in API tests that run without one (routes that
+  // need it answer 503 then).
+  reconciler::Converger* converger = nullptr;
 
   Core(store::Store s, ApiInfo i) : store(std::move(s)), info(std::move(i)) {}
   // Refreshes the object and state-index gauges; call with the store held.
@@ -32,6 +36,8 @@ void AddApplyRoutes(Api::Core& core);
 void AddTokenRoutes(Api::Core& core);
 void AddSecretRoutes(Api::Core& core);
 void AddEventRoutes(Api::Core& core);
+void AddWorkloadRoutes(Api::Core& core);  // status, scale, logs
+void AddRunRoutes(Api::Core& core);       // prisn run: runs and their logs
 
 // What the store keeps of a validated manifest object: canonical JSON (and a
 // masked copy for Secrets), version and source files.

@@ -17,7 +17,11 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 
+#include "executor/env_cache.h"
+#include "executor/local_backend.h"
+#include "reconciler/converge.h"
 #include "reconciler/secret_box.h"
 #include "reconciler/store.h"
 #include "server/api.h"
@@ -36,6 +40,8 @@ namespace {
 
 constexpr auto kReadyTimeout = std::chrono::seconds(60);
 constexpr auto kDrainTimeout = std::chrono::seconds(30);
+// Workloads get their own termination grace on stop, at most this.
+constexpr auto kWorkloadGrace = std::chrono::seconds(30);
 
 // The daemon's half of the readiness pipe. Lines: "token T", "ready URL PID",
 // "error MESSAGE". In the foreground the same news goes to stdout/stderr.
@@ -122,10 +128,25 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
   auto store = store::Store::Open(paths.db, std::move(*box), store_options);
   if (!store) return report.Error(store.error());
 
-  ApiInfo info{PRISN_VERSION, ::getpid(), NowMillis(), options.revision_limit};
+  ApiInfo info{PRISN_VERSION, ::getpid(), NowMillis(), options.revision_limit, state.dir};
   Api api(std::move(*store), info);
   auto admin_token = api.EnsureAdminToken();
   if (!admin_token) return report.Error(admin_token.error());
+
+  // Workloads do not outlive the daemon: they are stopped on a clean stop and
+  // die with it on a crash (die-with-parent, PID namespaces), and the next
+  // start runs what the store asks for. See docs/ARCHITECTURE.md.
+  executor::LocalBackendOptions backend_options;
+  backend_options.state_dir = state.dir;
+  if (const char* path = std::getenv("PATH"); path && *path) backend_options.search_path = path;
+  backend_options.build_env = executor::PackageIndexEnv(environ);
+  auto backend = executor::LocalBackend::Create(backend_options);
+  if (!backend) return report.Error(backend.error());
+  reconciler::ConvergeOptions converge_options;
+  converge_options.state_dir = state.dir;
+  reconciler::Converger converger(api.store(), **backend, converge_options);
+  api.SetConverger(&converger);
+  if (auto st = converger.Start(); !st) return report.Error(st.error());
 
   boost::asio::io_context io(1);
   HttpServer http(io, api, options.workers);
@@ -180,6 +201,9 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
 
   io.run();
   http.Shutdown();
+  spdlog::info("stopping workloads (grace up to {} s)", kWorkloadGrace.count());
+  converger.Shutdown(kWorkloadGrace);
+  api.SetConverger(nullptr);
   if (auto st = api.RecordEvent("server-stopped", "stopped by signal"); !st) {
     spdlog::error("cannot record the stop: {}", st.error().ToString());
   }

@@ -21,7 +21,7 @@ struct StartOptions {
   bool foreground = false;
   int revision_limit = 10;
   std::string log_level = "info";
-  int workers = 2;  // threads that run API handlers
+  int workers = 8;  // threads that run API handlers (a log wait holds one)
 };
 
 // Exit codes: 0 ok, 2 error (the message is printed to stderr).

@@ -244,6 +244,11 @@ HttpResponse Apply(Api::Core& core, const RouteContext& ctx) {
       core.metrics.ObserveApply(ApplyResultLabel(result.error()), seconds());
       return ErrorResponse(result.error());
     }
+    if (core.converger && !req.dry_run) {
+      for (const store::ApplyItem& item : result->items) {
+        if (item.action != store::Action::kUnchanged) core.converger->Wake(item.key);
+      }
+    }
     nlohmann::ordered_json items = nlohmann::ordered_json::array();
     for (const store::ApplyItem& item : result->items) {
       auto b = before.find(item.key);

@@ -86,7 +86,10 @@ HttpResponse Delete(Api::Core& core, const RouteContext& ctx) {
     int64_t index = 0;
     auto deleted = s.Delete(r.key, *dry_run, ctx.principal.name, &index);
     if (!deleted) return ErrorResponse(deleted.error());
-    if (!*dry_run) core.RefreshGauges(s);
+    if (!*dry_run) {
+      core.RefreshGauges(s);
+      if (core.converger) core.converger->Wake(r.key);
+    }
     nlohmann::ordered_json what = KeyJson(r.key);
     what["version"] = deleted->version;
     return JsonResponse(
@@ -140,6 +143,7 @@ HttpResponse Rollback(Api::Core& core, const RouteContext& ctx) {
     if (!done) return ErrorResponse(done.error());
     core.metrics.CountDeployment(r.key.kind);
     core.RefreshGauges(s);
+    if (core.converger) core.converger->Wake(r.key);
     auto object = s.Get(r.key);
     if (!object || !*object)
       return ErrorResponse(Error{ErrorCode::kInternal, "the object vanished", r.key.ToString()});

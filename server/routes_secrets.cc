@@ -74,6 +74,8 @@ HttpResponse Create(Api::Core& core, const RouteContext& ctx) {
     auto item = s.Put(desired, overwrite, ctx.principal.name, &index);
     if (!item) return ErrorResponse(item.error());
     core.RefreshGauges(s);
+    // Workloads waiting for this secret may start now.
+    if (core.converger) core.converger->WakeAll();
     auto object = s.Get(desired.key);
     if (!object || !*object)
       return ErrorResponse(

@@ -172,6 +172,13 @@ Daemon::Daemon(fs::path state_dir) : state_dir_(std::move(state_dir)) {
 
 Daemon::~Daemon() { Stop(); }
 
+void Daemon::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  WaitFor(pid_, Clock::now() + std::chrono::seconds(30));
+  pid_ = -1;
+}
+
 void Daemon::Stop() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGTERM);

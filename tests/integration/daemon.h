@@ -64,6 +64,9 @@ class Daemon {
   const std::string& url() const { return url_; }
   const std::string& token() const { return token_; }
   const std::filesystem::path& state_dir() const { return state_dir_; }
+  pid_t pid() const { return pid_; }
+  // SIGKILL, as a crash would, and reap.
+  void Kill();
 
  private:
   void Stop();

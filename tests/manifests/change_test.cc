@@ -73,7 +73,7 @@ TEST_CASE("Classify: CronJob schedule changes in place, template changes roll", 
   CHECK(Classify(&base, &env) == ChangeClass::kRolling);
 }
 
-TEST_CASE("Classify: a changed Job runs again; other kinds change in place", "[change]") {
+TEST_CASE("Classify: a changed Job runs again, other kinds change in place", "[change]") {
   auto job = [](const std::string& code) {
     return Only(LoadYaml("apiVersion: prisn.io/v1\nkind: Job\nmetadata: {name: j}\nspec: {runtime: bash, source: "
                          "{inline: '" + code + "'}}\n"));

@@ -60,7 +60,7 @@ TEST_CASE("prisn validate: -o json gives the same errors as data", "[cli]") {
   CHECK(good["objects"][0]["version"].get<std::string>().starts_with("v-"));
 }
 
-TEST_CASE("prisn validate: help has an example; no path and missing paths exit 2", "[cli]") {
+TEST_CASE("prisn validate: help has an example, no path and missing paths exit 2", "[cli]") {
   Run help = Validate(PRISN_SOURCE_DIR, "--help", true);
   CHECK(help.exit_code == 0);
   CHECK(help.out.find("prisn validate -f examples/") != std::string::npos);

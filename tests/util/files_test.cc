@@ -7,7 +7,7 @@
 
 namespace prisn {
 
-TEST_CASE("WriteFileAtomic replaces content and sets the mode; ReadFile reads it back") {
+TEST_CASE("WriteFileAtomic replaces content and sets the mode, ReadFile reads it back") {
   auto dir = std::filesystem::temp_directory_path() / ("prisn-files-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::string path = (dir / "f").string();

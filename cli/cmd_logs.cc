@@ -1,0 +1,189 @@
+// prisn logs NAME | NAME-<i> | job/ID [-f] [--tail N] [--since 5m] [--run latest|ID]
+#include <fmt/core.h>
+
+#include <memory>
+
+#include "cli/command_util.h"
+#include "cli/log_stream.h"
+#include "cli/log_target.h"
+
+namespace prisn::cli {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+struct LogsOptions {
+  std::string target;
+  bool follow = false;
+  std::optional<int> tail;
+  std::string since;
+  std::string run;
+  std::string ns = "default";
+};
+
+// Kinds of the namespace's objects named `name` that have logs.
+Result<std::vector<std::string>> WorkloadKindsNamed(ApiClient& client, const std::string& ns,
+                                                    const std::string& name) {
+  auto listing = client.Get("/v1/objects" + Query({{"namespace", ns}}));
+  if (!listing) return std::unexpected(listing.error());
+  std::vector<std::string> kinds;
+  for (const auto& item : listing->value("items", json::array())) {
+    std::string kind = item.value("kind", std::string());
+    if (item.value("name", std::string()) == name && (kind == "Deployment" || kind == "Job"))
+      kinds.push_back(kind);
+  }
+  return kinds;
+}
+
+// A bare NAME: a Deployment or Job of that name, else a replica "NAME-<i>",
+// else the runs of `prisn run` scripts of that name.
+Result<LogTarget> Resolve(ApiClient& client, const std::string& ns, LogTarget target) {
+  if (target.type != LogTarget::Type::kBare) return target;
+  auto kinds = WorkloadKindsNamed(client, ns, target.name);
+  if (!kinds) return std::unexpected(kinds.error());
+  if (kinds->size() > 1) {
+    return Fail(ErrorCode::kInvalid,
+                fmt::format("a deployment and a job are both named \"{}\"; say deploy/{} or job/{}",
+                            target.name, target.name, target.name));
+  }
+  if (kinds->size() == 1) {
+    target.type =
+        kinds->front() == "Deployment" ? LogTarget::Type::kDeployment : LogTarget::Type::kJob;
+    return target;
+  }
+  if (auto base = ReplicaBase(target.name)) {
+    auto owner = WorkloadKindsNamed(client, ns, *base);
+    if (!owner) return std::unexpected(owner.error());
+    if (owner->size() == 1 && owner->front() == "Deployment") {
+      target.type = LogTarget::Type::kDeployment;
+      target.replica = target.name;
+      target.name = *base;
+      return target;
+    }
+  }
+  target.type = LogTarget::Type::kJob;  // runs of `prisn run NAME.py`, if any
+  return target;
+}
+
+int RunLogs(Context& ctx, const std::string& id, const LogsOptions& opts, ApiClient& client) {
+  const std::string base = "/v1/runs/" + UrlEncode(id) + "/logs";
+  std::string cursor;
+  for (bool first = true;; first = false) {
+    std::vector<std::pair<std::string, std::string>> q;
+    if (first && opts.tail) q.emplace_back("tail", std::to_string(*opts.tail));
+    if (!cursor.empty()) q.emplace_back("cursor", cursor);
+    if (opts.follow) q.emplace_back("wait", "1000");
+    auto page = client.Get(base + Query(q));
+    if (!page) {
+      Report(ctx, page.error(), client.details());
+      return ctx.exit_code;
+    }
+    const json lines = page->value("lines", json::array());
+    PrintLogLines(lines, false);
+    cursor = page->value("cursor", cursor);
+    if (page->value("complete", false) || (!opts.follow && lines.empty())) return kExitOk;
+  }
+}
+
+int WorkloadLogs(Context& ctx, const LogTarget& target, const LogsOptions& opts,
+                 ApiClient& client) {
+  const std::string base = fmt::format(
+      "/v1/namespaces/{}/{}/{}/logs", UrlEncode(opts.ns),
+      target.type == LogTarget::Type::kDeployment ? "deployments" : "jobs", UrlEncode(target.name));
+  std::vector<std::pair<std::string, std::string>> q{{"replica", target.replica},
+                                                     {"since", opts.since}};
+  if (opts.tail) q.emplace_back("tail", std::to_string(*opts.tail));
+  auto page = client.Get(base + Query(q));
+  for (;;) {
+    if (!page) {
+      Error error = page.error();
+      if (error.code == ErrorCode::kNotFound && target.replica.empty()) {
+        error.message =
+            fmt::format("no deployment or job named \"{}\" in namespace {}", target.name, opts.ns);
+      }
+      Report(ctx, error, client.details());
+      return ctx.exit_code;
+    }
+    bool prefix = target.replica.empty() && page->value("replicas", json::array()).size() > 1;
+    PrintLogLines(page->value("lines", json::array()), prefix);
+    if (!opts.follow) return kExitOk;
+    std::string cursor = page->value("cursor", std::string());
+    page = client.Get(base +
+                      Query({{"replica", target.replica}, {"cursor", cursor}, {"wait", "2000"}}));
+  }
+}
+
+int Logs(Context& ctx, const LogsOptions& opts) {
+  auto parsed = ParseLogTarget(opts.target);
+  if (!parsed) {
+    PrintError(parsed.error());
+    return kExitError;
+  }
+  auto client = Connect(ctx);
+  if (!client) {
+    PrintError(client.error());
+    return kExitError;
+  }
+  auto target = Resolve(*client, opts.ns, *parsed);
+  if (!target) {
+    Report(ctx, target.error());
+    return ctx.exit_code;
+  }
+  if (!opts.run.empty() && target->type != LogTarget::Type::kRun) {
+    if (target->type != LogTarget::Type::kJob) {
+      PrintError(
+          {ErrorCode::kInvalid, "--run is for jobs; a deployment's replicas have no runs", {}});
+      return kExitError;
+    }
+    std::string id = opts.run;
+    if (id == "latest") {
+      auto runs = client->Get(
+          "/v1/runs" + Query({{"namespace", opts.ns}, {"job", target->name}, {"limit", "1"}}));
+      if (!runs) {
+        Report(ctx, runs.error(), client->details());
+        return ctx.exit_code;
+      }
+      const json items = runs->value("runs", json::array());
+      if (items.empty()) {
+        Report(ctx,
+               {ErrorCode::kNotFound, fmt::format("job {} has no runs yet", target->name), {}});
+        return ctx.exit_code;
+      }
+      id = items[0].value("id", std::string());
+    }
+    return RunLogs(ctx, id, opts, *client);
+  }
+  if (target->type == LogTarget::Type::kRun) return RunLogs(ctx, target->run_id, opts, *client);
+  return WorkloadLogs(ctx, *target, opts, *client);
+}
+
+}  // namespace
+
+void RegisterLogs(CLI::App& app, Context& ctx) {
+  auto opts = std::make_shared<LogsOptions>();
+  auto* cmd =
+      app.add_subcommand("logs", "Show the output of a deployment's replicas, a job or a run");
+  cmd->add_option("TARGET", opts->target, "NAME, a replica NAME-<i>, KIND/NAME, or job/RUN-ID")
+      ->required();
+  cmd->add_flag("-f,--follow", opts->follow,
+                "Keep printing new lines (until Ctrl-C, or a run's end)");
+  cmd->add_option("--tail", opts->tail, "Only the last N lines of each replica (default 100)")
+      ->check(CLI::Range(0, 10000));
+  cmd->add_option("--since", opts->since,
+                  "Only lines from this long ago (30s, 5m, 1h) or this time");
+  cmd->add_option("--run", opts->run, "A job's run: latest, or a run id");
+  cmd->add_option("-n,--namespace", opts->ns, "Namespace of the workload")->capture_default_str();
+  cmd->footer(
+      "Lines of several replicas are merged by time and prefixed with the replica's name;\n"
+      "stdout lines go to stdout, stderr lines to stderr.\n"
+      "Examples:\n"
+      "  prisn logs api                      every replica, the last 100 lines each\n"
+      "  prisn logs api-0 -f                 one replica, following\n"
+      "  prisn logs api --since 1h\n"
+      "  prisn logs job/r-1a2b3c4d5e         one run, from its start\n"
+      "  prisn logs backup --run latest\n"
+      "Exit status: 0, 1 no such workload or run, 2 any other error.");
+  cmd->callback([&ctx, opts] { ctx.exit_code = Logs(ctx, *opts); });
+}
+
+}  // namespace prisn::cli

@@ -1,0 +1,76 @@
+// prisn scale NAME N | --add N | --multiply F
+#include <fmt/core.h>
+
+#include <memory>
+#include <optional>
+
+#include "cli/command_util.h"
+#include "cli/printer.h"
+#include "cli/scale_args.h"
+
+namespace prisn::cli {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+struct ScaleOptions {
+  std::vector<std::string> words;  // NAME [N]
+  ScaleArgs args;
+  std::string ns = "default";
+};
+
+int RunScale(Context& ctx, ScaleOptions& opts) {
+  auto parsed = ParseScaleWords(opts.words, opts.args);
+  if (!parsed) {
+    PrintError(parsed.error());
+    return kExitError;
+  }
+  auto client = Connect(ctx);
+  if (!client) {
+    PrintError(client.error());
+    return kExitError;
+  }
+  std::string path = fmt::format("/v1/namespaces/{}/deployments/{}/scale", UrlEncode(opts.ns),
+                                 UrlEncode(parsed->name));
+  auto answer = client->Post(path, parsed->body);
+  if (!answer) {
+    Error error = answer.error();
+    if (error.code == ErrorCode::kNotFound) {
+      error.message =
+          fmt::format("no deployment named \"{}\" in namespace {}", parsed->name, opts.ns);
+    }
+    Report(ctx, error, client->details());
+    return ctx.exit_code;
+  }
+  PrintOutput(ctx.global.output, *answer, [&] {
+    return ScaleText(parsed->name, answer->value("previous", 0), answer->value("replicas", 0));
+  });
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterScale(CLI::App& app, Context& ctx) {
+  auto opts = std::make_shared<ScaleOptions>();
+  auto* cmd = app.add_subcommand("scale", "Change how many replicas a deployment runs");
+  cmd->add_option("NAME", opts->words, "NAME (or deploy/NAME), then the replica count")
+      ->required()
+      ->expected(1, 2);
+  cmd->add_option("--add", opts->args.add, "Add N replicas (negative removes; never below 0)");
+  cmd->add_option("--multiply", opts->args.multiply,
+                  "Multiply the replicas by F, rounded half up (1.5 turns 3 into 5)");
+  cmd->add_option("-n,--namespace", opts->ns, "Namespace of the deployment")->capture_default_str();
+  AddOutputOption(*cmd, ctx);
+  cmd->footer(
+      "Replicas are not part of the version: scaling restarts nothing, and replicas that run\n"
+      "keep running.\n"
+      "Examples:\n"
+      "  prisn scale api 5\n"
+      "  prisn scale api 0                     stop every replica, keep the deployment\n"
+      "  prisn scale api --add 2\n"
+      "  prisn scale api --multiply 1.5\n"
+      "Exit status: 0 scaled, 1 no such deployment, 2 any other error.");
+  cmd->callback([&ctx, opts] { ctx.exit_code = RunScale(ctx, *opts); });
+}
+
+}  // namespace prisn::cli

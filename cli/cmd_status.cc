@@ -1,0 +1,161 @@
+// prisn status [NAME] [--why] [-n NS | -A]
+#include <fmt/core.h>
+
+#include <memory>
+#include <set>
+
+#include "cli/command_util.h"
+#include "cli/workload_view.h"
+
+namespace prisn::cli {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+struct StatusOptions {
+  std::string name;
+  bool why = false;
+  NamespaceOptions ns;
+};
+
+constexpr int kMaxWhyDepth = 8;
+
+std::string StatusPath(const std::string& ns, std::string_view plural, const std::string& name) {
+  return fmt::format("/v1/namespaces/{}/{}/{}/status", UrlEncode(ns), plural, UrlEncode(name));
+}
+
+// The status of NAME (or KIND/NAME): a deployment, else a job.
+Result<json> FetchStatus(ApiClient& client, const std::string& ns, const std::string& word) {
+  if (auto slash = word.find('/'); slash != std::string::npos) {
+    auto kind = ResolveKind(word.substr(0, slash));
+    if (!kind) return std::unexpected(kind.error());
+    if (kind->kind != "Deployment" && kind->kind != "Job") {
+      return Fail(ErrorCode::kInvalid, "status is shown for deployments and jobs", word);
+    }
+    return client.Get(StatusPath(ns, kind->plural, word.substr(slash + 1)));
+  }
+  auto deployment = client.Get(StatusPath(ns, "deployments", word));
+  if (deployment || deployment.error().code != ErrorCode::kNotFound) return deployment;
+  auto job = client.Get(StatusPath(ns, "jobs", word));
+  if (job || job.error().code != ErrorCode::kNotFound) return job;
+  return Fail(ErrorCode::kNotFound,
+              fmt::format("no deployment or job named \"{}\" in namespace {}", word, ns));
+}
+
+// The dependsOn chain: the status of everything `status` waits for, and of
+// what those wait for, depth first.
+void Why(ApiClient& client, const json& status, int depth, std::set<std::string>& seen,
+         json& chain) {
+  if (depth > kMaxWhyDepth) return;
+  for (const auto& w : status.value("waitingFor", json::array())) {
+    if (!w.is_string()) continue;
+    std::string key = w.get<std::string>();  // "Deployment/default/db"
+    if (!seen.insert(key).second) continue;
+    auto first = key.find('/');
+    auto last = key.rfind('/');
+    json entry = {{"depth", depth}, {"key", key}, {"status", nullptr}, {"error", nullptr}};
+    auto kind = ResolveKind(key.substr(0, first));
+    if (first == std::string::npos || first == last || !kind) {
+      chain.push_back(std::move(entry));
+      continue;
+    }
+    auto dep = client.Get(
+        StatusPath(key.substr(first + 1, last - first - 1), kind->plural, key.substr(last + 1)));
+    if (dep) {
+      entry["status"] = *dep;
+      chain.push_back(entry);
+      Why(client, *dep, depth + 1, seen, chain);
+    } else {
+      entry["error"] =
+          dep.error().code == ErrorCode::kNotFound ? "does not exist" : dep.error().message;
+      chain.push_back(std::move(entry));
+    }
+  }
+}
+
+std::string WhyText(const json& status, const json& chain) {
+  std::string out = "\nWhy:\n  " + WhyLine(status) + "\n";
+  for (const auto& e : chain) {
+    std::string pad(static_cast<size_t>(2 + 2 * e.value("depth", 1)), ' ');
+    const json& s = e["status"];
+    if (s.is_object()) {
+      out += pad + WhyLine(s) + "\n";
+    } else {
+      std::string error = e["error"].is_string() ? e["error"].get<std::string>() : "unknown";
+      out += pad + e.value("key", std::string()) + ": " + error + "\n";
+    }
+  }
+  if (chain.empty() && status.value("waitingFor", json::array()).empty()) {
+    out += "  it waits for nothing";
+    out += IsHealthy(status) ? " and is healthy\n" : "\n";
+  }
+  return out;
+}
+
+int Overview(Context& ctx, ApiClient& client, const StatusOptions& opts) {
+  std::vector<std::pair<std::string, std::string>> q;
+  if (!opts.ns.all) q.emplace_back("namespace", opts.ns.name);
+  auto answer = client.Get("/v1/status" + Query(q));
+  if (!answer) {
+    Report(ctx, answer.error(), client.details());
+    return kExitError;
+  }
+  auto now = Clock::now();
+  PrintOutput(ctx.global.output, *answer, [&] { return OverviewText(*answer, opts.ns.all, now); });
+  return kExitOk;
+}
+
+int RunStatus(Context& ctx, const StatusOptions& opts) {
+  auto client = Connect(ctx);
+  if (!client) {
+    PrintError(client.error());
+    return kExitError;
+  }
+  if (opts.name.empty()) {
+    if (opts.why) {
+      PrintError({ErrorCode::kInvalid, "--why explains one workload: prisn status NAME --why", {}});
+      return kExitError;
+    }
+    return Overview(ctx, *client, opts);
+  }
+  auto status = FetchStatus(*client, opts.ns.name, opts.name);
+  if (!status) {
+    Report(ctx, status.error(), client->details());
+    return ctx.exit_code;
+  }
+  json chain = json::array();
+  if (opts.why) {
+    std::set<std::string> seen;
+    Why(*client, *status, 1, seen, chain);
+  }
+  auto now = Clock::now();
+  json data = opts.why ? json{{"status", *status}, {"why", chain}} : *status;
+  PrintOutput(ctx.global.output, data, [&] {
+    std::string text = WorkloadText(*status, now);
+    if (opts.why) text += WhyText(*status, chain);
+    return text;
+  });
+  return IsHealthy(*status) ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+void RegisterStatus(CLI::App& app, Context& ctx) {
+  auto opts = std::make_shared<StatusOptions>();
+  auto* cmd = app.add_subcommand("status", "What runs: every workload, or one in detail");
+  cmd->add_option("NAME", opts->name, "A deployment or job (or KIND/NAME)");
+  cmd->add_flag("--why", opts->why, "Explain the state: the reason and what it waits for");
+  AddNamespaceOption(*cmd, opts->ns, /*listing=*/true);
+  AddOutputOption(*cmd, ctx);
+  cmd->footer(
+      "Examples:\n"
+      "  prisn status                        deployments, jobs and recent runs\n"
+      "  prisn status -A\n"
+      "  prisn status api                    one deployment and its replicas\n"
+      "  prisn status worker --why           why it is not running: its dependsOn chain\n"
+      "Exit status: 0; with NAME, 1 when the workload is not healthy (not running, or a job\n"
+      "that failed) or does not exist, like `systemctl is-active`; 2 on errors.");
+  cmd->callback([&ctx, opts] { ctx.exit_code = RunStatus(ctx, *opts); });
+}
+
+}  // namespace prisn::cli

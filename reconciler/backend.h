@@ -1,0 +1,105 @@
+#pragma once
+// The seam between deciding and doing. The converge loop asks a Backend for
+// instances (one replica of a Deployment, or one attempt of a Job run) to
+// exist or to stop, and learns what happened to them only from Observations
+// the backend reports. The loop never forks, touches cgroups or opens sockets
+// to workloads; the local executor (executor/local_backend.h) implements
+// this, tests use fakes, and another backend (remote nodes) could too.
+//
+// Header-only on purpose: the executor implements it without linking the
+// reconciler.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "manifests/types.h"
+
+namespace prisn::reconciler {
+
+// Everything a backend needs to start one instance; self-contained (no store
+// access needed).
+struct InstanceSpec {
+  // Unique for the daemon's lifetime and across restarts, e.g.
+  // "Deployment/default/api/0#17". The backend's key for Stop and
+  // Observations.
+  std::string id;
+  std::string kind;       // "Deployment" | "Job"
+  std::string ns;         // "default"
+  std::string owner;      // the object's name: "api"
+  std::string replica;    // "api-0" for a Deployment; the run id for a Job attempt
+  std::string version;    // "v-1a2b3c4d"
+  manifests::WorkloadSpec workload;            // runtime, entrypoint, args, env, limits
+  std::map<std::string, std::string> sources;  // path (relative to the source root) -> bytes
+  // The Runner object named by workload.runtime when it is not built in.
+  std::optional<manifests::RunnerSpec> runner;
+  // Added over workload.env: PORT, secret values, PRISN_* variables.
+  std::map<std::string, std::string> env;
+  int port = 0;  // the replica's PORT; 0: none
+  std::optional<manifests::HealthCheck> readiness;  // none: ready once started
+  std::optional<manifests::HealthCheck> liveness;   // none: never restarted for health
+  std::string log_path;  // <state>/logs/<ns>/<owner>/<replica>.log; its directory exists
+  // Per attempt (Jobs): the backend stops the instance after this long and
+  // reports timed_out. 0: none.
+  std::chrono::milliseconds timeout{0};
+};
+
+struct Observation {
+  enum class Type {
+    kStarted,         // the process runs (pid set)
+    kStartFailed,     // it could not be started (message says why); no kExited follows
+    kReady,           // readiness passed success_threshold times (or: no readiness probe)
+    kUnready,         // readiness failed failure_threshold times
+    kLivenessFailed,  // liveness failed failure_threshold times; the backend does not act
+    kExited,          // it ended (after a Stop too); the last observation of an instance
+  };
+  std::string id;
+  Type type = Type::kStarted;
+  std::int64_t pid = 0;
+  int exit_code = 0;  // kExited: exit code, 128+N for a signal
+  int signal = 0;
+  bool oom_killed = false;
+  bool timed_out = false;
+  std::string message;  // human text: why it failed, "exit 3", probe output
+  std::string degraded; // kStarted: why isolation is lower than asked; empty when not
+};
+
+std::string_view ObservationTypeName(Observation::Type type);
+
+class Backend {
+ public:
+  using Observer = std::function<void(Observation)>;
+  virtual ~Backend() = default;
+
+  // Called from the backend's own threads, in order per instance; must not
+  // block. Set once, before the first Start.
+  virtual void SetObserver(Observer observer) = 0;
+  // Starts asynchronously (an environment build may take minutes): kStarted
+  // or kStartFailed follows. An id already running is ignored.
+  virtual void Start(InstanceSpec spec) = 0;
+  // SIGTERM to every process of the instance, `grace`, then SIGKILL of all
+  // of it; kExited follows. Unknown or finished ids are ignored.
+  virtual void Stop(std::string_view id, std::chrono::milliseconds grace) = 0;
+  // Stops everything with each instance's grace and returns once all have
+  // exited (daemon shutdown). Observations still arrive.
+  virtual void StopAll(std::chrono::milliseconds max_grace) = 0;
+};
+
+inline std::string_view ObservationTypeName(Observation::Type type) {
+  switch (type) {
+    case Observation::Type::kStarted: return "started";
+    case Observation::Type::kStartFailed: return "start-failed";
+    case Observation::Type::kReady: return "ready";
+    case Observation::Type::kUnready: return "unready";
+    case Observation::Type::kLivenessFailed: return "liveness-failed";
+    case Observation::Type::kExited: return "exited";
+  }
+  return "?";
+}
+
+}  // namespace prisn::reconciler

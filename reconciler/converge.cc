@@ -1,0 +1,354 @@
+// The loop thread, its inbox, and the public face of the Converger.
+#include "reconciler/converge.h"
+
+#include <spdlog/spdlog.h>
+
+#include "reconciler/converge_impl.h"
+
+namespace prisn::reconciler {
+namespace {
+
+std::int64_t SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+bool RunFinished(const RunRecord& run) { return run.state == "succeeded" || run.state == "failed"; }
+
+Converger::Impl::Impl(Synchronized<store::Store>& s, Backend& b, ConvergeOptions o)
+    : store(s), backend(b), options(std::move(o)) {
+  if (!options.now_ms) options.now_ms = SystemNowMs;
+}
+
+double Converger::Impl::Jitter() {
+  if (options.jitter) return options.jitter();
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+void Converger::Impl::WakeAt(std::int64_t at_ms, const store::ObjectKey& key) {
+  for (auto [it, end] = timers.equal_range(at_ms); it != end; ++it) {
+    if (it->second == key) return;
+  }
+  timers.emplace(at_ms, key);
+}
+
+void Converger::Impl::Event(const store::ObjectKey& key, const std::string& type,
+                            const std::string& message) {
+  if (key.kind == kRunKind) return;  // `prisn run` runs have their record instead
+  auto st = store.With(
+      [&](store::Store& s) { return s.RecordObjectEvent(key, type, message, "prisn"); });
+  if (!st) spdlog::warn("cannot record event {} of {}: {}", type, key.ToString(), st.error().ToString());
+}
+
+void Converger::Impl::Loop() {
+  for (;;) {
+    std::deque<Observation> observations;
+    std::set<store::ObjectKey> dirty;
+    std::set<std::string> stop_runs;
+    bool all = false;
+    {
+      std::unique_lock lock(inbox->mu);
+      for (;;) {
+        if (inbox->stop) return;
+        if (!inbox->observations.empty() || !inbox->dirty.empty() || inbox->all_dirty ||
+            !inbox->stop_runs.empty())
+          break;
+        if (!timers.empty() && timers.begin()->first <= Now()) break;
+        if (timers.empty()) {
+          inbox->cv.wait(lock);
+        } else {
+          inbox->cv.wait_for(lock, std::chrono::milliseconds(timers.begin()->first - Now()));
+        }
+      }
+      observations.swap(inbox->observations);
+      dirty.swap(inbox->dirty);
+      stop_runs.swap(inbox->stop_runs);
+      all = std::exchange(inbox->all_dirty, false);
+    }
+    std::int64_t now = Now();
+    while (!timers.empty() && timers.begin()->first <= now) {
+      dirty.insert(timers.begin()->second);
+      timers.erase(timers.begin());
+    }
+    for (const Observation& obs : observations) HandleObservation(obs, dirty);
+    for (const std::string& id : stop_runs) StopRunNow(id);
+    if (all) {
+      for (const char* kind : {"Deployment", "Job"}) {
+        store::ListFilter filter;
+        filter.kind = kind;
+        auto listed = store.With([&](store::Store& s) { return s.List(filter); });
+        if (!listed) {
+          spdlog::error("converge: cannot list {}s: {}", kind, listed.error().ToString());
+          continue;
+        }
+        for (const auto& o : *listed) dirty.insert(o.key);
+      }
+      for (const auto& [key, w] : workloads) dirty.insert(key);
+    }
+    for (const store::ObjectKey& key : dirty) {
+      try {
+        Reconcile(key);
+      } catch (const std::exception& e) {
+        // A bad object never stops the loop; it is retried on its next event.
+        spdlog::error("converge {}: {}", key.ToString(), e.what());
+      }
+    }
+  }
+}
+
+void Converger::Impl::HandleObservation(const Observation& obs, std::set<store::ObjectKey>& dirty) {
+  auto it = instances.find(obs.id);
+  if (it == instances.end()) return;
+  Instance& inst = it->second;
+  dirty.insert(inst.owner);
+  using T = Observation::Type;
+  switch (obs.type) {
+    case T::kStarted:
+      inst.started = true;
+      inst.pid = obs.pid;
+      inst.started_ms = Now();
+      inst.degraded = obs.degraded;
+      if (!inst.run_id.empty()) {
+        // Memory only: a run's start is not worth an fsync; a crash now
+        // leaves it "pending" in the store, which a restart reports.
+        std::lock_guard lock(runs_mu);
+        if (auto r = active_runs.find(inst.run_id); r != active_runs.end()) {
+          r->second.state = "running";
+          r->second.pid = obs.pid;
+          r->second.degraded = obs.degraded;
+          if (!r->second.started_ms) r->second.started_ms = Now();
+        }
+      }
+      return;
+    case T::kReady:
+      if (!inst.ready && inst.owner.kind == "Deployment")
+        spdlog::debug("{} ready", inst.replica);
+      inst.ready = true;
+      return;
+    case T::kUnready:
+      inst.ready = false;
+      Event(inst.owner, "replica-unready", inst.replica + ": " + obs.message);
+      return;
+    case T::kLivenessFailed:
+      if (inst.stopping) return;
+      Event(inst.owner, "liveness-failed", inst.replica + ": " + obs.message + "; restarting");
+      inst.restart_after_stop = true;
+      StopInstance(inst);
+      return;
+    case T::kStartFailed:
+    case T::kExited:
+      break;
+  }
+  // The instance is gone: what that means is the owner's business.
+  Instance gone = std::move(inst);
+  instances.erase(it);
+  bool crashed = !gone.stopping || gone.restart_after_stop;
+  std::string what = obs.type == T::kStartFailed ? "could not start: " + obs.message : obs.message;
+  if (!gone.run_id.empty()) return AttemptEnded(gone, obs);
+  auto w = workloads.find(gone.owner);
+  if (w == workloads.end() || gone.version != w->second.version || !crashed) return;
+  // A crash of the desired version: restart per policy, with backoff.
+  Slot& slot = w->second.slots[gone.slot];
+  slot.last_exit = what;
+  const auto* spec = w->second.object ? std::get_if<manifests::DeploymentSpec>(&w->second.object->spec)
+                                      : nullptr;
+  bool clean = obs.type == T::kExited && obs.exit_code == 0 && obs.signal == 0;
+  auto policy = spec ? spec->restart_policy : manifests::RestartPolicy::kAlways;
+  if (!gone.restart_after_stop &&
+      (policy == manifests::RestartPolicy::kNever ||
+       (policy == manifests::RestartPolicy::kOnFailure && clean))) {
+    slot.done = true;
+    slot.done_state = clean ? "completed" : "failed";
+    Event(gone.owner, "replica-exited", gone.replica + ": " + what + " (not restarted: restartPolicy " +
+                                            std::string(manifests::RestartPolicyName(policy)) + ")");
+    return;
+  }
+  std::int64_t now = Now();
+  if (gone.started_ms > 0 &&
+      now - gone.started_ms >= std::chrono::duration_cast<std::chrono::milliseconds>(plan::kBackoffReset).count()) {
+    slot.restarts = 0;
+  }
+  auto delay = plan::RestartDelay(slot.restarts, Jitter());
+  slot.next_retry_ms = now + delay.count();
+  ++slot.restarts;
+  ++slot.total_restarts;
+  Event(gone.owner, "replica-exited",
+        gone.replica + ": " + what +
+            (delay.count() == 0 ? "; restarting now"
+                                : "; restarting in " + manifests::FormatDuration(delay)));
+}
+
+void Converger::Impl::Reconcile(const store::ObjectKey& key) {
+  if (key.kind == kRunKind) return ReconcileRun(key);
+  auto& w = workloads[key];
+  w.key = key;
+  auto present = LoadDesired(w);
+  if (!present) {
+    spdlog::error("converge {}: {}", key.ToString(), present.error().ToString());
+    return;
+  }
+  if (!*present) return RemoveGone(key);
+  if (key.kind == "Deployment") return ReconcileDeployment(w);
+  if (key.kind == "Job") return ReconcileJob(w);
+}
+
+void Converger::Impl::RemoveGone(const store::ObjectKey& key) {
+  bool any = false;
+  for (Instance* inst : InstancesOf(key)) {
+    any = true;
+    if (inst->stop_reason.empty()) inst->stop_reason = "the " + key.kind + " was deleted";
+    if (!inst->stopping) StopInstance(*inst);
+  }
+  if (auto w = workloads.find(key); w != workloads.end() && !w->second.run_id.empty()) {
+    if (auto run = ActiveRun(w->second.run_id); run && !any) FinishRun(*run, "failed", "the Job was deleted");
+  }
+  if (any) {
+    auto w = workloads.find(key);
+    if (w != workloads.end()) {
+      w->second.object.reset();
+      w->second.generation = -1;
+      Publish(w->second);
+    }
+    return;
+  }
+  workloads.erase(key);
+  published.With([&](auto& m) { m.erase(key); });
+}
+
+std::vector<Instance*> Converger::Impl::InstancesOf(const store::ObjectKey& key) {
+  std::vector<Instance*> out;
+  for (auto& [id, inst] : instances) {
+    if (inst.owner == key) out.push_back(&inst);
+  }
+  return out;
+}
+
+void Converger::Impl::StopInstance(Instance& inst) {
+  inst.stopping = true;
+  inst.ready = false;
+  backend.Stop(inst.id, inst.grace);
+}
+
+void Converger::Impl::StartInstance(Instance inst, InstanceSpec spec) {
+  inst.grace = spec.workload.termination_grace_period;
+  std::string id = inst.id;
+  instances.emplace(id, std::move(inst));
+  backend.Start(std::move(spec));
+}
+
+// ---- public
+
+Converger::Converger(Synchronized<store::Store>& store, Backend& backend, ConvergeOptions options)
+    : impl_(std::make_unique<Impl>(store, backend, std::move(options))) {
+  std::weak_ptr<Impl::Inbox> weak = impl_->inbox;
+  impl_->backend.SetObserver([weak](Observation obs) {
+    auto inbox = weak.lock();
+    if (!inbox) return;
+    {
+      std::lock_guard lock(inbox->mu);
+      inbox->observations.push_back(std::move(obs));
+    }
+    inbox->cv.notify_one();
+  });
+}
+
+Converger::~Converger() { Shutdown(std::chrono::seconds(5)); }
+
+Status Converger::Start() {
+  Impl& impl = *impl_;
+  if (impl.started) return {};
+  std::int64_t now = impl.Now();
+  auto runs = impl.store.With([](store::Store& s) {
+    return s.FailUnfinishedRuns("interrupted: the daemon stopped while it ran");
+  });
+  if (!runs) return std::unexpected(runs.error());
+  for (store::Run& r : *runs) {
+    if (r.adhoc) continue;
+    // A Job's attempt that a daemon restart cut short counts as a failed
+    // attempt; the Job goes on within its backoffLimit.
+    r.state = "running";
+    r.finished_ms.reset();
+    r.next_retry_ms = now;
+    r.reason = "interrupted by a daemon restart";
+    {
+      std::lock_guard lock(impl.runs_mu);
+      impl.active_runs[r.id] = r;
+    }
+    impl.SaveRun(r);
+  }
+  impl.started = true;
+  impl.boot_ms = now;
+  impl.thread = std::thread([&impl] { impl.Loop(); });
+  WakeAll();
+  return {};
+}
+
+void Converger::Shutdown(std::chrono::milliseconds max_grace) {
+  Impl& impl = *impl_;
+  if (impl.shut_down) return;
+  impl.shut_down = true;
+  {
+    std::lock_guard lock(impl.inbox->mu);
+    impl.inbox->stop = true;
+  }
+  impl.inbox->cv.notify_all();
+  if (impl.thread.joinable()) impl.thread.join();
+  impl.backend.StopAll(max_grace);
+  // What was cut short is recorded as such, not left "running".
+  std::vector<store::Run> unfinished;
+  {
+    std::lock_guard lock(impl.runs_mu);
+    for (auto& [id, r] : impl.active_runs) unfinished.push_back(r);
+  }
+  for (store::Run& r : unfinished) {
+    r.state = "failed";
+    r.reason = "stopped: the daemon shut down while it ran";
+    r.finished_ms = impl.Now();
+    r.next_retry_ms.reset();
+    impl.SaveRun(r);
+  }
+  {
+    std::lock_guard lock(impl.runs_mu);
+    impl.active_runs.clear();
+  }
+  impl.runs_cv.notify_all();
+}
+
+void Converger::Wake(const store::ObjectKey& key) {
+  {
+    std::lock_guard lock(impl_->inbox->mu);
+    impl_->inbox->dirty.insert(key);
+  }
+  impl_->inbox->cv.notify_one();
+}
+
+void Converger::WakeAll() {
+  {
+    std::lock_guard lock(impl_->inbox->mu);
+    impl_->inbox->all_dirty = true;
+  }
+  impl_->inbox->cv.notify_one();
+}
+
+std::optional<WorkloadStatus> Converger::StatusOf(const store::ObjectKey& key) const {
+  return impl_->published.With([&](const auto& m) -> std::optional<WorkloadStatus> {
+    auto it = m.find(key);
+    if (it == m.end()) return std::nullopt;
+    return it->second;
+  });
+}
+
+std::vector<WorkloadStatus> Converger::StatusAll(const std::optional<std::string>& ns) const {
+  return impl_->published.With([&](const auto& m) {
+    std::vector<WorkloadStatus> out;
+    for (const auto& [key, st] : m) {
+      if (!ns || key.ns == *ns) out.push_back(st);
+    }
+    return out;
+  });
+}
+
+}  // namespace prisn::reconciler

@@ -1,0 +1,93 @@
+#pragma once
+// The converge loop: level-triggered, on one thread of its own.
+//
+// Events (an apply, a scale, an observation from the backend, a timer, the
+// daemon's start) only mark an object key dirty and wake the loop; the loop
+// then reads the desired object from the store and what it observed of its
+// instances, asks the pure plan functions (plan.h) what to do, and hands the
+// actions to the Backend. Nothing else starts or stops workloads.
+//
+// Observed state lives in memory (workloads do not outlive the daemon: they
+// die with it, and a restarted daemon starts what the store asks for). Runs
+// are also recorded in the store (runs table) so that history survives.
+//
+// Thread-safety: every public method may be called from any thread.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "manifests/types.h"
+#include "reconciler/backend.h"
+#include "reconciler/status.h"
+#include "reconciler/store.h"
+#include "util/error.h"
+#include "util/synchronized.h"
+
+namespace prisn::reconciler {
+
+struct ConvergeOptions {
+  std::string state_dir;  // logs go to <state_dir>/logs/<ns>/<name>/
+  std::function<std::int64_t()> now_ms;  // default: the system clock
+  // Random source for backoff jitter (tests pin it); default: a seeded PRNG.
+  std::function<double()> jitter;
+  // Ports handed to replicas come from here: 0 asks the kernel for a free one.
+  int first_port = 0;
+};
+
+struct RunFilter {
+  std::optional<std::string> ns;
+  std::optional<std::string> job;  // name of the Job (or script) the runs belong to
+  int limit = 50;
+};
+
+class Converger {
+ public:
+  // `store` and `backend` must outlive the Converger. The loop starts with
+  // Start().
+  Converger(Synchronized<store::Store>& store, Backend& backend, ConvergeOptions options);
+  ~Converger();
+  Converger(const Converger&) = delete;
+  Converger& operator=(const Converger&) = delete;
+
+  // Marks runs that were running when the daemon died as failed, then starts
+  // the loop thread and wakes every workload in the store.
+  Status Start();
+  // Stops every instance gracefully (each with its own grace period, at most
+  // `max_grace`), then the loop. Idempotent.
+  void Shutdown(std::chrono::milliseconds max_grace);
+
+  // Wakes the loop for these objects (after an apply, delete, scale...).
+  void Wake(const store::ObjectKey& key);
+  void WakeAll();
+
+  // Observed state, as of the loop's last pass. nullopt: no such workload.
+  std::optional<WorkloadStatus> StatusOf(const store::ObjectKey& key) const;
+  // Deployments and Jobs, by key; one namespace when given.
+  std::vector<WorkloadStatus> StatusAll(const std::optional<std::string>& ns) const;
+
+  // `prisn run`: starts a one-off run of `job` (a Job object that is not
+  // stored as desired state; its version and sources filled). The run is
+  // recorded before this returns.
+  Result<RunRecord> SubmitRun(const manifests::Object& job);
+  Result<RunRecord> GetRun(const std::string& id) const;
+  // Newest first.
+  Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) const;
+  // Stops a running run (SIGTERM, its grace, SIGKILL). kNotFound; finished
+  // runs are returned as they are.
+  Result<RunRecord> StopRun(const std::string& id);
+  // Blocks until the run has finished or `timeout` passed, whichever comes
+  // first; returns its record then.
+  Result<RunRecord> WaitRun(const std::string& id, std::chrono::milliseconds timeout) const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace prisn::reconciler

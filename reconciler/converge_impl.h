@@ -1,0 +1,150 @@
+#pragma once
+// Internal to converge*.cc: the loop's state. Everything below `loop-only`
+// is touched by the loop thread alone; the inbox and the published views are
+// shared and locked.
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "reconciler/converge.h"
+#include "reconciler/plan.h"
+
+namespace prisn::reconciler {
+
+// Kind of the internal keys of `prisn run` runs: {kRunKind, ns, run id}.
+inline constexpr char kRunKind[] = "Run";
+
+struct Instance {
+  std::string id;
+  store::ObjectKey owner;  // the workload (or the run's internal key)
+  int slot = 0;            // Deployments: replica index
+  std::string replica;     // "api-0", or the run id
+  std::string version;
+  bool started = false;  // kStarted seen
+  bool ready = false;
+  bool stopping = false;            // a Stop was asked
+  bool restart_after_stop = false;  // liveness failed: this exit counts as a crash
+  std::int64_t pid = 0;
+  int port = 0;
+  std::int64_t started_ms = 0;
+  std::chrono::milliseconds grace{30000};
+  std::string degraded;
+  std::string run_id;  // Jobs
+  std::string stop_reason;  // a run stopped on purpose ends failed with this
+};
+
+struct Slot {
+  int restarts = 0;  // in the current crash streak
+  std::int64_t total_restarts = 0;
+  std::int64_t next_retry_ms = 0;
+  std::string last_exit;
+  bool done = false;
+  std::string done_state;  // "completed" | "failed"
+};
+
+struct Workload {
+  store::ObjectKey key;
+  std::string version;  // desired version last acted on
+  std::int64_t generation = -1;
+  std::optional<manifests::Object> object;  // the decoded desired object
+  std::map<int, Slot> slots;                // desired version only
+  std::optional<std::int64_t> rollout_started_ms;
+  bool rollout_failed = false;
+  std::string healthy_version;
+  bool healthy_loaded = false;
+  std::string wait_reason;
+  std::vector<std::string> waiting_for;
+  std::string run_id;  // Jobs: the run of `version`
+};
+
+struct Converger::Impl {
+  Impl(Synchronized<store::Store>& s, Backend& b, ConvergeOptions o);
+
+  Synchronized<store::Store>& store;
+  Backend& backend;
+  ConvergeOptions options;
+
+  // Shared: what wakes the loop.
+  struct Inbox {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<Observation> observations;
+    std::set<store::ObjectKey> dirty;
+    bool all_dirty = false;
+    std::set<std::string> stop_runs;  // run ids to stop
+    bool stop = false;
+  };
+  std::shared_ptr<Inbox> inbox = std::make_shared<Inbox>();
+
+  // Shared: what the API reads.
+  Synchronized<std::map<store::ObjectKey, WorkloadStatus>> published;
+  mutable std::mutex runs_mu;
+  mutable std::condition_variable runs_cv;
+  std::map<std::string, store::Run> active_runs;  // unfinished runs, by id
+  std::map<std::string, manifests::Object> adhoc;  // `prisn run` jobs, by run id (runs_mu)
+
+  std::thread thread;
+  bool started = false;
+  bool shut_down = false;
+
+  // ---- loop-only
+  std::map<store::ObjectKey, Workload> workloads;
+  std::map<std::string, Instance> instances;  // by id
+  std::multimap<std::int64_t, store::ObjectKey> timers;
+  std::mt19937_64 rng{std::random_device{}()};
+  std::int64_t serial = 0;
+  std::int64_t boot_ms = 0;  // makes instance ids unique across daemon restarts
+
+  std::int64_t Now() const { return options.now_ms(); }
+  double Jitter();
+  void Loop();
+  void HandleObservation(const Observation& obs, std::set<store::ObjectKey>& dirty);
+  void Reconcile(const store::ObjectKey& key);
+  void ReconcileDeployment(Workload& w);
+  void ReconcileJob(Workload& w);
+  void ReconcileRun(const store::ObjectKey& key);
+  void RemoveGone(const store::ObjectKey& key);
+  void WakeAt(std::int64_t at_ms, const store::ObjectKey& key);
+  void Event(const store::ObjectKey& key, const std::string& type, const std::string& message);
+
+  // Inputs (converge_inputs.cc).
+  // Loads the desired object into `w` when its version or generation moved.
+  // false: the object is gone.
+  Result<bool> LoadDesired(Workload& w);
+  // Empty when everything `w` needs is there; else the reason, and the
+  // dependencies not healthy yet in `waiting_for`.
+  std::string Blockers(const Workload& w, std::vector<std::string>& waiting_for);
+  Result<InstanceSpec> BuildSpec(const manifests::Object& object, const std::string& replica,
+                                 int port);
+  void StartInstance(Instance inst, InstanceSpec spec);
+  void StopInstance(Instance& inst);
+  std::vector<Instance*> InstancesOf(const store::ObjectKey& key);
+  std::string LogPath(const std::string& ns, const std::string& owner, const std::string& file);
+
+  // Runs (converge_runs.cc).
+  void SaveRun(const store::Run& run);
+  std::optional<store::Run> ActiveRun(const std::string& id) const;
+  void AttemptEnded(const Instance& gone, const Observation& obs);
+  void StopRunNow(const std::string& id);
+  std::string NewInstanceId(const store::ObjectKey& key, const std::string& what);
+  void StartAttempt(store::Run& run, const manifests::Object& job, const store::ObjectKey& owner);
+  void FinishRun(store::Run& run, const std::string& state, const std::string& reason);
+  void DriveRun(store::Run& run, const manifests::Object& job, const store::ObjectKey& owner,
+                bool blocked, const std::string& wait_reason);
+
+  void Publish(const Workload& w);
+};
+
+// "r-" + 10 random hex digits.
+std::string NewRunId();
+
+// A free TCP port on 127.0.0.1 (the kernel's choice); 0 when none.
+int PickFreePort();
+
+}  // namespace prisn::reconciler

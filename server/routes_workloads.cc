@@ -1,0 +1,281 @@
+// Workload endpoints: status (all, one), scale, logs.
+#include <charconv>
+#include <chrono>
+#include <thread>
+
+#include "server/log_read.h"
+#include "server/workload_json.h"
+#include "server/workload_routes.h"
+
+namespace prisn::server {
+
+HttpResponse NoConvergeLoop() {
+  return ErrorResponse(503, "unavailable", "the converge loop is not running");
+}
+
+Result<std::optional<int64_t>> QueryInt(const HttpRequest& request, const std::string& key,
+                                        int64_t min, int64_t max, bool clamp) {
+  auto it = request.query.find(key);
+  if (it == request.query.end() || it->second.empty()) return std::optional<int64_t>();
+  const std::string& v = it->second;
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || end != v.data() + v.size() || n < min || (n > max && !clamp)) {
+    return Fail(
+        ErrorCode::kInvalid,
+        key + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max), v);
+  }
+  return std::optional<int64_t>(std::min(n, max));
+}
+
+std::string WorkloadLogDir(const Api::Core& core, const std::string& ns, const std::string& name) {
+  return core.info.state_dir + "/logs/" + ns + "/" + name;
+}
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+struct Target {
+  store::ObjectKey key;
+  std::optional<HttpResponse> error;
+};
+
+// The Deployment or Job a /v1/namespaces/{ns}/{kind}/{name}/... path names,
+// after the scope check (403 before any lookup).
+Target ResolveWorkload(const RouteContext& ctx, bool deployments_only) {
+  Target out;
+  std::string ns = NamespaceFromSegment(ctx.params.at("ns"));
+  if (!ctx.principal.MayAccess(ns)) {
+    out.error = Forbidden(ctx.principal, ns);
+    return out;
+  }
+  auto kind = KindFromWord(ctx.params.at("kind"));
+  if (!kind) {
+    out.error = ErrorResponse(kind.error());
+    return out;
+  }
+  bool ok = *kind == manifests::Kind::kDeployment ||
+            (!deployments_only && *kind == manifests::Kind::kJob);
+  if (!ok) {
+    out.error = ErrorResponse(400, "invalid",
+                              deployments_only ? "only deployments scale"
+                                               : "status and logs exist for deployments and jobs");
+    return out;
+  }
+  out.key = {std::string(manifests::KindName(*kind)), ns, ctx.params.at("name")};
+  return out;
+}
+
+Result<std::optional<store::StoredObject>> StoredObject(Api::Core& core,
+                                                        const store::ObjectKey& key) {
+  return core.store.With([&](store::Store& s) { return s.Get(key); });
+}
+
+// What is known of a workload the loop has not observed (yet).
+reconciler::WorkloadStatus Unobserved(const store::StoredObject& object) {
+  reconciler::WorkloadStatus s;
+  s.key = object.key;
+  s.version = object.version;
+  s.desired = object.key.kind == "Deployment" ? ReplicasOf(object.spec_json) : 1;
+  s.state = "unknown";
+  s.reason = "not observed by the converge loop yet";
+  return s;
+}
+
+HttpResponse StatusAll(Api::Core& core, const RouteContext& ctx) {
+  if (core.converger == nullptr) return NoConvergeLoop();
+  std::optional<std::string> ns;
+  if (auto it = ctx.request.query.find("namespace");
+      it != ctx.request.query.end() && !it->second.empty()) {
+    ns = NamespaceFromSegment(it->second);
+    if (!ctx.principal.MayAccess(*ns)) return Forbidden(ctx.principal, *ns);
+  }
+  if (!ctx.principal.admin()) ns = ctx.principal.ns;
+  auto index = core.store.With([](store::Store& s) { return s.StateIndex(); });
+  if (!index) return ErrorResponse(index.error());
+  ojson workloads = ojson::array();
+  for (const auto& w : core.converger->StatusAll(ns)) workloads.push_back(WorkloadStatusJson(w));
+  reconciler::RunFilter filter;
+  filter.ns = ns;
+  filter.limit = 10;
+  auto runs = core.converger->ListRuns(filter);
+  if (!runs) return ErrorResponse(runs.error());
+  ojson run_items = ojson::array();
+  for (const auto& r : *runs) run_items.push_back(RunJson(r));
+  return JsonResponse(200, ojson{{"stateIndex", *index},
+                                 {"workloads", std::move(workloads)},
+                                 {"runs", std::move(run_items)}});
+}
+
+HttpResponse StatusOne(Api::Core& core, const RouteContext& ctx) {
+  Target t = ResolveWorkload(ctx, false);
+  if (t.error) return *t.error;
+  if (core.converger == nullptr) return NoConvergeLoop();
+  if (auto status = core.converger->StatusOf(t.key))
+    return JsonResponse(200, WorkloadStatusJson(*status));
+  auto object = StoredObject(core, t.key);
+  if (!object) return ErrorResponse(object.error());
+  if (!*object)
+    return ErrorResponse(Error{ErrorCode::kNotFound, "no such workload", t.key.ToString()});
+  return JsonResponse(200, WorkloadStatusJson(Unobserved(**object)));
+}
+
+HttpResponse Scale(Api::Core& core, const RouteContext& ctx) {
+  Target t = ResolveWorkload(ctx, true);
+  if (t.error) return *t.error;
+  HttpResponse error;
+  auto body = ParseBody(ctx.request, error);
+  if (!body) return error;
+  auto request = ParseScaleRequest(*body);
+  if (!request) return ErrorResponse(request.error());
+  HttpResponse response = core.store.With([&](store::Store& s) {
+    auto object = s.Get(t.key);
+    if (!object) return ErrorResponse(object.error());
+    if (!*object)
+      return ErrorResponse(Error{ErrorCode::kNotFound, "no such deployment", t.key.ToString()});
+    int previous = ReplicasOf((*object)->spec_json);
+    auto target = ScaledReplicas(*request, previous);
+    if (!target) return ErrorResponse(target.error());
+    auto index = s.SetReplicas(t.key, *target, ctx.principal.name);
+    if (!index) return ErrorResponse(index.error());
+    core.RefreshGauges(s);
+    return JsonResponse(
+        200, ojson{{"replicas", *target}, {"previous", previous}, {"stateIndex", *index}});
+  });
+  if (response.status == 200 && core.converger != nullptr) core.converger->Wake(t.key);
+  return response;
+}
+
+// The files a workload's logs are in: a Deployment's replicas, or the runs
+// of a Job (`prisn run` scripts of that name included).
+Result<std::vector<LogFile>> LogFilesOf(Api::Core& core, const store::ObjectKey& key) {
+  std::string dir = WorkloadLogDir(core, key.ns, key.name);
+  if (key.kind == "Deployment") {
+    if (core.info.state_dir.empty()) return std::vector<LogFile>();
+    return ReplicaLogFiles(dir, key.name);
+  }
+  std::vector<store::Run> runs;
+  if (core.converger != nullptr) {
+    auto listed = core.converger->ListRuns({key.ns, key.name, 50});
+    if (!listed) return std::unexpected(listed.error());
+    runs = std::move(*listed);
+  } else {
+    auto listed = core.store.With([&](store::Store& s) {
+      store::RunQuery q;
+      q.ns = key.ns;
+      q.job = key.name;
+      return s.ListRuns(q);
+    });
+    if (!listed) return std::unexpected(listed.error());
+    runs = std::move(*listed);
+  }
+  std::vector<LogFile> files;
+  // Oldest first: merged by time anyway, and ties keep the older run first.
+  for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
+    files.push_back({it->id, it->log_path.empty() ? dir + "/" + it->id + ".log" : it->log_path});
+  }
+  return files;
+}
+
+HttpResponse Logs(Api::Core& core, const RouteContext& ctx) {
+  Target t = ResolveWorkload(ctx, false);
+  if (t.error) return *t.error;
+  const HttpRequest& req = ctx.request;
+  auto tail = QueryInt(req, "tail", 0, static_cast<int64_t>(kMaxLogLines));
+  if (!tail) return ErrorResponse(tail.error());
+  auto wait = QueryInt(req, "wait", 0, kMaxLogWaitMs, /*clamp=*/true);
+  if (!wait) return ErrorResponse(wait.error());
+  std::optional<int64_t> since;
+  if (auto it = req.query.find("since"); it != req.query.end() && !it->second.empty()) {
+    auto parsed = ParseSince(it->second, NowMs());
+    if (!parsed) return ErrorResponse(parsed.error());
+    since = *parsed;
+  }
+  std::optional<LogCursors> cursors;
+  if (auto it = req.query.find("cursor"); it != req.query.end() && !it->second.empty()) {
+    auto decoded = DecodeLogCursor(it->second);
+    if (!decoded) return ErrorResponse(decoded.error());
+    cursors = std::move(*decoded);
+  }
+  std::string replica;
+  if (auto it = req.query.find("replica"); it != req.query.end()) replica = it->second;
+
+  auto list = [&]() -> Result<std::vector<LogFile>> {
+    auto files = LogFilesOf(core, t.key);
+    if (!files || replica.empty()) return files;
+    std::vector<LogFile> one;
+    for (auto& f : *files) {
+      if (f.name == replica) one.push_back(std::move(f));
+    }
+    // A replica that has written nothing yet has no file, but it exists.
+    if (one.empty() && t.key.kind == "Deployment" && core.converger != nullptr) {
+      if (auto status = core.converger->StatusOf(t.key)) {
+        for (const auto& r : status->replicas) {
+          if (r.name == replica)
+            one.push_back(
+                {replica, WorkloadLogDir(core, t.key.ns, t.key.name) + "/" + replica + ".log"});
+        }
+      }
+    }
+    return one;
+  };
+  auto files = list();
+  if (!files) return ErrorResponse(files.error());
+  if (files->empty()) {
+    // Nothing to read: fine for a workload that exists but has not run yet.
+    bool known = core.converger != nullptr && core.converger->StatusOf(t.key).has_value();
+    if (!known) {
+      auto object = StoredObject(core, t.key);
+      if (!object) return ErrorResponse(object.error());
+      known = object->has_value();
+    }
+    if (!known)
+      return ErrorResponse(Error{ErrorCode::kNotFound, "no such workload", t.key.ToString()});
+    if (!replica.empty())
+      return ErrorResponse(Error{ErrorCode::kNotFound, "no such replica or run", replica});
+  }
+
+  LogRead read;
+  if (!cursors) {
+    // Without a tail, `since` alone asks for everything since then.
+    size_t n = tail->has_value() ? static_cast<size_t>(**tail) : since ? kMaxLogLines : 100;
+    auto r = TailLogs(*files, n, since);
+    if (!r) return ErrorResponse(r.error());
+    read = std::move(*r);
+  } else {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait->value_or(0));
+    for (;;) {
+      auto r = ReadNewLogs(*files, *cursors);
+      if (!r) return ErrorResponse(r.error());
+      read = std::move(*r);
+      if (!read.lines.empty() || std::chrono::steady_clock::now() >= deadline) break;
+      // A service's output has no end to wait for: look again shortly.
+      std::this_thread::sleep_for(std::chrono::milliseconds(kLogPollMs));
+      cursors = read.cursors;
+      files = list();  // replicas come and go while a follower waits
+      if (!files) return ErrorResponse(files.error());
+    }
+  }
+  ojson names = ojson::array();
+  for (const LogFile& f : *files) names.push_back(f.name);
+  return JsonResponse(200, ojson{{"lines", LogLinesJson(read.lines)},
+                                 {"cursor", EncodeLogCursor(read.cursors)},
+                                 {"replicas", std::move(names)}});
+}
+
+}  // namespace
+
+void AddWorkloadRoutes(Api::Core& core) {
+  constexpr const char* kObject = "/v1/namespaces/{ns}/{kind}/{name}";
+  core.router.Add("GET", "/v1/status",
+                  [&core](const RouteContext& c) { return StatusAll(core, c); });
+  core.router.Add("GET", std::string(kObject) + "/status",
+                  [&core](const RouteContext& c) { return StatusOne(core, c); });
+  core.router.Add("POST", std::string(kObject) + "/scale",
+                  [&core](const RouteContext& c) { return Scale(core, c); });
+  core.router.Add("GET", std::string(kObject) + "/logs",
+                  [&core](const RouteContext& c) { return Logs(core, c); });
+}
+
+}  // namespace prisn::server

@@ -1,0 +1,623 @@
+// The local Backend with real processes: every test starts instances,
+// waits (with deadlines) for the observations they cause, and checks the
+// processes, logs and workspaces they leave.
+#include "executor/local_backend.h"
+
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+
+#include "executor/log_file.h"
+#include "tests/executor/probe_test_util.h"
+#include "tests/executor/test_util.h"
+
+namespace prisn::executor {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using reconciler::InstanceSpec;
+using reconciler::Observation;
+using Type = reconciler::Observation::Type;
+using Clock = std::chrono::steady_clock;
+using testing::FreePort;
+using testing::TempDir;
+
+struct Seen {
+  Observation o;
+  Clock::time_point at;
+};
+
+// Collects observations; tests wait for a condition over them.
+class Recorder {
+ public:
+  void Add(Observation o) {
+    {
+      std::lock_guard lock(mutex_);
+      seen_.push_back({std::move(o), Clock::now()});
+    }
+    changed_.notify_all();
+  }
+
+  // The observations of `id`, in order.
+  std::vector<Seen> Of(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    std::vector<Seen> out;
+    for (const auto& s : seen_) {
+      if (s.o.id == id) out.push_back(s);
+    }
+    return out;
+  }
+
+  bool WaitFor(const std::function<bool(const std::vector<Seen>&)>& done,
+               std::chrono::milliseconds timeout = 10s) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return done(seen_); });
+  }
+
+  // Waits for the first observation of `type` for `id`.
+  std::optional<Seen> WaitForType(const std::string& id, Type type,
+                                  std::chrono::milliseconds timeout = 10s) {
+    std::optional<Seen> found;
+    WaitFor(
+        [&](const std::vector<Seen>& all) {
+          for (const auto& s : all) {
+            if (s.o.id == id && s.o.type == type) {
+              found = s;
+              return true;
+            }
+          }
+          return false;
+        },
+        timeout);
+    return found;
+  }
+
+  std::vector<Type> TypesOf(const std::string& id) {
+    std::vector<Type> out;
+    for (const auto& s : Of(id)) out.push_back(s.o.type);
+    return out;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<Seen> seen_;
+};
+
+struct Fixture {
+  explicit Fixture(const std::string& parent = "/tmp") : dir(parent) {
+    fs::create_directories(dir / "logs");
+    LocalBackendOptions o;
+    o.state_dir = dir / "state";
+    o.build_env = {"PATH=/usr/bin:/bin", "HOME=" + dir.path(), "PIP_NO_INDEX=1",
+                   "PIP_FIND_LINKS=" + (dir / "wheelhouse")};
+    auto created = LocalBackend::Create(o);
+    if (!created) FAIL(created.error().ToString());
+    backend = std::move(*created);
+    backend->SetObserver([r = recorder](Observation o) { r->Add(std::move(o)); });
+  }
+
+  // A wheel of a one-module package `name` with VALUE = value, in the
+  // wheelhouse pip is pointed at.
+  void MakeWheel(const std::string& name, const std::string& value) {
+    fs::create_directories(dir / "wheelhouse");
+    SpawnOptions o;
+    o.argv = {
+        "/usr/bin/python3",
+        "-c",
+        "import base64, hashlib, sys, zipfile\n"
+        "house, mod, value = sys.argv[1:4]\n"
+        "info = mod + '-0.1.dist-info'\n"
+        "files = {mod + '/__init__.py': 'VALUE = ' + value + '\\n',\n"
+        "  info + '/METADATA': 'Metadata-Version: 2.1\\nName: ' + mod + '\\nVersion: 0.1\\n',\n"
+        "  info + '/WHEEL': 'Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n'}\n"
+        "rows = []\n"
+        "with zipfile.ZipFile(house + '/' + mod + '-0.1-py3-none-any.whl', 'w') as z:\n"
+        "  for path, text in files.items():\n"
+        "    z.writestr(path, text)\n"
+        "    h = hashlib.sha256(text.encode()).digest()\n"
+        "    rows.append(path + ',sha256=' + "
+        "base64.urlsafe_b64encode(h).rstrip(b'=').decode() + ',' + str(len(text)))\n"
+        "  z.writestr(info + '/RECORD', '\\n'.join(rows + [info + '/RECORD,,']) + '\\n')\n",
+        dir / "wheelhouse",
+        name,
+        value};
+    o.isolation_level = 0;
+    REQUIRE(testing::RunCapture(o).status.Success());
+  }
+
+  // A bash script as a Job attempt; level 1 as root, else 0.
+  InstanceSpec Bash(const std::string& name, const std::string& script) {
+    InstanceSpec s;
+    s.id = "Job/default/" + name + "/1#1";
+    s.kind = "Job";
+    s.ns = "default";
+    s.owner = name;
+    s.replica = name + "-1";
+    s.version = "v-0000test";
+    s.workload.entrypoint = "main.sh";
+    s.workload.isolation.level = ::geteuid() == 0 ? 1 : 0;
+    s.workload.termination_grace_period = 10s;
+    s.workload.resources.disk = manifests::Quantity{16 << 20};
+    s.sources["main.sh"] = script;
+    s.log_path = dir / ("logs/" + name + ".log");
+    return s;
+  }
+
+  InstanceSpec Python(const std::string& name, const std::string& script) {
+    InstanceSpec s = Bash(name, "");
+    s.sources.clear();
+    s.workload.entrypoint = "main.py";
+    s.sources["main.py"] = script;
+    return s;
+  }
+
+  std::vector<LogLine> Log(const std::string& name) {
+    auto lines = TailLogLines(dir / ("logs/" + name + ".log"), 1000);
+    REQUIRE(lines);
+    std::vector<LogLine> out;
+    for (const auto& l : *lines) out.push_back(ParseLogLine(l));
+    return out;
+  }
+  std::vector<std::string> LogTexts(const std::string& name) {
+    std::vector<std::string> out;
+    for (const auto& l : Log(name)) out.push_back(l.text);
+    return out;
+  }
+  bool LogHas(const std::string& name, const std::string& text) {
+    auto lines = TailLogLines(dir / ("logs/" + name + ".log"), 1000);
+    if (!lines) return false;
+    for (const auto& l : *lines) {
+      if (ParseLogLine(l).text == text) return true;
+    }
+    return false;
+  }
+  bool RunDirEmpty() {
+    std::error_code ec;
+    return fs::is_empty(dir / "state/run", ec);
+  }
+
+  TempDir dir;
+  std::shared_ptr<Recorder> recorder = std::make_shared<Recorder>();
+  std::unique_ptr<LocalBackend> backend;
+};
+
+manifests::HealthCheck Check(
+    std::variant<manifests::TcpProbe, manifests::HttpProbe, manifests::ExecProbe> probe,
+    int failure_threshold = 3) {
+  manifests::HealthCheck c;
+  c.probe = std::move(probe);
+  c.period = 100ms;
+  c.timeout = 500ms;
+  c.failure_threshold = failure_threshold;
+  c.success_threshold = 1;
+  return c;
+}
+
+// A python3 HTTP server on $PORT, listening only after $DELAY seconds:
+// /live answers 500, everything else 200.
+const char* kHttpServer = R"(import http.server, os, time
+time.sleep(float(os.environ.get('DELAY', '0')))
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(500 if self.path == '/live' else 200)
+        self.end_headers()
+        self.wfile.write(b'ok')
+    def log_message(self, *args):
+        pass
+s = http.server.HTTPServer(('127.0.0.1', int(os.environ['PORT'])), H)
+print('listening', flush=True)
+s.serve_forever()
+)";
+
+}  // namespace
+
+TEST_CASE(
+    "LocalBackend: a script that exits 0 is started, ready, then exited 0, its output in the "
+    "log") {
+  Fixture f;
+  InstanceSpec spec = f.Bash("ok", "echo hello; echo oops >&2; printf 'no newline'");
+  std::string id = spec.id;
+  f.backend->Start(spec);
+  auto exited = f.recorder->WaitForType(id, Type::kExited);
+  REQUIRE(exited);
+  CHECK(f.recorder->TypesOf(id) == std::vector<Type>{Type::kStarted, Type::kReady, Type::kExited});
+  auto started = f.recorder->Of(id).front().o;
+  CHECK(started.pid > 0);
+  if (::geteuid() == 0) CHECK(started.degraded == f.backend->degraded());
+  CHECK(exited->o.pid == started.pid);
+  CHECK(exited->o.exit_code == 0);
+  CHECK(exited->o.signal == 0);
+  CHECK_FALSE(exited->o.timed_out);
+  CHECK_FALSE(exited->o.oom_killed);
+  CHECK(exited->o.message == "exit 0");
+  auto log = f.Log("ok");
+  REQUIRE(log.size() == 3);
+  std::sort(log.begin(), log.end(),
+            [](const LogLine& a, const LogLine& b) { return a.text < b.text; });
+  CHECK(log[0].text == "hello");
+  CHECK(log[0].stream == LogStream::kOut);
+  CHECK(log[1].text == "no newline");
+  CHECK(log[2].text == "oops");
+  CHECK(log[2].stream == LogStream::kErr);
+  CHECK(log[0].time.size() == 24);  // 2026-11-26T06:44:29.817Z
+  // The workspace goes once the instance has exited.
+  CHECK(testing::PollUntil([&] { return f.RunDirEmpty(); }));
+}
+
+TEST_CASE("LocalBackend: an exit code is reported as it is") {
+  Fixture f;
+  InstanceSpec spec = f.Bash("three", "exit 3");
+  f.backend->Start(spec);
+  auto exited = f.recorder->WaitForType(spec.id, Type::kExited);
+  REQUIRE(exited);
+  CHECK(exited->o.exit_code == 3);
+  CHECK(exited->o.signal == 0);
+  CHECK(exited->o.message == "exit 3");
+}
+
+TEST_CASE("LocalBackend: Stop ends a running instance with SIGTERM well within the grace") {
+  Fixture f;
+  InstanceSpec spec = f.Bash("stop", "sleep 1000");
+  f.backend->Start(spec);
+  REQUIRE(f.recorder->WaitForType(spec.id, Type::kStarted));
+  auto asked = Clock::now();
+  f.backend->Stop(spec.id, 10s);
+  auto exited = f.recorder->WaitForType(spec.id, Type::kExited);
+  REQUIRE(exited);
+  CHECK(exited->at - asked < 5s);
+  CHECK(exited->o.signal == SIGTERM);
+  CHECK(exited->o.exit_code == 128 + SIGTERM);
+  CHECK(exited->o.message == "killed by SIGTERM");
+  CHECK_FALSE(testing::ProcessAlive(static_cast<pid_t>(exited->o.pid)));
+}
+
+TEST_CASE("LocalBackend: a workload that ignores SIGTERM is killed after the grace") {
+  Fixture f;
+  InstanceSpec spec =
+      f.Bash("stubborn", "trap '' TERM; echo trapped; while :; do sleep 0.05; done");
+  f.backend->Start(spec);
+  REQUIRE(testing::PollUntil([&] { return f.LogHas("stubborn", "trapped"); }));
+  auto asked = Clock::now();
+  f.backend->Stop(spec.id, 300ms);
+  auto exited = f.recorder->WaitForType(spec.id, Type::kExited);
+  REQUIRE(exited);
+  CHECK(exited->at - asked >= 300ms);
+  CHECK(exited->at - asked < 5s);
+  CHECK(exited->o.signal == SIGKILL);
+  CHECK(exited->o.exit_code == 128 + SIGKILL);
+}
+
+TEST_CASE("LocalBackend: an instance past its timeout is stopped and reported timed out") {
+  Fixture f;
+  InstanceSpec spec = f.Bash("slow", "sleep 1000");
+  spec.timeout = 300ms;
+  f.backend->Start(spec);
+  auto started = f.recorder->WaitForType(spec.id, Type::kStarted);
+  REQUIRE(started);
+  auto exited = f.recorder->WaitForType(spec.id, Type::kExited);
+  REQUIRE(exited);
+  CHECK(exited->at - started->at >= 300ms);
+  CHECK(exited->o.timed_out);
+  CHECK(exited->o.signal == SIGTERM);
+  CHECK(exited->o.message == "killed by SIGTERM (timed out)");
+}
+
+TEST_CASE("LocalBackend: the workload sees PORT, PRISN_* and its env, spec.env winning") {
+  Fixture f;
+  InstanceSpec spec =
+      f.Bash("env",
+             "echo port=$PORT; echo replica=$PRISN_REPLICA; echo ns=$PRISN_NAMESPACE; "
+             "echo name=$PRISN_NAME; echo version=$PRISN_VERSION; echo greeting=$GREETING; "
+             "echo mode=$MODE; echo lang=$LANG; test \"$HOME\" = \"$PWD\" && echo home=cwd; "
+             "test -x main.sh && echo entry=here; echo args=\"$*\"");
+  spec.port = 18080;
+  spec.workload.env = {{"GREETING", "hi there"}, {"MODE", "workload"}};
+  spec.workload.args = {"a", "b c"};
+  spec.env = {{"MODE", "spec"}};
+  f.backend->Start(spec);
+  auto exited = f.recorder->WaitForType(spec.id, Type::kExited);
+  REQUIRE(exited);
+  CHECK(exited->o.exit_code == 0);
+  CHECK(f.LogTexts("env") ==
+        std::vector<std::string>{"port=18080", "replica=env-1", "ns=default", "name=env",
+                                 "version=v-0000test", "greeting=hi there", "mode=spec",
+                                 "lang=C.UTF-8", "home=cwd", "entry=here", "args=a b c"});
+}
+
+TEST_CASE("LocalBackend: tcp readiness reports ready only once the workload listens") {
+  Fixture f;
+  InstanceSpec spec = f.Python("tcp", kHttpServer);
+  spec.port = FreePort();
+  spec.env = {{"DELAY", "0.4"}};
+  spec.readiness = Check(manifests::TcpProbe{});
+  f.backend->Start(spec);
+  auto started = f.recorder->WaitForType(spec.id, Type::kStarted);
+  REQUIRE(started);
+  auto ready = f.recorder->WaitForType(spec.id, Type::kReady);
+  REQUIRE(ready);
+  CHECK(ready->at - started->at >= 400ms);
+  CHECK(f.recorder->TypesOf(spec.id) == std::vector<Type>{Type::kStarted, Type::kReady});
+  f.backend->Stop(spec.id, 5s);
+  REQUIRE(f.recorder->WaitForType(spec.id, Type::kExited));
+}
+
+TEST_CASE("LocalBackend: http readiness passes while a failing http liveness is reported once") {
+  Fixture f;
+  // Liveness asks a server that answers 500 from the start, so that every
+  // attempt fails the same way, whenever the workload gets to listen.
+  testing::HttpServer failing(500);
+  InstanceSpec spec = f.Python("http", kHttpServer);
+  spec.port = FreePort();
+  spec.readiness = Check(manifests::HttpProbe{"/ready", 0, 0});
+  spec.liveness = Check(manifests::HttpProbe{"/live", failing.port(), 0}, 2);
+  f.backend->Start(spec);
+  auto ready = f.recorder->WaitForType(spec.id, Type::kReady);
+  REQUIRE(ready);
+  auto failed = f.recorder->WaitForType(spec.id, Type::kLivenessFailed);
+  REQUIRE(failed);
+  CHECK_THAT(failed->o.message, Catch::Contains("HTTP 500"));
+  // More failing attempts, but the streak was reported already.
+  REQUIRE(testing::PollUntil([&] { return failing.requests().size() >= 5; }));
+  f.backend->Stop(spec.id, 5s);
+  REQUIRE(f.recorder->WaitForType(spec.id, Type::kExited));
+  auto types = f.recorder->TypesOf(spec.id);
+  CHECK(std::count(types.begin(), types.end(), Type::kLivenessFailed) == 1);
+  CHECK(std::count(types.begin(), types.end(), Type::kUnready) == 0);
+  for (const auto& request : failing.requests()) CHECK(request == "GET /live HTTP/1.1");
+}
+
+TEST_CASE("LocalBackend: an exec probe runs in the workspace, readiness follows its exit code") {
+  Fixture f;
+  InstanceSpec spec = f.Bash("exec", "sleep 0.3; touch ready-flag; sleep 1000");
+  spec.readiness = Check(manifests::ExecProbe{{"test", "-e", "ready-flag"}});
+  f.backend->Start(spec);
+  auto started = f.recorder->WaitForType(spec.id, Type::kStarted);
+  REQUIRE(started);
+  auto ready = f.recorder->WaitForType(spec.id, Type::kReady);
+  REQUIRE(ready);
+  CHECK(ready->at - started->at >= 300ms);  // not before the flag existed
+  f.backend->Stop(spec.id, 5s);
+  REQUIRE(f.recorder->WaitForType(spec.id, Type::kExited));
+}
+
+TEST_CASE("LocalBackend: readiness that starts failing reports unready") {
+  Fixture f;
+  // Up until the test, having seen it ready, creates "go".
+  InstanceSpec spec = f.Bash(
+      "flaky", "touch up; while [ ! -e go ]; do sleep 0.02; done; rm up; echo down; sleep 1000");
+  spec.readiness = Check(manifests::ExecProbe{{"test", "-e", "up"}}, 2);
+  f.backend->Start(spec);
+  REQUIRE(f.recorder->WaitForType(spec.id, Type::kReady));
+  auto workspace = fs::directory_iterator(f.dir / "state/run")->path();
+  std::ofstream(workspace / "go") << "";
+  auto unready = f.recorder->WaitForType(spec.id, Type::kUnready);
+  REQUIRE(unready);
+  CHECK_THAT(unready->o.message, Catch::Contains("exit 1"));
+  CHECK(f.recorder->TypesOf(spec.id) ==
+        std::vector<Type>{Type::kStarted, Type::kReady, Type::kUnready});
+  f.backend->Stop(spec.id, 5s);
+  REQUIRE(f.recorder->WaitForType(spec.id, Type::kExited));
+}
+
+TEST_CASE("LocalBackend: a runner whose interpreter is missing fails to start, naming the runner") {
+  Fixture f;
+  InstanceSpec spec = f.Bash("lua", "");
+  spec.sources = {{"main.lua", "print('hi')"}};
+  spec.workload.entrypoint = "main.lua";
+  spec.workload.runtime = "lua";
+  manifests::RunnerSpec runner;
+  runner.command = {"/nonexistent/prisn/lua5.9"};
+  runner.extensions = {".lua"};
+  spec.runner = runner;
+  f.backend->Start(spec);
+  auto failed = f.recorder->WaitForType(spec.id, Type::kStartFailed);
+  REQUIRE(failed);
+  CHECK_THAT(failed->o.message, Catch::Contains("runner lua"));
+  CHECK_THAT(failed->o.message, Catch::Contains("/nonexistent/prisn/lua5.9"));
+  CHECK(f.recorder->TypesOf(spec.id) == std::vector<Type>{Type::kStartFailed});
+  CHECK(f.RunDirEmpty());
+}
+
+TEST_CASE("LocalBackend: a custom runner's command and args wrap the entrypoint") {
+  Fixture f;
+  InstanceSpec spec = f.Bash("custom", "");
+  spec.sources = {{"job.txt", "payload"}};
+  spec.workload.entrypoint = "job.txt";
+  spec.workload.runtime = "catter";
+  spec.workload.args = {"tail-arg"};
+  manifests::RunnerSpec runner;
+  runner.command = {"bash", "-c", "echo flag=$0; cat \"$1\"; echo; echo rest=$2", "{script}"};
+  runner.args = {"{script}"};
+  runner.env = {{"RUNNER_VAR", "r"}};
+  spec.runner = runner;
+  f.backend->Start(spec);
+  auto exited = f.recorder->WaitForType(spec.id, Type::kExited);
+  REQUIRE(exited);
+  CHECK(exited->o.exit_code == 0);
+  auto texts = f.LogTexts("custom");
+  REQUIRE(texts.size() == 3);
+  CHECK_THAT(texts[0], Catch::EndsWith("/job.txt"));
+  CHECK(texts[1] == "payload");
+  CHECK(texts[2] == "rest=tail-arg");
+}
+
+TEST_CASE("LocalBackend: an entrypoint missing from the sources fails to start") {
+  Fixture f;
+  InstanceSpec spec = f.Bash("noentry", "true");
+  spec.workload.entrypoint = "other.sh";
+  f.backend->Start(spec);
+  auto failed = f.recorder->WaitForType(spec.id, Type::kStartFailed);
+  REQUIRE(failed);
+  CHECK_THAT(failed->o.message, Catch::Contains("other.sh"));
+}
+
+TEST_CASE("LocalBackend: a Stop during preparation ends the instance as stopped") {
+  Fixture f;
+  InstanceSpec spec = f.Bash("early", "exec sleep 1000");
+  f.backend->Start(spec);
+  f.backend->Stop(spec.id, 5s);
+  auto exited = f.recorder->WaitForType(spec.id, Type::kExited);
+  REQUIRE(exited);
+  // Whether the Stop came before or after the spawn, it ends by SIGTERM.
+  CHECK(exited->o.signal == SIGTERM);
+  auto types = f.recorder->TypesOf(spec.id);
+  CHECK(std::count(types.begin(), types.end(), Type::kStartFailed) == 0);
+  CHECK(testing::PollUntil([&] { return f.RunDirEmpty(); }));
+}
+
+TEST_CASE("LocalBackend: StopAll stops every instance and leaves no process behind") {
+  Fixture f;
+  std::vector<std::string> ids;
+  std::vector<std::string> pidfiles;
+  for (int i = 0; i < 3; ++i) {
+    std::string name = "all" + std::to_string(i);
+    std::string pidfile = f.dir / (name + ".pids");
+    pidfiles.push_back(pidfile);
+    // Level 0, so that $$ and $! are host pids; a background child too.
+    InstanceSpec spec =
+        f.Bash(name, "sleep 1000 & echo $! > " + pidfile + ".tmp; echo $$ >> " + pidfile +
+                         ".tmp; mv " + pidfile + ".tmp " + pidfile + "; wait");
+    spec.workload.isolation.level = i == 2 && ::geteuid() == 0 ? 1 : 0;
+    if (spec.workload.isolation.level == 1) pidfiles.pop_back();
+    ids.push_back(spec.id);
+    f.backend->Start(spec);
+  }
+  std::vector<pid_t> pids;
+  for (const auto& id : ids) {
+    auto started = f.recorder->WaitForType(id, Type::kStarted);
+    REQUIRE(started);
+    pids.push_back(static_cast<pid_t>(started->o.pid));
+  }
+  for (const auto& file : pidfiles) {
+    REQUIRE(testing::PollUntil([&] { return fs::exists(file); }));
+    std::ifstream in(file);
+    pid_t pid;
+    while (in >> pid) pids.push_back(pid);
+  }
+  for (pid_t pid : pids) REQUIRE(testing::ProcessAlive(pid));
+  f.backend->StopAll(3s);
+  // Every exit is reported before StopAll returns.
+  for (const auto& id : ids) CHECK(!f.recorder->TypesOf(id).empty());
+  for (const auto& id : ids) CHECK(f.recorder->TypesOf(id).back() == Type::kExited);
+  for (pid_t pid : pids) {
+    INFO("pid " << pid);
+    CHECK(testing::PollUntil([&] { return !testing::ProcessAlive(pid); }, 2s));
+  }
+}
+
+TEST_CASE("LocalBackend: destroying the backend kills what still runs") {
+  std::vector<pid_t> pids;
+  {
+    Fixture f;
+    InstanceSpec spec = f.Bash("left", "trap '' TERM; sleep 1000");
+    spec.workload.isolation.level = 0;
+    spec.workload.termination_grace_period = 200ms;
+    f.backend->Start(spec);
+    auto started = f.recorder->WaitForType(spec.id, Type::kStarted);
+    REQUIRE(started);
+    pids.push_back(static_cast<pid_t>(started->o.pid));
+  }
+  for (pid_t pid : pids) CHECK(testing::PollUntil([&] { return !testing::ProcessAlive(pid); }, 2s));
+}
+
+bool Python3HasPip() {
+  SpawnOptions o;
+  o.argv = {"/usr/bin/python3", "-m", "pip", "--version"};
+  o.isolation_level = 0;
+  return fs::exists(o.argv[0]) && testing::RunCapture(o).status.Success();
+}
+
+TEST_CASE(
+    "LocalBackend: a Python instance with requirements runs in its built environment, "
+    "hidden state and all") {
+  if (!Python3HasPip()) {
+    WARN("skipped: /usr/bin/python3 -m pip is unavailable");
+    return;
+  }
+  // Under /var/tmp, so that the state directory is hidden by its own tmpfs
+  // at level 1 and the environment must be shown through it.
+  Fixture f("/var/tmp");
+  f.MakeWheel("prisn_backend_demo", "42");
+  std::ofstream(f.dir / "state/secret") << "token";
+  InstanceSpec spec = f.Python("deps",
+                               "import os, sys, prisn_backend_demo\n"
+                               "print('value', prisn_backend_demo.VALUE)\n"
+                               "print('venv', sys.prefix == os.environ['VIRTUAL_ENV'])\n"
+                               "print('secret', os.path.exists(" +
+                                   ("'" + (f.dir / "state/secret") + "'") + "))\n");
+  spec.sources["requirements.txt"] = "prisn_backend_demo==0.1\n";
+  f.backend->Start(spec);
+  auto exited = f.recorder->WaitForType(spec.id, Type::kExited, 120s);
+  REQUIRE(exited);
+  INFO(testing::Joined(f.LogTexts("deps")));
+  CHECK(exited->o.exit_code == 0);
+  bool root = ::geteuid() == 0;
+  CHECK(f.LogTexts("deps") ==
+        std::vector<std::string>{"value 42", "venv True", root ? "secret False" : "secret True"});
+  CHECK(f.backend->CollectEnvironments(std::chrono::seconds(0)).value() == 1);
+}
+
+TEST_CASE("LocalBackend: a failed environment build fails the start with pip's output") {
+  if (!Python3HasPip()) {
+    WARN("skipped: /usr/bin/python3 -m pip is unavailable");
+    return;
+  }
+  Fixture f;
+  InstanceSpec spec = f.Python("baddeps", "print('never')\n");
+  spec.sources["requirements.txt"] = "prisn-does-not-exist==9.9\n";
+  f.backend->Start(spec);
+  auto failed = f.recorder->WaitForType(spec.id, Type::kStartFailed, 120s);
+  REQUIRE(failed);
+  CHECK_THAT(failed->o.message, Catch::Contains("pip install (requirements.txt) failed"));
+  CHECK_THAT(failed->o.message,
+             Catch::Contains("No matching distribution found for prisn-does-not-exist==9.9"));
+  CHECK(f.RunDirEmpty());
+}
+
+TEST_CASE("LocalBackend: a workload over its memory limit is reported OOM-killed") {
+  PRISN_REQUIRE_ROOT();
+  Fixture f;
+  if (!f.backend->degraded().empty()) {
+    WARN("skipped: " << f.backend->degraded());
+    return;
+  }
+  InstanceSpec spec =
+      f.Python("oom", "blocks = []\nwhile True:\n    blocks.append(bytearray(1 << 20))\n");
+  spec.workload.resources.memory = manifests::Quantity{32 << 20};
+  f.backend->Start(spec);
+  auto exited = f.recorder->WaitForType(spec.id, Type::kExited, 20s);
+  REQUIRE(exited);
+  CHECK(exited->o.oom_killed);
+  CHECK(exited->o.signal == SIGKILL);
+  CHECK_THAT(exited->o.message, Catch::Contains("OOMKilled"));
+}
+
+TEST_CASE("LocalBackend: two backends on different state directories use different cgroups") {
+  PRISN_REQUIRE_ROOT();
+  Fixture a;
+  Fixture b;
+  if (!a.backend->degraded().empty()) {
+    WARN("skipped: " << a.backend->degraded());
+    return;
+  }
+  InstanceSpec one = a.Bash("cg", "cat /proc/self/cgroup | grep -E 'memory|^0::' | head -1");
+  InstanceSpec two = b.Bash("cg", "cat /proc/self/cgroup | grep -E 'memory|^0::' | head -1");
+  a.backend->Start(one);
+  b.backend->Start(two);
+  REQUIRE(a.recorder->WaitForType(one.id, Type::kExited));
+  REQUIRE(b.recorder->WaitForType(two.id, Type::kExited));
+  auto la = a.LogTexts("cg");
+  auto lb = b.LogTexts("cg");
+  REQUIRE(la.size() == 1);
+  REQUIRE(lb.size() == 1);
+  CHECK_THAT(la[0], Catch::Contains("/prisn-"));
+  CHECK(la[0] != lb[0]);
+}
+
+}  // namespace prisn::executor
