@@ -179,7 +179,8 @@ std::string StatusLabel(const json& status) {
 bool IsHealthy(const json& status) {
   std::string state = Str(status, "state");
   if (Str(status, "kind") == "Job") return state == "running" || state == "succeeded";
-  return state == "running" || (state == "stopped" && Int(status, "desired") == 0);
+  return state == "running" || state == "completed" ||
+         (state == "stopped" && Int(status, "desired") == 0);
 }
 
 bool RolloutDone(const json& s, const std::string& version) {

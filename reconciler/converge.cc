@@ -37,6 +37,7 @@ void Converger::Impl::WakeAt(std::int64_t at_ms, const store::ObjectKey& key) {
 
 void Converger::Impl::Event(const store::ObjectKey& key, const std::string& type,
                             const std::string& message) {
+  if (options.on_event) options.on_event(type);
   if (key.kind == kRunKind) return;  // `prisn run` runs have their record instead
   auto st = store.With(
       [&](store::Store& s) { return s.RecordObjectEvent(key, type, message, "prisn"); });
@@ -90,7 +91,13 @@ void Converger::Impl::Loop() {
     }
     for (const store::ObjectKey& key : dirty) {
       try {
+        auto t0 = std::chrono::steady_clock::now();
         Reconcile(key);
+        if (options.on_reconcile) {
+          options.on_reconcile(key.kind, std::chrono::duration<double>(
+                                             std::chrono::steady_clock::now() - t0)
+                                             .count());
+        }
       } catch (const std::exception& e) {
         // A bad object never stops the loop; it is retried on its next event.
         spdlog::error("converge {}: {}", key.ToString(), e.what());

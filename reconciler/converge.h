@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "manifests/types.h"
@@ -37,6 +38,10 @@ struct ConvergeOptions {
   std::function<double()> jitter;
   // Ports handed to replicas come from here: 0 asks the kernel for a free one.
   int first_port = 0;
+  // Metrics hooks (called on the loop thread; must not block): one pass
+  // over one object, and each event the loop records or a run's end.
+  std::function<void(std::string_view kind, double seconds)> on_reconcile;
+  std::function<void(std::string_view type)> on_event;
 };
 
 struct RunFilter {

@@ -39,7 +39,9 @@ void Converger::Impl::FinishRun(store::Run& run, const std::string& state, const
     adhoc.erase(run.id);
   }
   runs_cv.notify_all();
-  if (!run.adhoc) {
+  if (run.adhoc) {
+    if (options.on_event) options.on_event(state == "succeeded" ? "run-succeeded" : "run-failed");
+  } else {
     Event(run.job, state == "succeeded" ? "job-succeeded" : "job-failed",
           fmt::format("run {} ({} attempt{}): {}", run.id, run.attempts, run.attempts == 1 ? "" : "s",
                       reason));

@@ -214,8 +214,16 @@ void Converger::Impl::Publish(const Workload& w) {
     }
     bool complete = st.available >= d.replicas && st.updated == d.replicas &&
                     static_cast<int>(st.replicas.size()) == d.replicas;
+    int done = 0, failed = 0;
+    for (const ReplicaStatus& r : st.replicas) {
+      if (r.state == "completed" || r.state == "failed") ++done;
+      if (r.state == "failed") ++failed;
+    }
     if (d.replicas == 0) {
       st.state = st.replicas.empty() ? "stopped" : "progressing";
+    } else if (done == d.replicas && static_cast<int>(st.replicas.size()) == d.replicas) {
+      // restartPolicy Never / OnFailure: every replica ended for good.
+      st.state = failed ? "failed" : "completed";
     } else if (complete) {
       st.state = "running";
     } else if (w.rollout_failed) {

@@ -21,7 +21,24 @@ echo "== prisn diff -f examples/"
 $prisn diff -f examples/ || [ $? -eq 1 ]   # 1 = there are changes to apply
 echo "== prisn apply -f examples/"
 $prisn apply -f examples/
-echo "== prisn ls"
-$prisn ls
+echo "== waiting for the examples to converge"
+# `prisn status NAME` exits 0 once a service is healthy; a Job is done once
+# its state is succeeded or failed.
+for _ in $(seq 1 300); do
+  $prisn status web >/dev/null 2>&1 && break
+  sleep 0.2
+done
+for name in hello stats hello-lua; do
+  for _ in $(seq 1 300); do
+    $prisn status "$name" -o json 2>/dev/null | grep -Eq '"state": *"(succeeded|failed)"' && break
+    sleep 0.2
+  done
+done
+echo "== prisn status"
+$prisn status
+echo "== prisn logs hello"
+$prisn logs hello
+echo "== prisn run examples/hello.py"
+$prisn run examples/hello.py
 echo
-echo "The daemon keeps running; stop it with: $prisn server stop"
+echo "The daemon keeps running; stop it (and its workloads) with: $prisn server stop"

@@ -58,7 +58,11 @@ Result<manifests::Kind> KindFromWord(std::string_view word);
 // cluster-wide kinds (Namespace).
 std::string NamespaceFromSegment(std::string_view segment);
 
-nlohmann::ordered_json ObjectJson(const store::StoredObject& object);
+// With a converge loop, Deployments and Jobs carry what it observed:
+// status.state and status.observed (readyReplicas, updatedReplicas,
+// availableReplicas, version); otherwise the state is "unknown".
+nlohmann::ordered_json ObjectJson(const store::StoredObject& object,
+                                  const reconciler::Converger* converger = nullptr);
 nlohmann::ordered_json KeyJson(const store::ObjectKey& key);
 
 // 403 for a namespace token naming another namespace; the message never says

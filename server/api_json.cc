@@ -164,7 +164,8 @@ nlohmann::ordered_json KeyJson(const store::ObjectKey& key) {
   return j;
 }
 
-nlohmann::ordered_json ObjectJson(const store::StoredObject& o) {
+nlohmann::ordered_json ObjectJson(const store::StoredObject& o,
+                                  const reconciler::Converger* converger) {
   nlohmann::ordered_json j = KeyJson(o.key);
   j["version"] = o.version;
   j["generation"] = o.generation;
@@ -183,8 +184,19 @@ nlohmann::ordered_json ObjectJson(const store::StoredObject& o) {
   }
   j["manifest"] = nlohmann::ordered_json::parse(o.spec_json, nullptr, false);
   j["sources"] = o.sources;
-  // Nothing observes workloads yet: say so rather than invent a state.
+  // Only what the loop observed; never an invented state.
   j["status"] = {{"state", "unknown"}, {"observed", nullptr}};
+  if (converger) {
+    if (auto st = converger->StatusOf(o.key)) {
+      j["status"] = {{"state", st->state},
+                     {"reason", st->reason},
+                     {"observed",
+                      {{"readyReplicas", st->ready},
+                       {"updatedReplicas", st->updated},
+                       {"availableReplicas", st->available},
+                       {"version", st->version}}}};
+    }
+  }
   return j;
 }
 

@@ -144,6 +144,10 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
   if (!backend) return report.Error(backend.error());
   reconciler::ConvergeOptions converge_options;
   converge_options.state_dir = state.dir;
+  converge_options.on_reconcile = [&api](std::string_view kind, double seconds) {
+    api.metrics().ObserveReconcile(kind, seconds);
+  };
+  converge_options.on_event = [&api](std::string_view type) { api.metrics().CountLoopEvent(type); };
   reconciler::Converger converger(api.store(), **backend, converge_options);
   api.SetConverger(&converger);
   if (auto st = converger.Start(); !st) return report.Error(st.error());

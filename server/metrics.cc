@@ -49,7 +49,19 @@ Metrics::Metrics()
                        .Name("prisn_state_index")
                        .Help("The store's state index: committed changes to desired state")
                        .Register(*registry_)
-                       .Add({})) {
+                       .Add({})),
+      reconciles_(prometheus::BuildCounter()
+                      .Name("prisn_reconciles_total")
+                      .Help("Passes of the converge loop over one object, by kind")
+                      .Register(*registry_)),
+      reconcile_seconds_(prometheus::BuildHistogram()
+                             .Name("prisn_reconcile_duration_seconds")
+                             .Help("Time of one converge pass over one object, by kind")
+                             .Register(*registry_)),
+      loop_events_(prometheus::BuildCounter()
+                       .Name("prisn_converge_events_total")
+                       .Help("What the converge loop did or observed, by event type")
+                       .Register(*registry_)) {
   for (const char* kind : kKinds) objects_.Add({{"kind", kind}}).Set(0);
 }
 
@@ -84,6 +96,15 @@ void Metrics::SetStateIndex(int64_t index) { state_index_.Set(static_cast<double
 std::string Metrics::Serialize() const {
   prometheus::TextSerializer serializer;
   return serializer.Serialize(registry_->Collect());
+}
+
+void Metrics::ObserveReconcile(std::string_view kind, double seconds) {
+  reconciles_.Add({{"kind", std::string(kind)}}).Increment();
+  reconcile_seconds_.Add({{"kind", std::string(kind)}}, LatencyBuckets()).Observe(seconds);
+}
+
+void Metrics::CountLoopEvent(std::string_view type) {
+  loop_events_.Add({{"type", std::string(type)}}).Increment();
 }
 
 }  // namespace prisn::server

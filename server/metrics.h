@@ -28,6 +28,11 @@ class Metrics {
   // Live objects per kind; kinds missing from `counts` are set to 0.
   void SetObjects(const std::map<std::string, int64_t>& counts);
   void SetStateIndex(int64_t index);
+  // One pass of the converge loop over one object.
+  void ObserveReconcile(std::string_view kind, double seconds);
+  // What the loop did or saw: replica-exited, rollout-started, rollout-complete,
+  // rollout-failed, auto-reverted, job-succeeded, run-failed, ...
+  void CountLoopEvent(std::string_view type);
 
   // Prometheus text exposition format 0.0.4.
   std::string Serialize() const;
@@ -41,6 +46,9 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& deployments_;
   prometheus::Family<prometheus::Gauge>& objects_;
   prometheus::Gauge& state_index_;
+  prometheus::Family<prometheus::Counter>& reconciles_;
+  prometheus::Family<prometheus::Histogram>& reconcile_seconds_;
+  prometheus::Family<prometheus::Counter>& loop_events_;
 };
 
 }  // namespace prisn::server

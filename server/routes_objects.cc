@@ -59,7 +59,7 @@ HttpResponse List(Api::Core& core, const RouteContext& ctx) {
     auto objects = s.List(filter);
     if (!objects) return ErrorResponse(objects.error());
     nlohmann::ordered_json items = nlohmann::ordered_json::array();
-    for (const store::StoredObject& o : *objects) items.push_back(ObjectJson(o));
+    for (const store::StoredObject& o : *objects) items.push_back(ObjectJson(o, core.converger));
     return JsonResponse(200,
                         nlohmann::ordered_json{{"index", *index}, {"items", std::move(items)}});
   });
@@ -73,7 +73,7 @@ HttpResponse Get(Api::Core& core, const RouteContext& ctx) {
     if (!object) return ErrorResponse(object.error());
     if (!*object)
       return ErrorResponse(Error{ErrorCode::kNotFound, "no such object", r.key.ToString()});
-    return JsonResponse(200, ObjectJson(**object));
+    return JsonResponse(200, ObjectJson(**object, core.converger));
   });
 }
 

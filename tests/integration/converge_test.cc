@@ -170,5 +170,77 @@ TEST_CASE("a version that never passes its health check stalls, then autoRevert 
   CHECK(events.all().find("auto-reverted") != std::string::npos);
 }
 
+
+std::string FailingJob(const std::string& name, int backoff, const std::string& extra = "") {
+  return "apiVersion: prisn.io/v1\nkind: Job\nmetadata:\n  name: " + name +
+         "\nspec:\n  backoffLimit: " + std::to_string(backoff) + "\n" + extra +
+         "  runtime: bash\n  source:\n    inline: |\n      echo attempt\n      exit 3\n";
+}
+
+TEST_CASE("a failing Job is retried backoffLimit times, then fails with its last exit") {
+  Fixture f;
+  f.Apply("job.yaml", FailingJob("flaky", 2));
+  REQUIRE(Eventually([&] {
+    auto s = f.Status("flaky");
+    return s.is_object() && s.value("state", "") == "failed";
+  }, 30s));
+  auto runs = f({"get", "jobs", "-o", "json"});
+  INFO(runs.all());
+  REQUIRE(runs.exit_code == 0);
+  auto j = json::parse(runs.out);
+  const json& list = j.is_array() ? j : j["runs"];
+  REQUIRE(list.size() == 1);
+  CHECK(list[0]["attempts"] == 3);  // the first try and two retries
+  CHECK(list[0]["exitCode"] == 3);
+  CHECK(list[0]["reason"].get<std::string>().find("backoff limit reached after 3 attempts") !=
+        std::string::npos);
+  auto logs = f({"logs", "flaky"});
+  // One log for the run, every attempt in it.
+  size_t n = 0;
+  for (size_t at = logs.out.find("attempt"); at != std::string::npos; at = logs.out.find("attempt", at + 1)) ++n;
+  CHECK(n == 3);
+}
+
+TEST_CASE("a Job past its activeDeadline is stopped and fails") {
+  Fixture f;
+  f.dir.Write("slow.yaml",
+              "apiVersion: prisn.io/v1\nkind: Job\nmetadata:\n  name: slow\nspec:\n"
+              "  activeDeadline: 1s\n  terminationGracePeriod: 1s\n  runtime: bash\n"
+              "  source:\n    inline: \"sleep 600\"\n");
+  REQUIRE(f({"apply", "-f", "slow.yaml"}).exit_code == 0);
+  REQUIRE(Eventually([&] {
+    auto s = f.Status("slow");
+    return s.is_object() && s.value("state", "") == "failed";
+  }, 30s));
+  CHECK(f.Status("slow").value("reason", "").find("deadline exceeded") != std::string::npos);
+  CHECK(Eventually([&] { return ProcessesWith("Job_default_slow_").empty(); }, 10s));
+}
+
+TEST_CASE("a daemon killed in the middle of a rolling update comes back with the desired replicas, each once") {
+  Fixture f;
+  f.Apply("roll.yaml", Sleeper("roll", 2));
+  REQUIRE(Eventually([&] { return Healthy(f.Status("roll"), 2); }));
+  // The new version never gets ready, so the rollout stays in the middle.
+  std::string stuck = Sleeper("roll", 2) +
+                      "  healthCheck:\n    exec:\n      command: [\"/bin/false\"]\n    period: 200ms\n";
+  f.Apply("roll.yaml", stuck);
+  REQUIRE(Eventually([&] {
+    auto s = f.Status("roll");
+    return s.is_object() && s["replicas"].size() == 3;  // two old, one surged new
+  }, 20s));
+  std::string desired = f.Status("roll")["version"];
+  f.daemon->Kill();
+  CHECK(Eventually([&] { return ProcessesWith(Marker("roll")).empty(); }, 10s));
+  f.daemon.reset();
+  f.daemon.emplace(f.dir.path() / "state");
+  REQUIRE(Eventually([&] {
+    auto s = f.Status("roll");
+    return s.is_object() && s["replicas"].size() == 2 && s.value("updated", 0) == 2;
+  }, 20s));
+  auto s = f.Status("roll");
+  CHECK(s["version"] == desired);
+  CHECK(ProcessesWith(Marker("roll")).size() == 2);
+}
+
 }  // namespace
 }  // namespace prisn::testing

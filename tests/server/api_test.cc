@@ -1,6 +1,7 @@
 // The API against a real daemon: apply, diff, objects, history, rollback,
 // delete, events, state, metrics.
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "api_test_util.h"
 
@@ -298,6 +299,16 @@ TEST_CASE("API metrics: Prometheus text with request, apply, deployment and obje
   CHECK(text.find("prisn_objects{kind=\"Deployment\"} 1") != std::string::npos);
   CHECK(text.find("prisn_state_index 1") != std::string::npos);
   CHECK(text.find("prisn_apply_duration_seconds_count 1") != std::string::npos);
+  // The converge loop counts its passes once it has looked at the object.
+  bool reconciled = false;
+  for (int i = 0; i < 500 && !reconciled; ++i) {
+    reconciled = api.Get("/metrics").body.find("prisn_reconciles_total{kind=\"Deployment\"}") !=
+                 std::string::npos;
+    if (!reconciled) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(reconciled);
+  CHECK(api.Get("/metrics").body.find("# TYPE prisn_reconcile_duration_seconds histogram") !=
+        std::string::npos);
 }
 
 }  // namespace
