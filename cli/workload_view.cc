@@ -179,6 +179,8 @@ std::string StatusLabel(const json& status) {
 bool IsHealthy(const json& status) {
   std::string state = Str(status, "state");
   if (Str(status, "kind") == "Job") return state == "running" || state == "succeeded";
+  if (Str(status, "kind") == "CronJob")
+    return state == "scheduled" || state == "running" || state == "suspended";
   return state == "running" || state == "completed" ||
          (state == "stopped" && Int(status, "desired") == 0);
 }
@@ -238,8 +240,12 @@ std::string OverviewText(const json& answer, bool with_namespace, Clock::time_po
 }
 
 std::string WorkloadText(const json& s, Clock::time_point now) {
-  std::string out = fmt::format("{}: {}, {} ready ({})\n", StatusLabel(s), Str(s, "state"),
-                                ReadyCell(s), Str(s, "version"));
+  // A Job has runs, not replicas to count.
+  std::string out = Str(s, "kind") == "Deployment"
+                        ? fmt::format("{}: {}, {} ready ({})\n", StatusLabel(s), Str(s, "state"),
+                                      ReadyCell(s), Str(s, "version"))
+                        : fmt::format("{}: {} ({})\n", StatusLabel(s), Str(s, "state"),
+                                      Str(s, "version"));
   std::vector<std::pair<std::string, std::string>> fields;
   if (!Str(s, "reason").empty()) fields.emplace_back("Reason", Str(s, "reason"));
   std::string waiting;

@@ -122,9 +122,20 @@ Status Workspace::CopyIn(const std::string& source, const std::string& relative)
 Status Workspace::WriteFile(const std::string& relative, std::string_view content, int mode) const {
   auto target = Inside(path_, relative);
   if (!target) return std::unexpected(target.error());
-  std::error_code ec;
-  fs::create_directories(fs::path(*target).parent_path(), ec);
-  if (ec) return Fail(ErrorCode::kIo, "create directories: " + ec.message(), *target);
+  // Folders on the way are the workload's, 0755 whatever the daemon's
+  // umask (077) would make them: a folder only root may enter hides the
+  // sources in it from the workload.
+  fs::path dir = path_;
+  for (const fs::path& part : fs::path(relative).parent_path()) {
+    dir /= part;
+    if (::mkdir(dir.c_str(), 0755) != 0) {
+      if (errno == EEXIST) continue;
+      return std::unexpected(ErrnoError("mkdir " + dir.string(), errno));
+    }
+    if (::chmod(dir.c_str(), 0755) != 0) return std::unexpected(ErrnoError("chmod " + dir.string(), errno));
+    if (::geteuid() == 0 && ::lchown(dir.c_str(), uid_, gid_) != 0)
+      return std::unexpected(ErrnoError("chown " + dir.string(), errno));
+  }
   UniqueFd fd(::open(target->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
   if (!fd) return std::unexpected(ErrnoError("open " + *target, errno));
   size_t done = 0;

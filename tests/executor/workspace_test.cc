@@ -103,3 +103,25 @@ TEST_CASE(
 }
 
 }  // namespace prisn::executor
+
+namespace prisn::executor {
+namespace {
+
+TEST_CASE("Workspace: WriteFile makes folders the workload's user can enter, whatever the umask") {
+  testing::TempDir dir;
+  mode_t old = ::umask(077);  // the daemon's umask
+  auto ws = Workspace::Create({dir.path() + "/ws", 0, kNobodyUid, kNobodyGid});
+  REQUIRE(ws);
+  REQUIRE(ws->WriteFile("lib/deep/mod.py", "X = 1\n"));
+  ::umask(old);
+  for (const char* rel : {"lib", "lib/deep"}) {
+    struct stat st {};
+    REQUIRE(::stat((fs::path(ws->path()) / rel).c_str(), &st) == 0);
+    INFO(rel);
+    CHECK((st.st_mode & 0777) == 0755);
+    if (::geteuid() == 0) CHECK(st.st_uid == kNobodyUid);
+  }
+}
+
+}  // namespace
+}  // namespace prisn::executor
