@@ -36,6 +36,7 @@ int Main(int argc, char** argv) {
   RegisterEvents(app, ctx);
   RegisterToken(app, ctx);
   RegisterSecret(app, ctx);
+  RegisterSource(app, ctx);
   // workload commands
   RegisterRun(app, ctx);
   RegisterDeploy(app, ctx);

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/command_util.h"
+#include "cli/cron_shortcut.h"
 #include "cli/printer.h"
 #include "manifests/cron.h"
 
@@ -166,8 +168,39 @@ int RunNext(const NextOptions& opts, const std::string& output) {
 }  // namespace
 
 void RegisterCron(CLI::App& app, Context& ctx) {
-  auto* cron = app.add_subcommand("cron", "Cron schedules");
-  cron->require_subcommand(1);
+  auto* cron = app.add_subcommand(
+      "cron", "Run a script on a schedule (a CronJob), or check an expression (cron next)");
+  auto shortcut = std::make_shared<CronFlags>();
+  cron->add_option("FILE", shortcut->deploy.path, "A script, or a folder (with an optional prisn.toml)");
+  cron->add_option("SCHEDULE", shortcut->schedule,
+                   "Cron expression (quoted): \"0 * * * *\", \"*/10 * * * * *\", @daily, ...");
+  cron->add_option("--every", shortcut->every, "Instead of SCHEDULE: 30s, 15m, 2h, hour, day, week");
+  cron->add_option("--tz", shortcut->time_zone, "IANA time zone of the schedule (default: the server's)");
+  cron->add_option("--name", shortcut->deploy.name, "CronJob name (default: the file's or folder's)");
+  cron->add_option("-e,--env", shortcut->deploy.env, "Environment variable KEY=VALUE (repeatable)");
+  cron->add_option("--runtime", shortcut->deploy.runtime, "python3, node, bash or a Runner's name");
+  cron->add_option("--entrypoint", shortcut->deploy.entrypoint, "The script to run inside the folder");
+  cron->add_option("--timeout", shortcut->timeout, "Stop each run after this long (30s, 5m)");
+  cron->add_option("-n,--namespace", shortcut->deploy.ns, "Namespace")->capture_default_str();
+  AddOutputOption(*cron, ctx);
+  cron->footer(
+      "Builds a CronJob from the script (prisn.toml in a folder gives defaults; flags win) and\n"
+      "applies it as the set cron/<namespace>/<name>, like `prisn deploy` does for a service.\n"
+      "Examples:\n"
+      "  prisn cron backup.sh \"0 3 * * *\" --tz Europe/Berlin\n"
+      "  prisn cron report.py --every 15m\n"
+      "  prisn cron next \"0 3 * * *\"        check an expression first\n"
+      "See also: prisn get cron, prisn get jobs --cron NAME, prisn logs NAME --run latest,\n"
+      "prisn scale NAME 0 (suspend) / 1 (resume).");
+  cron->callback([cron, shortcut, &ctx] {
+    if (!cron->get_subcommands().empty()) return;  // cron next
+    if (shortcut->deploy.path.empty()) {
+      PrintError({ErrorCode::kInvalid, "usage: prisn cron FILE \"SCHEDULE\" | prisn cron FILE --every 15m | prisn cron next EXPR", {}});
+      ctx.exit_code = kExitError;
+      return;
+    }
+    ctx.exit_code = ApplyCronShortcut(ctx, *shortcut);
+  });
 
   auto opts = std::make_shared<NextOptions>();
   auto* next = cron->add_subcommand(

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/command_util.h"
+#include "cli/get_cron.h"
 #include "cli/get_runs.h"
 #include "cli/object_view.h"
 #include "cli/printer.h"
@@ -17,6 +18,7 @@ struct GetOptions {
   std::vector<std::string> words;  // KIND [NAME], or KIND/NAME
   NamespaceOptions ns;
   int limit = 50;  // get jobs: runs listed
+  std::string cron;  // get jobs --cron NAME: the runs of one CronJob
 };
 
 void PrintEmpty(const NamespaceOptions& ns, std::string_view what) {
@@ -63,7 +65,10 @@ int RunGet(Context& ctx, const GetOptions& opts) {
       return kExitError;
     }
     // Jobs are listed by their runs; `get job NAME` still shows the object.
+    if (kind->kind == "Job" && !opts.cron.empty())
+      return ListCronRuns(ctx, *client, opts.ns, opts.cron, opts.limit);
     if (kind->kind == "Job") return ListRuns(ctx, *client, opts.ns, opts.limit);
+    if (kind->kind == "CronJob") return ListCronJobs(ctx, *client, opts.ns);
     return RunList(ctx, *client, *kind, opts.ns);
   }
   if (auto run_id = RunIdIn(opts.words)) return ShowRun(ctx, *client, *run_id);
@@ -150,7 +155,7 @@ int RunDescribe(Context& ctx, const GetOptions& opts) {
   // What the converge loop observed, when it answers (a daemon without one
   // answers 503: the page is shown without it).
   json status;
-  if (ref->kind.kind == "Deployment" || ref->kind.kind == "Job") {
+  if (ref->kind.kind == "Deployment" || ref->kind.kind == "Job" || ref->kind.kind == "CronJob") {
     if (auto observed = client->Get(ObjectPath(*ref) + "/status")) {
       status = std::move(*observed);
       data["status"] = status;
@@ -176,6 +181,7 @@ void RegisterGet(CLI::App& app, Context& ctx) {
   get->add_option("--limit", get_opts->limit, "get jobs: how many runs, newest first")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
+  get->add_option("--cron", get_opts->cron, "get jobs: only the runs of this CronJob");
   AddOutputOption(*get, ctx);
   get->footer(
       "Examples:\n"
@@ -184,6 +190,8 @@ void RegisterGet(CLI::App& app, Context& ctx) {
       "  prisn get jobs --limit 10        the last 10 runs\n"
       "  prisn get job r-1a2b3c4d5e       one run\n"
       "  prisn get job backup             the Job object backup\n"
+      "  prisn get cron                   cronjobs: schedule, last run and result, next fire\n"
+      "  prisn get jobs --cron backup     the runs of the CronJob backup\n"
       "  prisn get deploy api -o yaml     one object as YAML\n"
       "  prisn get cronjob/backup -n ops\n"
       "Exit status: 0 found, 1 the named object does not exist, 2 any other error.");

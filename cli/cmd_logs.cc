@@ -1,5 +1,6 @@
 // prisn logs NAME | NAME-<i> | job/ID [-f] [--tail N] [--since 5m] [--run latest|ID]
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include <memory>
 
@@ -29,22 +30,29 @@ Result<std::vector<std::string>> WorkloadKindsNamed(ApiClient& client, const std
   std::vector<std::string> kinds;
   for (const auto& item : listing->value("items", json::array())) {
     std::string kind = item.value("kind", std::string());
-    if (item.value("name", std::string()) == name && (kind == "Deployment" || kind == "Job"))
+    if (item.value("name", std::string()) == name &&
+        (kind == "Deployment" || kind == "Job" || kind == "CronJob"))
       kinds.push_back(kind);
   }
   return kinds;
 }
 
-// A bare NAME: a Deployment or Job of that name, else a replica "NAME-<i>",
-// else the runs of `prisn run` scripts of that name.
-Result<LogTarget> Resolve(ApiClient& client, const std::string& ns, LogTarget target) {
+// A bare NAME: a Deployment, Job or CronJob (`cron` set; its runs are read
+// as a job's) of that name, else a replica "NAME-<i>", else the runs of
+// `prisn run` scripts of that name.
+Result<LogTarget> Resolve(ApiClient& client, const std::string& ns, LogTarget target, bool& cron) {
   if (target.type != LogTarget::Type::kBare) return target;
   auto kinds = WorkloadKindsNamed(client, ns, target.name);
   if (!kinds) return std::unexpected(kinds.error());
   if (kinds->size() > 1) {
     return Fail(ErrorCode::kInvalid,
-                fmt::format("a deployment and a job are both named \"{}\"; say deploy/{} or job/{}",
-                            target.name, target.name, target.name));
+                fmt::format("several workloads are named \"{}\" ({}); say deploy/{} or job/{}",
+                            target.name, fmt::join(*kinds, ", "), target.name, target.name));
+  }
+  if (kinds->size() == 1 && kinds->front() == "CronJob") {
+    target.type = LogTarget::Type::kJob;
+    cron = true;
+    return target;
   }
   if (kinds->size() == 1) {
     target.type =
@@ -86,10 +94,13 @@ int RunLogs(Context& ctx, const std::string& id, const LogsOptions& opts, ApiCli
 }
 
 int WorkloadLogs(Context& ctx, const LogTarget& target, const LogsOptions& opts,
-                 ApiClient& client) {
+                 ApiClient& client, bool cron) {
   const std::string base = fmt::format(
       "/v1/namespaces/{}/{}/{}/logs", UrlEncode(opts.ns),
-      target.type == LogTarget::Type::kDeployment ? "deployments" : "jobs", UrlEncode(target.name));
+      target.type == LogTarget::Type::kDeployment ? "deployments"
+      : cron                                      ? "cronjobs"
+                                                  : "jobs",
+      UrlEncode(target.name));
   std::vector<std::pair<std::string, std::string>> q{{"replica", target.replica},
                                                      {"since", opts.since}};
   if (opts.tail) q.emplace_back("tail", std::to_string(*opts.tail));
@@ -124,7 +135,8 @@ int Logs(Context& ctx, const LogsOptions& opts) {
     PrintError(client.error());
     return kExitError;
   }
-  auto target = Resolve(*client, opts.ns, *parsed);
+  bool cron = false;
+  auto target = Resolve(*client, opts.ns, *parsed, cron);
   if (!target) {
     Report(ctx, target.error());
     return ctx.exit_code;
@@ -137,13 +149,18 @@ int Logs(Context& ctx, const LogsOptions& opts) {
     }
     std::string id = opts.run;
     if (id == "latest") {
+      // Runs of a Job, of `prisn run` scripts and of a CronJob may share a
+      // name: the newest of the kind asked for.
       auto runs = client->Get(
-          "/v1/runs" + Query({{"namespace", opts.ns}, {"job", target->name}, {"limit", "1"}}));
+          "/v1/runs" + Query({{"namespace", opts.ns}, {"job", target->name}, {"limit", "50"}}));
       if (!runs) {
         Report(ctx, runs.error(), client->details());
         return ctx.exit_code;
       }
-      const json items = runs->value("runs", json::array());
+      json items = json::array();
+      for (const auto& r : runs->value("runs", json::array())) {
+        if ((r.value("kind", std::string()) == "CronJob") == cron) items.push_back(r);
+      }
       if (items.empty()) {
         Report(ctx,
                {ErrorCode::kNotFound, fmt::format("job {} has no runs yet", target->name), {}});
@@ -154,7 +171,7 @@ int Logs(Context& ctx, const LogsOptions& opts) {
     return RunLogs(ctx, id, opts, *client);
   }
   if (target->type == LogTarget::Type::kRun) return RunLogs(ctx, target->run_id, opts, *client);
-  return WorkloadLogs(ctx, *target, opts, *client);
+  return WorkloadLogs(ctx, *target, opts, *client, cron);
 }
 
 }  // namespace

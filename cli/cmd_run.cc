@@ -6,6 +6,7 @@
 
 #include "cli/autostart.h"
 #include "cli/command_util.h"
+#include "cli/cron_shortcut.h"
 #include "cli/log_stream.h"
 #include "cli/run_body.h"
 
@@ -17,7 +18,28 @@ using json = nlohmann::ordered_json;
 struct RunOptions {
   RunFlags flags;
   bool detach = false;
+  std::string cron;  // --cron EXPR: a CronJob instead of one run
 };
+
+// `prisn run FILE --cron EXPR`: the script on a schedule (see cron_shortcut.h).
+int ScheduleScript(Context& ctx, const RunOptions& opts) {
+  if (opts.flags.isolation || !opts.flags.memory.empty() || !opts.flags.cpu.empty() || opts.detach) {
+    PrintError({ErrorCode::kInvalid,
+                "--cron takes --env, --runtime, --timeout and -n; write a CronJob manifest for "
+                "resources and isolation",
+                {}});
+    return kExitError;
+  }
+  CronFlags cron;
+  cron.deploy.path = opts.flags.file;
+  cron.deploy.ns = opts.flags.ns;
+  cron.deploy.runtime = opts.flags.runtime;
+  cron.deploy.env = opts.flags.env;
+  cron.schedule = opts.cron;
+  cron.timeout = opts.flags.timeout;
+  cron.args = opts.flags.args;
+  return ApplyCronShortcut(ctx, cron);
+}
 
 volatile std::sig_atomic_t g_interrupted = 0;
 
@@ -127,6 +149,8 @@ void RegisterRun(CLI::App& app, Context& ctx) {
   cmd->add_option("--runtime", opts->flags.runtime,
                   "python3, node, bash or a Runner's name (default: from the extension)");
   cmd->add_option("-n,--namespace", opts->flags.ns, "Namespace of the run")->capture_default_str();
+  cmd->add_option("--cron", opts->cron,
+                  "Run on this schedule instead of once: a CronJob (\"0 3 * * *\", @hourly)");
   cmd->footer(
       "Sends the script, and requirements.txt / pyproject.toml / package.json /\n"
       "package-lock.json from its folder when present, then streams its output: stdout to\n"
@@ -136,10 +160,13 @@ void RegisterRun(CLI::App& app, Context& ctx) {
       "  prisn run hello.py\n"
       "  prisn run backup.sh --timeout 10m --env TARGET=/srv/backup -- --verbose\n"
       "  prisn run report.py --detach           prints the run id; see `prisn logs job/ID`\n"
+      "  prisn run backup.sh --cron \"0 3 * * *\"  every night at 3 (see `prisn cron`)\n"
       "Exit status: the script's own (128+N when killed by signal N), 124 when it ran past\n"
       "--timeout, 0 with --detach, 2 when prisn itself failed (no server, bad flags, the\n"
       "script could not start).");
-  cmd->callback([&ctx, opts] { ctx.exit_code = RunScript(ctx, *opts); });
+  cmd->callback([&ctx, opts] {
+    ctx.exit_code = opts->cron.empty() ? RunScript(ctx, *opts) : ScheduleScript(ctx, *opts);
+  });
 }
 
 }  // namespace prisn::cli

@@ -33,6 +33,17 @@ int RunScale(Context& ctx, ScaleOptions& opts) {
   std::string path = fmt::format("/v1/namespaces/{}/deployments/{}/scale", UrlEncode(opts.ns),
                                  UrlEncode(parsed->name));
   auto answer = client->Post(path, parsed->body);
+  bool cron = false;
+  if (!answer && answer.error().code == ErrorCode::kNotFound) {
+    // A CronJob scales between 0 (suspended) and 1 (scheduled).
+    auto suspended = client->Post(fmt::format("/v1/namespaces/{}/cronjobs/{}/scale",
+                                              UrlEncode(opts.ns), UrlEncode(parsed->name)),
+                                  parsed->body);
+    if (suspended || suspended.error().code != ErrorCode::kNotFound) {
+      answer = std::move(suspended);
+      cron = true;
+    }
+  }
   if (!answer) {
     Error error = answer.error();
     if (error.code == ErrorCode::kNotFound) {
@@ -43,6 +54,9 @@ int RunScale(Context& ctx, ScaleOptions& opts) {
     return ctx.exit_code;
   }
   PrintOutput(ctx.global.output, *answer, [&] {
+    if (cron)
+      return fmt::format("cronjob/{} {}\n", parsed->name,
+                         answer->value("suspend", false) ? "suspended" : "resumed");
     return ScaleText(parsed->name, answer->value("previous", 0), answer->value("replicas", 0));
   });
   return kExitOk;
@@ -69,6 +83,7 @@ void RegisterScale(CLI::App& app, Context& ctx) {
       "  prisn scale api 0                     stop every replica, keep the deployment\n"
       "  prisn scale api --add 2\n"
       "  prisn scale api --multiply 1.5\n"
+      "  prisn scale nightly 0                 suspend a CronJob (1 resumes it)\n"
       "Exit status: 0 scaled, 1 no such deployment, 2 any other error.");
   cmd->callback([&ctx, opts] { ctx.exit_code = RunScale(ctx, *opts); });
 }

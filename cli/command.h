@@ -44,6 +44,7 @@ void RegisterDelete(CLI::App& app, Context& ctx);
 void RegisterEvents(CLI::App& app, Context& ctx);
 void RegisterToken(CLI::App& app, Context& ctx);
 void RegisterSecret(CLI::App& app, Context& ctx);
+void RegisterSource(CLI::App& app, Context& ctx);  // GitOps sources
 // workload commands
 void RegisterRun(CLI::App& app, Context& ctx);
 void RegisterDeploy(CLI::App& app, Context& ctx);

@@ -22,7 +22,9 @@ namespace {
 
 // A zero period would probe in a busy loop.
 constexpr milliseconds kMinProbePeriod{10};
-constexpr milliseconds kStartupProbeStep{50};
+constexpr milliseconds kStartupProbeStep{20};
+constexpr int kStartupFastProbes = 50;  // the first second
+constexpr milliseconds kStartupProbeMax{500};
 
 }  // namespace
 
@@ -50,7 +52,8 @@ void LocalBackend::Impl::HandleProbe(std::uint64_t serial, int which, ProbeResul
   if (result.success) slot.passed_once = true;
   milliseconds period = std::max(slot.check.period, kMinProbePeriod);
   if (which == 0 && !slot.passed_once) {
-    milliseconds step = kStartupProbeStep * (1 << std::min(slot.startup_attempts++, 10));
+    milliseconds step = slot.startup_attempts++ < kStartupFastProbes ? kStartupProbeStep
+                                                                     : kStartupProbeMax;
     period = std::min(period, step);
   }
   Clock::time_point next = std::max(slot.attempt_started + period, Clock::now());

@@ -53,10 +53,11 @@ struct ProbeSlot {
   ProbeCounter counter;
   bool in_flight = false;
   Clock::time_point attempt_started;
-  // Until the first success, readiness is probed on a short, growing
-  // interval (50 ms doubling up to the period): a service is counted the
-  // moment it listens, not a whole period later. Failures before the first
-  // success change nothing, so probing early has no side effect.
+  // Until the first success, readiness is probed every 20 ms for the first
+  // second, then every 500 ms (or the period when shorter): a service is
+  // counted the moment it listens, not a whole period later. Failures
+  // before the first success change nothing, so probing early has no side
+  // effect; a connect on loopback costs microseconds.
   bool passed_once = false;
   int startup_attempts = 0;
 };

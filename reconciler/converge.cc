@@ -77,7 +77,7 @@ void Converger::Impl::Loop() {
     for (const Observation& obs : observations) HandleObservation(obs, dirty);
     for (const std::string& id : stop_runs) StopRunNow(id);
     if (all) {
-      for (const char* kind : {"Deployment", "Job"}) {
+      for (const char* kind : {"Deployment", "Job", "CronJob"}) {
         store::ListFilter filter;
         filter.kind = kind;
         auto listed = store.With([&](store::Store& s) { return s.List(filter); });
@@ -200,9 +200,11 @@ void Converger::Impl::Reconcile(const store::ObjectKey& key) {
   if (!*present) return RemoveGone(key);
   if (key.kind == "Deployment") return ReconcileDeployment(w);
   if (key.kind == "Job") return ReconcileJob(w);
+  if (key.kind == "CronJob") return ReconcileCronJob(w);
 }
 
 void Converger::Impl::RemoveGone(const store::ObjectKey& key) {
+  if (key.kind == "CronJob") ForgetCronJob(key);
   bool any = false;
   for (Instance* inst : InstancesOf(key)) {
     any = true;

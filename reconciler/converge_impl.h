@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "reconciler/converge.h"
+#include "reconciler/cron_plan.h"
 #include "reconciler/plan.h"
 
 namespace prisn::reconciler {
@@ -61,6 +62,10 @@ struct Workload {
   std::string wait_reason;
   std::vector<std::string> waiting_for;
   std::string run_id;  // Jobs: the run of `version`
+  // CronJobs: the persisted state (loaded on first sight), and the runs seen
+  // active at the last pass (one that left it has ended: trim history).
+  std::optional<store::CronState> cron;
+  std::set<std::string> cron_runs;
 };
 
 struct Converger::Impl {
@@ -108,6 +113,14 @@ struct Converger::Impl {
   void Reconcile(const store::ObjectKey& key);
   void ReconcileDeployment(Workload& w);
   void ReconcileJob(Workload& w);
+  // converge_cron.cc
+  void ReconcileCronJob(Workload& w);
+  void ForgetCronJob(const store::ObjectKey& key);
+  // Records the run with the new mark `state` in one transaction, then starts it.
+  void FireCronJob(Workload& w, store::CronState state, const cron_plan::CronDecision& d);
+  void TrimCronHistory(Workload& w);
+  void PublishCron(const Workload& w, std::optional<std::int64_t> next_fire_ms,
+                   const std::string& zone, const std::string& error);
   void ReconcileRun(const store::ObjectKey& key);
   void RemoveGone(const store::ObjectKey& key);
   void WakeAt(std::int64_t at_ms, const store::ObjectKey& key);

@@ -170,3 +170,47 @@ CREATE TABLE workload_state (
   updated_at INTEGER NOT NULL,
   PRIMARY KEY (kind, namespace, name)
 );
+
+-- @version 3
+
+-- Cron schedules: what the scheduler must remember across restarts so that
+-- a schedule never fires twice and, after downtime, catches up at most once.
+CREATE TABLE cron_state (
+  namespace TEXT NOT NULL,
+  name TEXT NOT NULL,
+  -- Every scheduled time at or before this (Unix ms) is handled: started,
+  -- skipped or missed. Starts at the time the scheduler first saw the
+  -- CronJob, so that it never runs for times before it existed.
+  handled_at INTEGER NOT NULL,
+  -- The scheduled time (not the start time) of the last fire that started a
+  -- run, when that run started, and its id.
+  last_scheduled_at INTEGER,
+  last_started_at INTEGER,
+  last_run TEXT,
+  -- spec.suspend as the scheduler last saw it: a resume owes no catch-up.
+  suspended INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (namespace, name)
+);
+
+-- @version 4
+
+-- GitOps sources: a git repository or a directory the daemon watches and
+-- applies as one apply set named "source:NAME".
+CREATE TABLE sources (
+  name TEXT PRIMARY KEY,
+  -- "git" | "dir"
+  type TEXT NOT NULL,
+  -- The whole source definition as JSON (url, ref, path, interval, secret).
+  spec TEXT NOT NULL,
+  suspended INTEGER NOT NULL DEFAULT 0,
+  last_fetched_commit TEXT,
+  last_fetched_at INTEGER,
+  last_applied_commit TEXT,
+  last_applied_at INTEGER,
+  -- The last failure (fetch, load, validate or apply), JSON; NULL when the
+  -- last attempt succeeded.
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);

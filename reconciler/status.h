@@ -49,7 +49,15 @@ struct WorkloadStatus {
   std::string healthy_version;  // last version fully rolled out
   std::optional<std::int64_t> rollout_started_ms;
   std::vector<ReplicaStatus> replicas;  // by name
-  std::optional<std::string> last_run;  // Jobs: id of the newest run
+  std::optional<std::string> last_run;  // Jobs and CronJobs: id of the newest run
+  // CronJobs ("scheduled", "running": a run is active, "suspended", "failed":
+  // the schedule or zone cannot be used).
+  std::string schedule;   // the expression, or "@every 15m"
+  std::string time_zone;  // IANA name in effect
+  std::optional<std::int64_t> next_fire_ms;
+  std::optional<std::int64_t> last_schedule_ms;  // scheduled time of the last run started
+  std::string last_result;  // state of the last run: "running", "succeeded", "failed"
+  int active_runs = 0;
 };
 
 using RunRecord = store::Run;

@@ -169,6 +169,42 @@ struct RunQuery {
   int limit = 50;
 };
 
+// A GitOps source row (reconciler/source_store.cc). `spec_json` is the
+// definition (reconciler/source_sync.h reads it); the rest is its status.
+struct SourceRecord {
+  std::string name;
+  std::string type;  // "git" | "dir"
+  std::string spec_json;
+  bool suspended = false;
+  std::optional<std::string> last_fetched_commit;
+  std::optional<int64_t> last_fetched_ms;
+  std::optional<std::string> last_applied_commit;
+  std::optional<int64_t> last_applied_ms;
+  std::optional<std::string> last_error;  // JSON; nullopt after a success
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+};
+
+// What one sync attempt changes in a source's status; unset fields stay.
+struct SourceStatusUpdate {
+  std::optional<std::string> fetched_commit;  // with fetched_ms = now
+  std::optional<std::string> applied_commit;  // with applied_ms = now
+  bool set_error = false;                     // write `error` (nullopt clears)
+  std::optional<std::string> error;
+};
+
+// What the cron scheduler remembers of a CronJob across restarts.
+struct CronState {
+  ObjectKey key;  // kind "CronJob"
+  // Every scheduled time at or before this is handled (fired, skipped or
+  // missed) and never considered again.
+  int64_t handled_ms = 0;
+  std::optional<int64_t> last_scheduled_ms;  // scheduled time of the last run started
+  std::optional<int64_t> last_started_ms;
+  std::string last_run;  // its id; empty before the first
+  bool suspended = false;  // spec.suspend as last seen
+};
+
 struct StoreOptions {
   int revision_limit = 10;          // revisions kept per object (>= 1)
   std::function<int64_t()> now_ms;  // defaults to the system clock
@@ -251,6 +287,21 @@ class Store {
   // succeeded and failed separately). Returns the removed runs.
   Result<std::vector<Run>> TrimRuns(const ObjectKey& job, int keep_succeeded, int keep_failed);
 
+  // Cron state (store_cron.cc). nullopt: the scheduler never saw it.
+  Result<std::optional<CronState>> GetCronState(const ObjectKey& key);
+  // Writes `state`, and `run` and the events {type, message} in the same
+  // transaction when given: a fire is never recorded without its run, nor a
+  // run without the mark that keeps it from firing again (one commit, one
+  // fsync, per fire).
+  Status PutCronState(const CronState& state, const Run* run = nullptr,
+                      const std::vector<std::pair<std::string, std::string>>& events = {});
+  Status DeleteCronState(const ObjectKey& key);
+  // Sets spec.suspend of a CronJob (`prisn scale NAME 0|1`). Like replicas,
+  // suspend is not part of the version: the generation and the state index
+  // move and a "suspended"/"resumed" event is recorded. kNotFound; kInvalid
+  // for other kinds. Returns the new state index.
+  Result<int64_t> SetSuspend(const ObjectKey& key, bool suspend, const std::string& actor);
+
   // The last version of a workload that was fully healthy (autoRevert's
   // target); nullopt when none yet.
   Result<std::optional<std::string>> HealthyVersion(const ObjectKey& key);
@@ -264,6 +315,16 @@ class Store {
   Result<std::vector<Token>> ListTokens();
   // By decimal id or by name. kNotFound; kConflict for the last admin token.
   Result<Token> RevokeToken(const std::string& id_or_name, const std::string& actor);
+
+  // GitOps sources. PutSource fails kConflict when the name is taken and
+  // `overwrite` is false (status columns are kept on overwrite).
+  Status PutSource(const SourceRecord& source, bool overwrite, const std::string& actor);
+  Result<std::optional<SourceRecord>> GetSource(const std::string& name);
+  Result<std::vector<SourceRecord>> ListSources();  // by name
+  // kNotFound. The objects the source applied stay (they keep their set).
+  Status DeleteSource(const std::string& name, const std::string& actor);
+  Status SetSourceSuspended(const std::string& name, bool suspended, const std::string& actor);
+  Status UpdateSourceStatus(const std::string& name, const SourceStatusUpdate& update);
 
   struct Impl;
 

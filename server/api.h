@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,7 @@
 
 namespace prisn::reconciler {
 class Converger;
+class SourceManager;
 }
 
 namespace prisn::server {
@@ -36,6 +38,9 @@ struct ApiInfo {
 // Body limits (docs/API.md "Errors").
 inline constexpr uint64_t kApplyBodyLimit = 64ull << 20;
 inline constexpr uint64_t kDefaultBodyLimit = 1ull << 20;
+// The namespace scope of unauthenticated webhook requests: no namespace can
+// have this name, so it grants nothing.
+inline constexpr std::string_view kWebhookScope = "-webhook-";
 
 class Api {
  public:
@@ -57,8 +62,10 @@ class Api {
                   std::optional<uint64_t> content_length) const;
 
   // Routes and answers an admitted request. Never throws.
+  // `headers` (lower-case names) reach the handler as HttpRequest::headers.
   HttpResponse Handle(std::string_view method, std::string_view target, std::string body,
-                      const Principal& principal);
+                      const Principal& principal,
+                      const std::map<std::string, std::string>& headers = {});
   HttpResponse Health() const;
 
   Metrics& metrics();
@@ -67,6 +74,8 @@ class Api {
   // Connects the converge loop: routes wake it after changes and read its
   // observed state. `converger` must outlive the Api; set before serving.
   void SetConverger(reconciler::Converger* converger);
+  // Connects the GitOps source manager (null: disconnects it).
+  void SetSourceManager(reconciler::SourceManager* sources);
   // Records a daemon-level event (server-started, server-stopped).
   Status RecordEvent(const std::string& type, const std::string& message);
   // Creates the first admin token when the store has none; returns the

@@ -14,6 +14,10 @@
 #include "server/router.h"
 #include "util/synchronized.h"
 
+namespace prisn::reconciler {
+class SourceManager;
+}
+
 namespace prisn::server {
 
 struct Api::Core {
@@ -25,6 +29,9 @@ struct Api::Core {
   // The converge loop; null in API tests that run without one (routes that
   // need it answer 503 then).
   reconciler::Converger* converger = nullptr;
+  // The GitOps source manager; null when not running (reconcile and hooks
+  // answer 503 then).
+  reconciler::SourceManager* sources = nullptr;
 
   Core(store::Store s, ApiInfo i) : store(std::move(s)), info(std::move(i)) {}
   // Refreshes the object and state-index gauges; call with the store held.
@@ -38,6 +45,13 @@ void AddSecretRoutes(Api::Core& core);
 void AddEventRoutes(Api::Core& core);
 void AddWorkloadRoutes(Api::Core& core);  // status, scale, logs
 void AddRunRoutes(Api::Core& core);       // prisn run: runs and their logs
+void AddSourceRoutes(Api::Core& core);    // /v1/sources, /v1/hooks
+
+// Objects applied by a GitOps source (apply set "source:NAME") refuse
+// imperative changes: a 409 naming the source and its commit, unless `force`
+// or the change comes from that same set (`acting_set`). nullopt: allowed.
+std::optional<HttpResponse> RefuseSourceOwned(store::Store& s, const store::ObjectKey& key,
+                                              std::string_view acting_set, bool force);
 
 // What the store keeps of a validated manifest object: canonical JSON (and a
 // masked copy for Secrets), version and source files.

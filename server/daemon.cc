@@ -23,8 +23,10 @@
 #include "executor/local_backend.h"
 #include "reconciler/converge.h"
 #include "reconciler/secret_box.h"
+#include "reconciler/source_manager.h"
 #include "reconciler/store.h"
 #include "server/api.h"
+#include "server/api_internal.h"
 #include "server/context_file.h"
 #include "server/http_server.h"
 #include "server/paths.h"
@@ -152,6 +154,16 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
   api.SetConverger(&converger);
   if (auto st = converger.Start(); !st) return report.Error(st.error());
 
+  // GitOps sources apply through the store like `prisn apply`, and wake the
+  // converge loop for what changed.
+  reconciler::StoreSourceTarget source_target(
+      api.store(), ToDesired, [&converger](const store::ObjectKey& key) { converger.Wake(key); });
+  reconciler::SourceManagerOptions source_options;
+  source_options.state_dir = state.dir;
+  reconciler::SourceManager sources(api.store(), source_target, source_options);
+  if (auto st = sources.Start(); !st) return report.Error(st.error());
+  api.SetSourceManager(&sources);
+
   boost::asio::io_context io(1);
   HttpServer http(io, api, options.workers);
   auto bound = http.Listen(listen);
@@ -205,6 +217,8 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
 
   io.run();
   http.Shutdown();
+  api.SetSourceManager(nullptr);
+  sources.Stop();
   spdlog::info("stopping workloads (grace up to {} s)", kWorkloadGrace.count());
   converger.Shutdown(kWorkloadGrace);
   api.SetConverger(nullptr);

@@ -6,7 +6,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <chrono>
+#include <map>
 #include <optional>
 
 namespace prisn::server {
@@ -73,6 +75,15 @@ class Session : public std::enable_shared_from_this<Session> {
       return Respond(std::move(*admission.reject));
     }
     health_ = admission.health;
+    // Webhook handlers verify signatures that travel in headers.
+    headers_.clear();
+    if (target_.starts_with("/v1/hooks/")) {
+      for (const auto& field : req) {
+        std::string name(field.name_string());
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        headers_[name] = std::string(field.value());
+      }
+    }
     principal_ = admission.principal;
     parser_->body_limit(admission.body_limit);
     stream_.expires_after(kBodyTimeout);
@@ -113,7 +124,8 @@ class Session : public std::enable_shared_from_this<Session> {
     asio::post(
         server_.pool(), [self = shared_from_this(), guard, body = std::move(body)]() mutable {
           HttpResponse response = self->server_.api().Handle(self->method_, self->target_,
-                                                             std::move(body), *self->principal_);
+                                                             std::move(body), *self->principal_,
+                                                             self->headers_);
           auto executor = self->stream_.get_executor();
           // `self` moves to the I/O thread: the session is always destroyed there.
           asio::post(executor, [self = std::move(self), response = std::move(response)]() mutable {
@@ -180,6 +192,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string method_;
   std::string target_;
   std::optional<Principal> principal_;
+  std::map<std::string, std::string> headers_;  // webhook requests only
   bool keep_alive_ = true;
   bool health_ = false;
   bool busy_ = false;

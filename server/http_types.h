@@ -19,6 +19,8 @@ struct HttpRequest {
   std::string path;                          // percent-decoded, no query: "/v1/objects"
   std::map<std::string, std::string> query;  // decoded; a repeated key keeps the last
   std::string body;
+  // Lower-case names; filled only for routes that read headers (webhooks).
+  std::map<std::string, std::string> headers;
 };
 
 struct HttpResponse {

@@ -230,10 +230,13 @@ HttpResponse Apply(Api::Core& core, const RouteContext& ctx) {
   }
   store::ApplyOptions options{req.set,         req.prune,          req.confirm_prune, req.dry_run,
                               req.check_index, ctx.principal.name, ctx.principal.ns};
+  auto force = QueryFlag(ctx.request, "force");
+  if (!force) return ErrorResponse(force.error());
   return core.store.With([&](store::Store& s) {
     // What is stored now, for the change class of objects that change.
     std::map<store::ObjectKey, manifests::Object> before;
     for (const store::DesiredObject& d : desired) {
+      if (auto refused = RefuseSourceOwned(s, d.key, req.set, *force)) return *refused;
       auto existing = s.Get(d.key);
       if (!existing || !*existing) continue;
       if ((*existing)->version == d.version && (*existing)->spec_json == d.display_json) continue;

@@ -82,7 +82,10 @@ HttpResponse Delete(Api::Core& core, const RouteContext& ctx) {
   if (r.error) return *r.error;
   auto dry_run = QueryFlag(ctx.request, "dryRun");
   if (!dry_run) return ErrorResponse(dry_run.error());
+  auto force = QueryFlag(ctx.request, "force");
+  if (!force) return ErrorResponse(force.error());
   return core.store.With([&](store::Store& s) {
+    if (auto refused = RefuseSourceOwned(s, r.key, "", *force)) return *refused;
     int64_t index = 0;
     auto deleted = s.Delete(r.key, *dry_run, ctx.principal.name, &index);
     if (!deleted) return ErrorResponse(deleted.error());

@@ -55,12 +55,13 @@ Target ResolveWorkload(const RouteContext& ctx, bool deployments_only) {
     out.error = ErrorResponse(kind.error());
     return out;
   }
-  bool ok = *kind == manifests::Kind::kDeployment ||
+  bool ok = *kind == manifests::Kind::kDeployment || *kind == manifests::Kind::kCronJob ||
             (!deployments_only && *kind == manifests::Kind::kJob);
   if (!ok) {
     out.error = ErrorResponse(400, "invalid",
-                              deployments_only ? "only deployments scale"
-                                               : "status and logs exist for deployments and jobs");
+                              deployments_only
+                                  ? "only deployments and cronjobs scale"
+                                  : "status and logs exist for deployments, jobs and cronjobs");
     return out;
   }
   out.key = {std::string(manifests::KindName(*kind)), ns, ctx.params.at("name")};
@@ -121,6 +122,29 @@ HttpResponse StatusOne(Api::Core& core, const RouteContext& ctx) {
   return JsonResponse(200, WorkloadStatusJson(Unobserved(**object)));
 }
 
+// A CronJob scales between 0 (suspended) and 1 (scheduled).
+HttpResponse ScaleCronJob(Api::Core& core, const RouteContext& ctx, const store::ObjectKey& key,
+                          const ScaleRequest& request) {
+  bool suspend = request.count == 0;
+  HttpResponse response = core.store.With([&](store::Store& s) {
+    auto object = s.Get(key);
+    if (!object) return ErrorResponse(object.error());
+    if (!*object) return ErrorResponse(Error{ErrorCode::kNotFound, "no such cronjob", key.ToString()});
+    if (request.mode != ScaleRequest::Mode::kSet || request.count > 1)
+      return ErrorResponse(400, "invalid",
+                           "a CronJob scales to 0 (suspend) or 1 (resume): {\"replicas\": 0|1}");
+    bool previous = SuspendOf((*object)->spec_json);
+    auto index = s.SetSuspend(key, suspend, ctx.principal.name);
+    if (!index) return ErrorResponse(index.error());
+    return JsonResponse(200, ojson{{"replicas", suspend ? 0 : 1},
+                                   {"previous", previous ? 0 : 1},
+                                   {"suspend", suspend},
+                                   {"stateIndex", *index}});
+  });
+  if (response.status == 200 && core.converger != nullptr) core.converger->Wake(key);
+  return response;
+}
+
 HttpResponse Scale(Api::Core& core, const RouteContext& ctx) {
   Target t = ResolveWorkload(ctx, true);
   if (t.error) return *t.error;
@@ -129,6 +153,12 @@ HttpResponse Scale(Api::Core& core, const RouteContext& ctx) {
   if (!body) return error;
   auto request = ParseScaleRequest(*body);
   if (!request) return ErrorResponse(request.error());
+  auto force = QueryFlag(ctx.request, "force");
+  if (!force) return ErrorResponse(force.error());
+  if (auto refused = core.store.With(
+          [&](store::Store& s) { return RefuseSourceOwned(s, t.key, "", *force); }))
+    return *refused;
+  if (t.key.kind == "CronJob") return ScaleCronJob(core, ctx, t.key, *request);
   HttpResponse response = core.store.With([&](store::Store& s) {
     auto object = s.Get(t.key);
     if (!object) return ErrorResponse(object.error());
@@ -169,6 +199,11 @@ Result<std::vector<LogFile>> LogFilesOf(Api::Core& core, const store::ObjectKey&
     });
     if (!listed) return std::unexpected(listed.error());
     runs = std::move(*listed);
+  }
+  if (key.kind == "CronJob") {
+    std::erase_if(runs, [&](const store::Run& r) { return r.job.kind != "CronJob"; });
+  } else {
+    std::erase_if(runs, [&](const store::Run& r) { return r.job.kind == "CronJob"; });
   }
   std::vector<LogFile> files;
   // Oldest first: merged by time anyway, and ties keep the older run first.

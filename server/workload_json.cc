@@ -44,6 +44,14 @@ ojson WorkloadStatusJson(const reconciler::WorkloadStatus& s) {
   j["healthyVersion"] = s.healthy_version;
   j["rolloutStarted"] = TimeOrNull(s.rollout_started_ms);
   j["lastRun"] = s.last_run ? ojson(*s.last_run) : ojson();
+  if (s.key.kind == "CronJob") {
+    j["schedule"] = s.schedule;
+    j["timeZone"] = s.time_zone;
+    j["nextFire"] = TimeOrNull(s.next_fire_ms);
+    j["lastSchedule"] = TimeOrNull(s.last_schedule_ms);
+    j["lastResult"] = s.last_result.empty() ? ojson() : ojson(s.last_result);
+    j["activeRuns"] = s.active_runs;
+  }
   ojson replicas = ojson::array();
   for (const reconciler::ReplicaStatus& r : s.replicas) replicas.push_back(ReplicaJson(r));
   j["replicas"] = std::move(replicas);
@@ -53,6 +61,7 @@ ojson WorkloadStatusJson(const reconciler::WorkloadStatus& s) {
 ojson RunJson(const store::Run& r) {
   ojson j;
   j["id"] = r.id;
+  j["kind"] = r.job.kind;
   j["namespace"] = r.job.ns;
   j["job"] = r.job.name;
   j["version"] = r.version;
@@ -75,7 +84,11 @@ Result<ScaleRequest> ParseScaleRequest(const nlohmann::json& body) {
       "the body must be exactly one of {\"replicas\": N} (N >= 0), {\"add\": N} or "
       "{\"multiply\": F} (F >= 0)";
   if (!body.is_object() || body.size() != 1) return Fail(ErrorCode::kInvalid, kUsage);
-  const auto& [key, value] = *body.items().begin();
+  // Not a structured binding over items(): its proxy is a temporary that
+  // the references would outlive.
+  auto only = body.begin();
+  const std::string key = only.key();
+  const nlohmann::json& value = only.value();
   ScaleRequest r;
   if (key == "replicas" || key == "add") {
     if (!value.is_number_integer()) {
@@ -136,6 +149,15 @@ int ReplicasOf(const std::string& spec_json) {
   if (auto it = j.find("spec"); it != j.end() && it->is_object()) spec = &*it;
   auto it = spec->find("replicas");
   return it != spec->end() && it->is_number_integer() ? it->get<int>() : 1;
+}
+
+bool SuspendOf(const std::string& spec_json) {
+  auto j = nlohmann::json::parse(spec_json, nullptr, false);
+  if (!j.is_object()) return false;
+  auto spec = j.find("spec");
+  if (spec == j.end() || !spec->is_object()) return false;
+  auto it = spec->find("suspend");
+  return it != spec->end() && it->is_boolean() && it->get<bool>();
 }
 
 }  // namespace prisn::server

@@ -19,11 +19,13 @@ inline constexpr int kMaxReplicas = 10000;
 
 // {"kind","namespace","name","version","desired","ready","updated","available",
 //  "state","reason","waitingFor","healthyVersion","rolloutStarted","lastRun",
+//  CronJobs also: "schedule","timeZone","nextFire","lastSchedule","lastResult",
+//  "activeRuns",
 //  "replicas":[{"name","version","state","ready","pid","port","restarts",
 //  "started","nextRetry","lastExit","degraded"}]}
 nlohmann::ordered_json WorkloadStatusJson(const reconciler::WorkloadStatus& status);
 
-// {"id","namespace","job","version","adhoc","state","attempts","exitCode",
+// {"id","kind" (of the job: "Job" or "CronJob"),"namespace","job","version","adhoc","state","attempts","exitCode",
 //  "reason","created","started","finished","nextRetry","pid","degraded"}
 nlohmann::ordered_json RunJson(const store::Run& run);
 
@@ -44,5 +46,7 @@ Result<int> ScaledReplicas(const ScaleRequest& request, int current);
 
 // spec.replicas of a stored Deployment's JSON (display form); 1 when absent.
 int ReplicasOf(const std::string& spec_json);
+// spec.suspend of a stored CronJob's JSON; false when absent.
+bool SuspendOf(const std::string& spec_json);
 
 }  // namespace prisn::server

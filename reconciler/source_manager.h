@@ -1,0 +1,69 @@
+#pragma once
+// The SourceManager: one thread that keeps every GitOps source synced.
+//
+// Git sources are fetched every `interval` and at once on Request() (a
+// webhook, `prisn source reconcile`); dir sources are watched with inotify
+// and synced once writes have been quiet for `debounce`, with the interval as
+// a backstop. Fetches run on the manager's thread, never on the caller's, so
+// a slow remote never blocks the API; one source syncs at a time.
+//
+// The manager reads source definitions from the store: after changing them
+// (add, delete, suspend, resume), call Reload().
+//
+// Thread-safety: every public method may be called from any thread.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "reconciler/source_sync.h"
+#include "reconciler/store.h"
+#include "util/error.h"
+#include "util/synchronized.h"
+
+namespace prisn::reconciler {
+
+struct SourceManagerOptions {
+  std::string state_dir;  // git mirrors: <state_dir>/sources/
+  std::chrono::milliseconds debounce{300};
+  // Told of each finished sync ("applied", "unchanged", "failed"), on the
+  // manager's thread; must not block.
+  std::function<void(std::string_view outcome)> on_sync;
+};
+
+class SourceManager {
+ public:
+  // `store` and `target` must outlive the manager.
+  SourceManager(Synchronized<store::Store>& store, SourceTarget& target,
+                SourceManagerOptions options);
+  ~SourceManager();  // Stop()
+  SourceManager(const SourceManager&) = delete;
+  SourceManager& operator=(const SourceManager&) = delete;
+
+  // Starts the thread; every source not suspended syncs soon after.
+  // kIo when inotify or the wake-up descriptor cannot be created.
+  Status Start();
+  // Cancels a running fetch and joins the thread. Idempotent.
+  void Stop();
+
+  // Re-reads the source definitions from the store.
+  void Reload();
+  // Syncs `name` as soon as the thread is free. `force` applies even when
+  // the revision is the one already in force (restores what the source says
+  // over imperative edits). Unknown or suspended names are ignored.
+  void Request(const std::string& name, bool force = false);
+
+  struct State;  // the thread's state (source_manager.cc)
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+// The keys of a Secret ("NAME" in namespace default, or "NS/NAME") as plain
+// values, for fetch credentials. kNotFound; kInvalid when it is no Secret.
+Result<std::map<std::string, std::string>> SecretValues(store::Store& store,
+                                                        const std::string& ref);
+
+}  // namespace prisn::reconciler

@@ -1,0 +1,218 @@
+// /v1/sources (admin only) and POST /v1/hooks/NAME (signed, no token).
+#include <sodium.h>
+
+#include "reconciler/source_manager.h"
+#include "reconciler/source_spec.h"
+#include "server/api_internal.h"
+#include "server/webhook.h"
+
+namespace prisn::server {
+namespace {
+
+HttpResponse AdminOnly() {
+  return ErrorResponse(403, "permission", "managing sources needs an admin token");
+}
+
+nlohmann::ordered_json OptTime(const std::optional<int64_t>& ms) {
+  return ms ? nlohmann::ordered_json(FormatTime(*ms)) : nlohmann::ordered_json(nullptr);
+}
+
+nlohmann::ordered_json OptText(const std::optional<std::string>& s) {
+  return s ? nlohmann::ordered_json(*s) : nlohmann::ordered_json(nullptr);
+}
+
+nlohmann::ordered_json SourceJson(store::Store& s, const store::SourceRecord& r) {
+  nlohmann::ordered_json spec = nlohmann::ordered_json::parse(r.spec_json, nullptr, false);
+  bool hook = spec.is_object() && spec.contains("hookSecret");
+  if (spec.is_object()) spec.erase("hookSecret");
+  int64_t objects = 0;
+  if (auto members = s.List({std::nullopt, std::nullopt, "source:" + r.name}))
+    objects = static_cast<int64_t>(members->size());
+  nlohmann::ordered_json error = nullptr;
+  if (r.last_error) error = nlohmann::ordered_json::parse(*r.last_error, nullptr, false);
+  return {{"name", r.name},
+          {"type", r.type},
+          {"spec", std::move(spec)},
+          {"webhook", hook},
+          {"suspended", r.suspended},
+          {"status",
+           {{"lastFetchedCommit", OptText(r.last_fetched_commit)},
+            {"lastFetchedAt", OptTime(r.last_fetched_ms)},
+            {"lastAppliedCommit", OptText(r.last_applied_commit)},
+            {"lastAppliedAt", OptTime(r.last_applied_ms)},
+            {"objects", objects},
+            {"lastError", std::move(error)}}},
+          {"createdAt", FormatTime(r.created_ms)},
+          {"updatedAt", FormatTime(r.updated_ms)},
+          {"updatedAtMs", r.updated_ms}};
+}
+
+std::string RandomSecret() {
+  unsigned char raw[24];
+  randombytes_buf(raw, sizeof raw);
+  char hex[2 * sizeof raw + 1];
+  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+  return hex;
+}
+
+void Reload(Api::Core& core) {
+  if (core.sources) core.sources->Reload();
+}
+
+HttpResponse Create(Api::Core& core, const RouteContext& ctx) {
+  if (!ctx.principal.admin()) return AdminOnly();
+  HttpResponse error;
+  auto body = ParseBody(ctx.request, error);
+  if (!body) return error;
+  auto spec = reconciler::SourceSpecFromJson(*body);
+  if (!spec) return ErrorResponse(spec.error());
+  bool generated = spec->hook_secret.empty();
+  if (generated) spec->hook_secret = RandomSecret();
+  store::SourceRecord record;
+  record.name = spec->name;
+  record.type = spec->type;
+  record.spec_json = reconciler::SourceSpecToJson(*spec).dump();
+  return core.store.With([&](store::Store& s) {
+    if (auto st = s.PutSource(record, false, ctx.principal.name); !st) return ErrorResponse(st.error());
+    auto stored = s.GetSource(spec->name);
+    if (!stored || !*stored) return ErrorResponse(500, "internal", "the source was not stored");
+    Reload(core);
+    nlohmann::ordered_json j = SourceJson(s, **stored);
+    // Shown once: the key webhooks must be signed with.
+    if (generated) j["hookSecret"] = spec->hook_secret;
+    return JsonResponse(201, j);
+  });
+}
+
+HttpResponse List(Api::Core& core, const RouteContext& ctx) {
+  if (!ctx.principal.admin()) return AdminOnly();
+  return core.store.With([&](store::Store& s) {
+    auto list = s.ListSources();
+    if (!list) return ErrorResponse(list.error());
+    nlohmann::ordered_json items = nlohmann::ordered_json::array();
+    for (const store::SourceRecord& r : *list) items.push_back(SourceJson(s, r));
+    return JsonResponse(200, nlohmann::ordered_json{{"items", std::move(items)}});
+  });
+}
+
+Result<store::SourceRecord> Find(store::Store& s, const std::string& name) {
+  auto r = s.GetSource(name);
+  if (!r) return std::unexpected(r.error());
+  if (!*r) return Fail(ErrorCode::kNotFound, "no such source (see prisn source ls)", name);
+  return std::move(**r);
+}
+
+HttpResponse Get(Api::Core& core, const RouteContext& ctx) {
+  if (!ctx.principal.admin()) return AdminOnly();
+  return core.store.With([&](store::Store& s) {
+    auto r = Find(s, ctx.params.at("name"));
+    if (!r) return ErrorResponse(r.error());
+    return JsonResponse(200, SourceJson(s, *r));
+  });
+}
+
+HttpResponse Delete(Api::Core& core, const RouteContext& ctx) {
+  if (!ctx.principal.admin()) return AdminOnly();
+  return core.store.With([&](store::Store& s) {
+    const std::string& name = ctx.params.at("name");
+    if (auto st = s.DeleteSource(name, ctx.principal.name); !st) return ErrorResponse(st.error());
+    Reload(core);
+    return JsonResponse(200, nlohmann::ordered_json{{"name", name}, {"deleted", true}});
+  });
+}
+
+HttpResponse Suspend(Api::Core& core, const RouteContext& ctx, bool suspended) {
+  if (!ctx.principal.admin()) return AdminOnly();
+  return core.store.With([&](store::Store& s) {
+    const std::string& name = ctx.params.at("name");
+    if (auto st = s.SetSourceSuspended(name, suspended, ctx.principal.name); !st)
+      return ErrorResponse(st.error());
+    Reload(core);
+    auto r = Find(s, name);
+    if (!r) return ErrorResponse(r.error());
+    return JsonResponse(200, SourceJson(s, *r));
+  });
+}
+
+// Answers at once: the sync runs on the source manager's thread. Callers
+// that want the outcome poll GET until updatedAtMs moves past the value
+// returned here.
+HttpResponse Reconcile(Api::Core& core, const RouteContext& ctx) {
+  if (!ctx.principal.admin()) return AdminOnly();
+  if (!core.sources) return ErrorResponse(503, "unavailable", "the source manager is not running");
+  return core.store.With([&](store::Store& s) {
+    auto r = Find(s, ctx.params.at("name"));
+    if (!r) return ErrorResponse(r.error());
+    if (r->suspended) {
+      return ErrorResponse(409, "conflict",
+                           "source " + r->name + " is suspended (prisn source resume " + r->name +
+                               ")");
+    }
+    core.sources->Request(r->name, /*force=*/true);
+    return JsonResponse(202, nlohmann::ordered_json{{"name", r->name},
+                                                    {"requested", true},
+                                                    {"updatedAtMs", r->updated_ms}});
+  });
+}
+
+HttpResponse Hook(Api::Core& core, const RouteContext& ctx) {
+  // One answer for an unknown source and a bad signature: an unauthenticated
+  // caller learns nothing about which sources exist.
+  HttpResponse denied =
+      ErrorResponse(401, "unauthenticated", "the webhook signature is missing or does not match");
+  std::optional<reconciler::SourceSpec> spec;
+  bool suspended = false;
+  core.store.With([&](store::Store& s) {
+    auto r = s.GetSource(ctx.params.at("name"));
+    if (!r || !*r) return;
+    suspended = (*r)->suspended;
+    if (auto parsed =
+            reconciler::SourceSpecFromJson(nlohmann::json::parse((*r)->spec_json, nullptr, false)))
+      spec = std::move(*parsed);
+  });
+  if (!spec || !VerifyWebhook(ctx.request.headers, ctx.request.body, spec->hook_secret))
+    return denied;
+  if (suspended) {
+    return JsonResponse(200, nlohmann::ordered_json{{"name", spec->name}, {"suspended", true}});
+  }
+  if (!core.sources) return ErrorResponse(503, "unavailable", "the source manager is not running");
+  core.sources->Request(spec->name);
+  return JsonResponse(202, nlohmann::ordered_json{{"name", spec->name}, {"requested", true}});
+}
+
+}  // namespace
+
+std::optional<HttpResponse> RefuseSourceOwned(store::Store& s, const store::ObjectKey& key,
+                                              std::string_view acting_set, bool force) {
+  if (force) return std::nullopt;
+  auto object = s.Get(key);
+  if (!object || !*object || !(*object)->apply_set) return std::nullopt;
+  const std::string& set = *(*object)->apply_set;
+  if (!set.starts_with("source:") || set == acting_set) return std::nullopt;
+  std::string source = set.substr(7);
+  std::string commit = "unknown";
+  if (auto r = s.GetSource(source); r && *r && (*r)->last_applied_commit)
+    commit = (*r)->last_applied_commit->substr(0, 12);
+  return ErrorResponse(409, "conflict",
+                       key.ToString() + " is owned by source " + source + " (commit " + commit +
+                           "): change it there, or pass --force (the next sync of the source "
+                           "restores what it says)");
+}
+
+void AddSourceRoutes(Api::Core& core) {
+  core.router.Add("POST", "/v1/sources", [&core](const RouteContext& c) { return Create(core, c); });
+  core.router.Add("GET", "/v1/sources", [&core](const RouteContext& c) { return List(core, c); });
+  core.router.Add("GET", "/v1/sources/{name}",
+                  [&core](const RouteContext& c) { return Get(core, c); });
+  core.router.Add("DELETE", "/v1/sources/{name}",
+                  [&core](const RouteContext& c) { return Delete(core, c); });
+  core.router.Add("POST", "/v1/sources/{name}/reconcile",
+                  [&core](const RouteContext& c) { return Reconcile(core, c); });
+  core.router.Add("POST", "/v1/sources/{name}/suspend",
+                  [&core](const RouteContext& c) { return Suspend(core, c, true); });
+  core.router.Add("POST", "/v1/sources/{name}/resume",
+                  [&core](const RouteContext& c) { return Suspend(core, c, false); });
+  core.router.Add("POST", "/v1/hooks/{name}", [&core](const RouteContext& c) { return Hook(core, c); });
+}
+
+}  // namespace prisn::server
