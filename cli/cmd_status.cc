@@ -24,13 +24,13 @@ std::string StatusPath(const std::string& ns, std::string_view plural, const std
   return fmt::format("/v1/namespaces/{}/{}/{}/status", UrlEncode(ns), plural, UrlEncode(name));
 }
 
-// The status of NAME (or KIND/NAME): a deployment, else a job.
+// The status of NAME (or KIND/NAME): a deployment, else a job, else a cronjob.
 Result<json> FetchStatus(ApiClient& client, const std::string& ns, const std::string& word) {
   if (auto slash = word.find('/'); slash != std::string::npos) {
     auto kind = ResolveKind(word.substr(0, slash));
     if (!kind) return std::unexpected(kind.error());
-    if (kind->kind != "Deployment" && kind->kind != "Job") {
-      return Fail(ErrorCode::kInvalid, "status is shown for deployments and jobs", word);
+    if (kind->kind != "Deployment" && kind->kind != "Job" && kind->kind != "CronJob") {
+      return Fail(ErrorCode::kInvalid, "status is shown for deployments, jobs and cronjobs", word);
     }
     return client.Get(StatusPath(ns, kind->plural, word.substr(slash + 1)));
   }
@@ -38,8 +38,10 @@ Result<json> FetchStatus(ApiClient& client, const std::string& ns, const std::st
   if (deployment || deployment.error().code != ErrorCode::kNotFound) return deployment;
   auto job = client.Get(StatusPath(ns, "jobs", word));
   if (job || job.error().code != ErrorCode::kNotFound) return job;
+  auto cron = client.Get(StatusPath(ns, "cronjobs", word));
+  if (cron || cron.error().code != ErrorCode::kNotFound) return cron;
   return Fail(ErrorCode::kNotFound,
-              fmt::format("no deployment or job named \"{}\" in namespace {}", word, ns));
+              fmt::format("no deployment, job or cronjob named \"{}\" in namespace {}", word, ns));
 }
 
 // The dependsOn chain: the status of everything `status` waits for, and of
