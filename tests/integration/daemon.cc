@@ -1,3 +1,4 @@
+#include "tests/common/scratch_cleanup.h"
 #include "tests/integration/daemon.h"
 
 #include <fcntl.h>
@@ -92,10 +93,7 @@ TempDir::TempDir() {
   path_ = pattern;
 }
 
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
+TempDir::~TempDir() { RemoveScratch(path_.string()); }
 
 void TempDir::Write(const std::string& rel, const std::string& content) const {
   fs::path p = path_ / rel;

@@ -38,6 +38,8 @@
 
 extern char** environ;
 
+#include "tests/common/scratch_cleanup.h"
+
 namespace prisn::testing {
 
 inline std::string ReadWholeFile(const std::string& path) {
@@ -51,17 +53,13 @@ inline std::string ReadWholeFile(const std::string& path) {
 class ScratchDir {
  public:
   explicit ScratchDir(const std::string& tag = "test") {
-    static std::atomic<int> counter{0};
-    path_ = (std::filesystem::temp_directory_path() /
-             ("prisn-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)))
-                .string();
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
+    // mkdtemp: a name a test process of a recycled pid cannot share.
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / ("prisn-" + tag + "-XXXXXX")).string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
   }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
+  ~ScratchDir() { RemoveScratch(path_); }
   ScratchDir(const ScratchDir&) = delete;
   ScratchDir& operator=(const ScratchDir&) = delete;
   const std::string& path() const { return path_; }
