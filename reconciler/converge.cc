@@ -243,6 +243,7 @@ void Converger::Impl::StopInstance(Instance& inst) {
 
 void Converger::Impl::StartInstance(Instance inst, InstanceSpec spec) {
   inst.grace = spec.workload.termination_grace_period;
+  inst.log_path = spec.log_path;
   std::string id = inst.id;
   instances.emplace(id, std::move(inst));
   backend.Start(std::move(spec));

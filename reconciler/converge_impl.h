@@ -38,6 +38,7 @@ struct Instance {
   std::string degraded;
   std::string run_id;  // Jobs
   std::string stop_reason;  // a run stopped on purpose ends failed with this
+  std::string log_path;
 };
 
 struct Slot {

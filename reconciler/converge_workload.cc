@@ -180,7 +180,7 @@ void Converger::Impl::Publish(const Workload& w) {
       }
     }
     if (i->ready) ++st.ready;
-    r.log_path = options.state_dir + "/logs/" + w.key.ns + "/" + w.key.name + "/" + i->replica + ".log";
+    r.log_path = i->log_path;
     st.replicas.push_back(std::move(r));
   }
   if (w.key.kind == "Deployment" && w.object) {

@@ -66,42 +66,10 @@ Status Store::DeleteCronState(const ObjectKey& key) {
 Result<int64_t> Store::SetSuspend(const ObjectKey& key, bool suspend, const std::string& actor) {
   if (key.kind != "CronJob")
     return Fail(ErrorCode::kInvalid, "only a CronJob can be suspended", key.ToString());
-  Impl& impl = *impl_;
-  auto tx = sqlite::Transaction::Begin(impl.db);
-  if (!tx) return std::unexpected(tx.error());
-  auto loaded = impl.LoadRow(key);
-  if (!loaded) return std::unexpected(loaded.error());
-  if (!*loaded || (*loaded)->deleted_ms)
-    return Fail(ErrorCode::kNotFound, "no such object", key.ToString());
-  ObjectRow& row = **loaded;
-  nlohmann::ordered_json spec = nlohmann::ordered_json::parse(row.object.spec_json, nullptr, false);
-  if (spec.is_discarded() || !spec.contains("spec") || !spec["spec"].is_object())
-    return Fail(ErrorCode::kInternal, "the stored spec is not an object", key.ToString());
-  bool previous = spec["spec"].value("suspend", false);
-  auto index = impl.CurrentIndex();
-  if (!index) return std::unexpected(index.error());
-  if (previous == suspend) return *index;
-  spec["spec"]["suspend"] = suspend;
-  std::string json = spec.dump();
-  // As for replicas: the hash covers suspend, so that a later apply of the
-  // file's own value is seen as a change and restores it.
-  std::string hash = impl.box.Hash(row.object.version + "\n" + json);
-  int64_t new_index = *index + 1;
-  auto stmt = impl.db.Prepare(
-      "UPDATE objects SET spec = ?2, spec_hash = ?3, generation = generation + 1, state_index = ?4, "
-      "updated_at = ?5 WHERE id = ?1");
-  if (!stmt) return std::unexpected(stmt.error());
-  stmt->Bind(1, row.id).Bind(2, json).BindBlob(3, hash).Bind(4, new_index).Bind(5, impl.Now());
-  if (auto st = stmt->Run(); !st) return std::unexpected(st.error());
-  if (auto st = impl.AddEvent(key, suspend ? "suspended" : "resumed",
-                              suspend ? "schedule suspended" : "schedule resumed", actor, new_index);
-      !st) {
-    return std::unexpected(st.error());
-  }
-  auto bumped = impl.BumpIndex();
-  if (!bumped) return std::unexpected(bumped.error());
-  if (auto st = tx->Commit(); !st) return std::unexpected(st.error());
-  return *bumped;
+  return impl_->SetSpecField(key, "suspend", suspend, false, actor, [&](const nlohmann::ordered_json&) {
+    return std::pair<std::string, std::string>{
+        suspend ? "suspended" : "resumed", suspend ? "schedule suspended" : "schedule resumed"};
+  });
 }
 
 }  // namespace prisn::store

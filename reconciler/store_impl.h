@@ -2,12 +2,15 @@
 // Internal to the store (store*.cc): the connection, every prepared
 // statement, and the row helpers the store files share.
 
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "reconciler/secret_box.h"
 #include "reconciler/sqlite.h"
 #include "reconciler/store.h"
+
+#include <nlohmann/json.hpp>
 
 namespace prisn::store {
 
@@ -54,6 +57,18 @@ struct Store::Impl {
   // given, to that namespace's tokens.
   Status AddScopedEvent(const std::optional<std::string>& ns, const std::string& type,
                         const std::string& message, const std::string& actor, int64_t state_index);
+  // Sets spec.<field> of a live object to `value` without touching its
+  // version (scaling, suspending: nothing restarts). The keyed hash covers
+  // the field, so that a later apply of the file's own value is a change
+  // that restores it (git's word wins); generation and state index move and
+  // the event `describe(previous value)` returns {type, message} is
+  // recorded, all in one transaction. An unchanged value writes nothing and
+  // returns the current index. `fallback`: the value when the field is absent.
+  Result<int64_t> SetSpecField(
+      const ObjectKey& key, const std::string& field, const nlohmann::ordered_json& value,
+      const nlohmann::ordered_json& fallback, const std::string& actor,
+      const std::function<std::pair<std::string, std::string>(const nlohmann::ordered_json&)>&
+          describe);
   // Keeps the newest revision_limit revisions of an object, plus the ones in
   // effect, last applied and held; then drops source blobs nothing refers to.
   Status TrimRevisions(int64_t object_id, const std::string& version,

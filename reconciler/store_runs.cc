@@ -50,15 +50,14 @@ Result<std::vector<Run>> QueryRuns(sqlite::Database& db, const std::string& sql,
 
 }  // namespace
 
-Result<int64_t> Store::SetReplicas(const ObjectKey& key, int replicas, const std::string& actor) {
-  if (key.kind != "Deployment")
-    return Fail(ErrorCode::kInvalid, "only a Deployment has replicas", key.ToString());
-  if (replicas < 0)
-    return Fail(ErrorCode::kInvalid, "replicas cannot be negative", key.ToString());
-  Impl& impl = *impl_;
-  auto tx = sqlite::Transaction::Begin(impl.db);
+Result<int64_t> Store::Impl::SetSpecField(
+    const ObjectKey& key, const std::string& field, const nlohmann::ordered_json& value,
+    const nlohmann::ordered_json& fallback, const std::string& actor,
+    const std::function<std::pair<std::string, std::string>(const nlohmann::ordered_json&)>&
+        describe) {
+  auto tx = sqlite::Transaction::Begin(db);
   if (!tx) return std::unexpected(tx.error());
-  auto loaded = impl.LoadRow(key);
+  auto loaded = LoadRow(key);
   if (!loaded) return std::unexpected(loaded.error());
   if (!*loaded || (*loaded)->deleted_ms)
     return Fail(ErrorCode::kNotFound, "no such object", key.ToString());
@@ -66,31 +65,37 @@ Result<int64_t> Store::SetReplicas(const ObjectKey& key, int replicas, const std
   nlohmann::ordered_json spec = nlohmann::ordered_json::parse(row.object.spec_json, nullptr, false);
   if (spec.is_discarded() || !spec.contains("spec") || !spec["spec"].is_object())
     return Fail(ErrorCode::kInternal, "the stored spec is not an object", key.ToString());
-  int previous = spec["spec"].value("replicas", 1);
-  auto index = impl.CurrentIndex();
+  nlohmann::ordered_json previous = spec["spec"].value(field, fallback);
+  auto index = CurrentIndex();
   if (!index) return std::unexpected(index.error());
-  if (previous == replicas) return *index;
-  spec["spec"]["replicas"] = replicas;
+  if (previous == value) return *index;
+  spec["spec"][field] = value;
   std::string json = spec.dump();
-  // The keyed hash covers replicas, so that a later apply of the file's own
-  // count is seen as a change and restores it (git's word wins).
-  std::string hash = impl.box.Hash(row.object.version + "\n" + json);
+  std::string hash = box.Hash(row.object.version + "\n" + json);
   int64_t new_index = *index + 1;
-  auto stmt = impl.db.Prepare(
+  auto stmt = db.Prepare(
       "UPDATE objects SET spec = ?2, spec_hash = ?3, generation = generation + 1, state_index = ?4, "
       "updated_at = ?5 WHERE id = ?1");
   if (!stmt) return std::unexpected(stmt.error());
-  stmt->Bind(1, row.id).Bind(2, json).BindBlob(3, hash).Bind(4, new_index).Bind(5, impl.Now());
+  stmt->Bind(1, row.id).Bind(2, json).BindBlob(3, hash).Bind(4, new_index).Bind(5, Now());
   if (auto st = stmt->Run(); !st) return std::unexpected(st.error());
-  if (auto st = impl.AddEvent(key, "scaled", fmt::format("replicas {} -> {}", previous, replicas),
-                              actor, new_index);
-      !st) {
-    return std::unexpected(st.error());
-  }
-  auto bumped = impl.BumpIndex();
+  auto [type, message] = describe(previous);
+  if (auto st = AddEvent(key, type, message, actor, new_index); !st) return std::unexpected(st.error());
+  auto bumped = BumpIndex();
   if (!bumped) return std::unexpected(bumped.error());
   if (auto st = tx->Commit(); !st) return std::unexpected(st.error());
   return *bumped;
+}
+
+Result<int64_t> Store::SetReplicas(const ObjectKey& key, int replicas, const std::string& actor) {
+  if (key.kind != "Deployment")
+    return Fail(ErrorCode::kInvalid, "only a Deployment has replicas", key.ToString());
+  if (replicas < 0)
+    return Fail(ErrorCode::kInvalid, "replicas cannot be negative", key.ToString());
+  return impl_->SetSpecField(key, "replicas", replicas, 1, actor, [&](const nlohmann::ordered_json& previous) {
+    return std::pair<std::string, std::string>{"scaled",
+                                               fmt::format("replicas {} -> {}", previous.dump(), replicas)};
+  });
 }
 
 Status Store::RecordObjectEvent(const ObjectKey& key, const std::string& type,
