@@ -12,6 +12,7 @@
 #include "manifests/file_tree.h"
 #include "manifests/load.h"
 #include "reconciler/converge.h"
+#include "fake_backend.h"
 #include "store_fixture.h"
 
 namespace prisn::reconciler {
@@ -20,68 +21,7 @@ namespace {
 using store::testing::TempDir;
 using namespace std::chrono_literals;
 
-class FakeBackend final : public Backend {
- public:
-  void SetObserver(Observer observer) override {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    observer_ = std::move(observer);
-  }
-  void Start(InstanceSpec spec) override {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    started_.push_back(spec);
-    cv_.notify_all();
-  }
-  void Stop(std::string_view id, std::chrono::milliseconds) override {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    stopped_.push_back(std::string(id));
-    cv_.notify_all();
-  }
-  void StopAll(std::chrono::milliseconds) override {}
-
-  void Report(const std::string& id, Observation::Type type, int code = 0) {
-    Observation o;
-    o.id = id;
-    o.type = type;
-    o.pid = 100;
-    o.exit_code = code;
-    o.message = "exit " + std::to_string(code);
-    Observer observer;
-    {
-      std::lock_guard<std::recursive_mutex> lock(mu_);
-      observer = observer_;
-    }
-    observer(o);
-  }
-  // Runs an attempt to its end.
-  void Finish(const std::string& id, int code) {
-    Report(id, Observation::Type::kStarted);
-    Report(id, Observation::Type::kExited, code);
-  }
-  template <class Pred>
-  bool WaitFor(Pred pred, std::chrono::milliseconds timeout = 5s) {
-    std::unique_lock<std::recursive_mutex> lock(mu_);
-    return cv_.wait_for(lock, timeout, [&] { return pred(); });
-  }
-  std::vector<InstanceSpec> started() {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    return started_;
-  }
-  std::vector<std::string> stopped() {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    return stopped_;
-  }
-  size_t started_count() {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    return started_.size();
-  }
-
- private:
-  std::recursive_mutex mu_;
-  std::condition_variable_any cv_;
-  Observer observer_;
-  std::vector<InstanceSpec> started_;
-  std::vector<std::string> stopped_;
-};
+using testing::FakeBackend;
 
 // 2023-11-14T22:14:00Z: a minute boundary; the fixture starts 30 s before.
 constexpr std::int64_t kMinute = 1'700'000'040'000;

@@ -10,6 +10,7 @@
 #include "manifests/canonical.h"
 #include "manifests/file_tree.h"
 #include "manifests/load.h"
+#include "fake_backend.h"
 #include "store_fixture.h"
 
 namespace prisn::reconciler {
@@ -18,67 +19,7 @@ namespace {
 using store::testing::TempDir;
 using namespace std::chrono_literals;
 
-class FakeBackend final : public Backend {
- public:
-  void SetObserver(Observer observer) override { observer_ = std::move(observer); }
-  void Start(InstanceSpec spec) override {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    running_[spec.id] = spec;
-    started_.push_back(spec);
-    cv_.notify_all();
-  }
-  void Stop(std::string_view id, std::chrono::milliseconds) override {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    stopped_.push_back(std::string(id));
-    cv_.notify_all();
-  }
-  void StopAll(std::chrono::milliseconds) override {}
-
-  // Reports as the real backend would.
-  void Report(const std::string& id, Observation::Type type, int code = 0) {
-    Observation o;
-    o.id = id;
-    o.type = type;
-    o.pid = 100;
-    o.exit_code = code;
-    o.message = "exit " + std::to_string(code);
-    if (type == Observation::Type::kExited) {
-      std::lock_guard<std::recursive_mutex> lock(mu_);
-      running_.erase(id);
-    }
-    observer_(o);
-  }
-  template <class Pred>
-  bool WaitFor(Pred pred, std::chrono::milliseconds timeout = 5s) {
-    std::unique_lock<std::recursive_mutex> lock(mu_);
-    return cv_.wait_for(lock, timeout, [&] { return pred(); });
-  }
-  std::vector<InstanceSpec> started() {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    return started_;
-  }
-  std::vector<std::string> stopped() {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    return stopped_;
-  }
-  size_t started_count() {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    return started_.size();
-  }
-  size_t stopped_count() {
-    std::lock_guard<std::recursive_mutex> lock(mu_);
-    return stopped_.size();
-  }
-
- private:
-  // Recursive: WaitFor predicates call the accessors below.
-  std::recursive_mutex mu_;
-  std::condition_variable_any cv_;
-  Observer observer_;
-  std::map<std::string, InstanceSpec> running_;
-  std::vector<InstanceSpec> started_;
-  std::vector<std::string> stopped_;
-};
+using testing::FakeBackend;
 
 struct Fixture {
   TempDir dir;

@@ -1,0 +1,85 @@
+#pragma once
+// A Backend that starts nothing: it records what the converge loop asks for,
+// and tests report observations as the real backend would.
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "reconciler/backend.h"
+
+namespace prisn::reconciler::testing {
+
+class FakeBackend final : public Backend {
+ public:
+  void SetObserver(Observer observer) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    observer_ = std::move(observer);
+  }
+  void Start(InstanceSpec spec) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    started_.push_back(std::move(spec));
+    cv_.notify_all();
+  }
+  void Stop(std::string_view id, std::chrono::milliseconds) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    stopped_.push_back(std::string(id));
+    cv_.notify_all();
+  }
+  void StopAll(std::chrono::milliseconds) override {}
+
+  // Delivers an observation of instance `id`, outside the lock (the loop
+  // may call Start or Stop meanwhile).
+  void Report(const std::string& id, Observation::Type type, int code = 0) {
+    Observation o;
+    o.id = id;
+    o.type = type;
+    o.pid = 100;
+    o.exit_code = code;
+    o.message = "exit " + std::to_string(code);
+    Observer observer;
+    {
+      std::lock_guard<std::recursive_mutex> lock(mu_);
+      observer = observer_;
+    }
+    observer(o);
+  }
+  // Runs an attempt to its end.
+  void Finish(const std::string& id, int code) {
+    Report(id, Observation::Type::kStarted);
+    Report(id, Observation::Type::kExited, code);
+  }
+  // Recursive lock: predicates call the accessors below.
+  template <class Pred>
+  bool WaitFor(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    std::unique_lock<std::recursive_mutex> lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return pred(); });
+  }
+  std::vector<InstanceSpec> started() {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    return started_;
+  }
+  std::vector<std::string> stopped() {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    return stopped_;
+  }
+  size_t started_count() {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    return started_.size();
+  }
+  size_t stopped_count() {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    return stopped_.size();
+  }
+
+ private:
+  std::recursive_mutex mu_;
+  std::condition_variable_any cv_;
+  Observer observer_;
+  std::vector<InstanceSpec> started_;
+  std::vector<std::string> stopped_;
+};
+
+}  // namespace prisn::reconciler::testing
