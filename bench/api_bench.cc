@@ -13,14 +13,6 @@ namespace {
 
 using namespace prisn::bench;
 
-std::string Base64(const std::string& s) {
-  std::string out(sodium_base64_encoded_len(s.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(s.data()),
-                    s.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);  // the terminating NUL
-  return out;
-}
-
 // A small HTTP service Deployment, scaled to zero so that nothing runs.
 std::string Manifest(int i, const std::string& value) {
   return fmt::format(

@@ -4,6 +4,7 @@
 // wall-clock time.
 
 #include <curl/curl.h>
+#include <sodium.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,6 +35,15 @@ inline double Percentile(std::vector<double> v, double p) {
   return v[std::min(i, v.size() - 1)];
 }
 
+// Base64 of `s` (the API's file bodies). Callers link libsodium.
+inline std::string Base64(const std::string& s) {
+  std::string out(sodium_base64_encoded_len(s.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(s.data()),
+                    s.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // the terminating NUL
+  return out;
+}
+
 inline std::string ReadAll(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;
@@ -55,7 +65,8 @@ class Http {
  public:
   Http(std::string base, std::string token) : base_(std::move(base)), token_(std::move(token)) {
     curl_ = curl_easy_init();
-    headers_ = curl_slist_append(headers_, ("Authorization: Bearer " + token_).c_str());
+    if (!token_.empty())
+      headers_ = curl_slist_append(headers_, ("Authorization: Bearer " + token_).c_str());
     headers_ = curl_slist_append(headers_, "Content-Type: application/json");
     headers_ = curl_slist_append(headers_, "Expect:");
   }
@@ -83,6 +94,11 @@ class Http {
     return code;
   }
   const std::string& body() const { return body_; }
+  const std::string& base() const { return base_; }
+  // Adds "Name: value" to every later request.
+  void SetHeader(const std::string& header) {
+    headers_ = curl_slist_append(headers_, header.c_str());
+  }
 
  private:
   static size_t Write(char* p, size_t s, size_t n, void* out) {

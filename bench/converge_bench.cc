@@ -26,14 +26,6 @@ constexpr char kServer[] =
     "    def log_message(self, *a): pass\n"
     "http.server.ThreadingHTTPServer(('127.0.0.1', int(os.environ['PORT'])), H).serve_forever()\n";
 
-std::string Base64(const std::string& s) {
-  std::string out(sodium_base64_encoded_len(s.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(s.data()),
-                    s.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);
-  return out;
-}
-
 std::string Manifest(const std::string& name) {
   return fmt::format(
       "apiVersion: prisn.io/v1\nkind: Deployment\nmetadata:\n  name: {}\nspec:\n"

@@ -21,6 +21,7 @@ struct ApplyOptions {
   bool confirm_prune = false;
   std::optional<std::int64_t> check_index;
   bool dry_run = false;
+  bool force = false;  // objects owned by a GitOps source too
 };
 
 std::string Str(const json& o, const char* key) {
@@ -80,7 +81,7 @@ int RunApply(Context& ctx, const ApplyOptions& opts) {
   body["confirmPrune"] = opts.confirm_prune;
   body["dryRun"] = opts.dry_run;
   body["checkIndex"] = opts.check_index ? json(*opts.check_index) : json();
-  auto answer = client->Post("/v1/apply", body);
+  auto answer = client->Post(opts.force ? "/v1/apply?force=1" : "/v1/apply", body);
   if (!answer) {
     Error error = answer.error();
     json details = client->details();
@@ -121,6 +122,8 @@ void RegisterApply(CLI::App& app, Context& ctx) {
   cmd->add_option("--check-index", opts->check_index,
                   "Refuse if the state index moved past N (the index `prisn diff` printed)");
   cmd->add_flag("--dry-run", opts->dry_run, "Compute the result, write nothing");
+  cmd->add_flag("--force", opts->force,
+                "Change objects owned by a GitOps source too (its next sync restores them)");
   AddOutputOption(*cmd, ctx);
   cmd->footer(
       "Examples:\n"

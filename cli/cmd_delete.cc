@@ -12,6 +12,7 @@ namespace {
 struct DeleteOptions {
   std::vector<std::string> words;
   bool dry_run = false;
+  bool force = false;
   NamespaceOptions ns;
 };
 
@@ -26,7 +27,9 @@ int RunDelete(Context& ctx, const DeleteOptions& opts) {
     Report(ctx, ref.error());
     return ctx.exit_code;
   }
-  std::string path = ObjectPath(*ref) + (opts.dry_run ? "?dryRun=1" : "");
+  std::string query = std::string(opts.dry_run ? "&dryRun=1" : "") + (opts.force ? "&force=1" : "");
+  if (!query.empty()) query[0] = '?';
+  std::string path = ObjectPath(*ref) + query;
   auto answer = client->Delete(path);
   if (!answer) {
     Report(ctx, answer.error(), client->details());
@@ -55,6 +58,8 @@ void RegisterDelete(CLI::App& app, Context& ctx) {
       ->required()
       ->expected(1, 2);
   cmd->add_flag("--dry-run", opts->dry_run, "Report what would be deleted, change nothing");
+  cmd->add_flag("--force", opts->force,
+                "Delete an object owned by a GitOps source too (its next sync recreates it)");
   AddNamespaceOption(*cmd, opts->ns, /*listing=*/false);
   AddOutputOption(*cmd, ctx);
   cmd->footer(

@@ -17,6 +17,7 @@ struct ScaleOptions {
   std::vector<std::string> words;  // NAME [N]
   ScaleArgs args;
   std::string ns = "default";
+  bool force = false;
 };
 
 int RunScale(Context& ctx, ScaleOptions& opts) {
@@ -30,14 +31,15 @@ int RunScale(Context& ctx, ScaleOptions& opts) {
     PrintError(client.error());
     return kExitError;
   }
-  std::string path = fmt::format("/v1/namespaces/{}/deployments/{}/scale", UrlEncode(opts.ns),
-                                 UrlEncode(parsed->name));
+  const char* force = opts.force ? "?force=1" : "";
+  std::string path = fmt::format("/v1/namespaces/{}/deployments/{}/scale{}", UrlEncode(opts.ns),
+                                 UrlEncode(parsed->name), force);
   auto answer = client->Post(path, parsed->body);
   bool cron = false;
   if (!answer && answer.error().code == ErrorCode::kNotFound) {
     // A CronJob scales between 0 (suspended) and 1 (scheduled).
-    auto suspended = client->Post(fmt::format("/v1/namespaces/{}/cronjobs/{}/scale",
-                                              UrlEncode(opts.ns), UrlEncode(parsed->name)),
+    auto suspended = client->Post(fmt::format("/v1/namespaces/{}/cronjobs/{}/scale{}",
+                                              UrlEncode(opts.ns), UrlEncode(parsed->name), force),
                                   parsed->body);
     if (suspended || suspended.error().code != ErrorCode::kNotFound) {
       answer = std::move(suspended);
@@ -74,6 +76,8 @@ void RegisterScale(CLI::App& app, Context& ctx) {
   cmd->add_option("--multiply", opts->args.multiply,
                   "Multiply the replicas by F, rounded half up (1.5 turns 3 into 5)");
   cmd->add_option("-n,--namespace", opts->ns, "Namespace of the deployment")->capture_default_str();
+  cmd->add_flag("--force", opts->force,
+                "Scale a deployment owned by a GitOps source too (its next sync restores it)");
   AddOutputOption(*cmd, ctx);
   cmd->footer(
       "Replicas are not part of the version: scaling restarts nothing, and replicas that run\n"

@@ -27,6 +27,7 @@ struct SourceOptions {
   std::string secret;
   std::string hook_secret;
   bool allow_mass_prune = false;
+  bool update = false;
   bool no_wait = false;
   int timeout_s = 120;
 };
@@ -120,11 +121,12 @@ int RunAdd(Context& ctx, const SourceOptions& o) {
   }
   if (o.allow_mass_prune) body["allowMassPrune"] = true;
   return WithClient(ctx, [&](ApiClient& client) {
-    auto answer = client.Post("/v1/sources", body);
+    auto answer = o.update ? client.Put("/v1/sources/" + UrlEncode(o.name), body)
+                           : client.Post("/v1/sources", body);
     if (!answer) return Fail(ctx, client, answer.error());
     PrintOutput(ctx.global.output, *answer, [&] {
-      std::string out = fmt::format("source {} added ({}); it syncs within seconds\n", o.name,
-                                    Where(*answer));
+      std::string out = fmt::format("source {} {} ({}); it syncs within seconds\n", o.name,
+                                    o.update ? "updated" : "added", Where(*answer));
       if (auto secret = Str(*answer, "hookSecret"); !secret.empty()) {
         out += fmt::format(
             "webhook: POST /v1/hooks/{} signed with this secret (shown only once):\n{}\n", o.name,
@@ -253,6 +255,9 @@ void RegisterSource(CLI::App& app, Context& ctx) {
                   "or sshKey");
   add->add_option("--hook-secret", opts->hook_secret,
                   "Key webhooks are signed with (default: generated, shown once)");
+  add->add_flag("--update", opts->update,
+                "Replace the definition of an existing source (switch branch, path, interval); "
+                "its objects, webhook key and suspension stay");
   add->add_flag("--allow-mass-prune", opts->allow_mass_prune,
                 "Let a sync remove more than half of the source's objects");
   AddOutputOption(*add, ctx);

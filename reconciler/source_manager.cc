@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -37,6 +38,7 @@ struct Entry {
   Clock::time_point due;
   std::optional<Clock::time_point> dirty_at;  // last inotify event
   bool force = false;
+  bool drifted = true;  // re-apply at the next sync even if the revision is in force
   std::vector<int> watches;
 };
 
@@ -54,6 +56,7 @@ struct SourceManager::State {
   std::mutex mu;  // guards the two below
   bool reload = false;
   std::map<std::string, bool> requests;  // name -> force
+  std::set<std::string> drifted;
 
   // Touched by the thread only.
   std::map<std::string, Entry> entries;
@@ -126,6 +129,7 @@ struct SourceManager::State {
           old->second.suspended == r.suspended) {
         e.due = old->second.due;
         e.force = old->second.force;
+        e.drifted = old->second.drifted;
         e.dirty_at = old->second.dirty_at;
         e.watches = std::move(old->second.watches);
         old->second.watches.clear();
@@ -176,10 +180,11 @@ struct SourceManager::State {
     SyncOptions sync;
     sync.state_dir = options.state_dir;
     sync.last_applied = (*record)->last_applied_commit;
-    sync.force = std::exchange(e.force, false);
+    sync.force = std::exchange(e.force, false) || std::exchange(e.drifted, false);
     sync.cancel = &stopping;
     std::optional<Error> secret_error;
     sync.credentials = Credentials(e, secret_error);
+    const auto started = Clock::now();
     SyncReport report;
     if (secret_error) {
       report.stage = "fetch";
@@ -200,7 +205,12 @@ struct SourceManager::State {
     } else if (outcome == "applied") {
       spdlog::info("source {}: applied {}", e.spec.name, report.revision);
     }
-    if (options.on_sync) options.on_sync(outcome);
+    if (options.on_sync) {
+      options.on_sync(e.spec.type, outcome, report.error ? report.stage : "",
+                      std::chrono::duration<double>(Clock::now() - started).count());
+    }
+    // A failed forced sync must not forget the drift it was to correct.
+    if (report.error && sync.force) e.drifted = true;
     if (e.spec.type == "dir") Watch(e);
   }
 
@@ -230,13 +240,17 @@ struct SourceManager::State {
       }
       if (ready > 0 && (fds[1].revents & POLLIN)) ReadInotify();
       std::map<std::string, bool> requested;
+      std::set<std::string> drifted_now;
       bool reload_now = false;
       {
         std::lock_guard lock(mu);
         requested.swap(requests);
+        drifted_now.swap(drifted);
         reload_now = std::exchange(reload, false);
       }
       if (reload_now) Load();
+      for (const std::string& name : drifted_now)
+        if (auto it = entries.find(name); it != entries.end()) it->second.drifted = true;
       for (const auto& [name, force] : requested) {
         auto it = entries.find(name);
         if (it == entries.end()) continue;
@@ -291,6 +305,11 @@ void SourceManager::Request(const std::string& name, bool force) {
     state_->requests[name] = state_->requests[name] || force;
   }
   if (state_->wake_fd) state_->Wake();
+}
+
+void SourceManager::MarkDrifted(const std::string& name) {
+  std::lock_guard lock(state_->mu);
+  state_->drifted.insert(name);
 }
 
 Result<std::map<std::string, std::string>> SecretValues(store::Store& store,

@@ -28,9 +28,12 @@ namespace prisn::reconciler {
 struct SourceManagerOptions {
   std::string state_dir;  // git mirrors: <state_dir>/sources/
   std::chrono::milliseconds debounce{300};
-  // Told of each finished sync ("applied", "unchanged", "failed"), on the
-  // manager's thread; must not block.
-  std::function<void(std::string_view outcome)> on_sync;
+  // Told of each finished sync, on the manager's thread; must not block.
+  // type: "git" | "dir"; outcome: "applied", "unchanged", "failed"; stage:
+  // where a failure happened ("fetch", "load", "apply"), else empty.
+  std::function<void(std::string_view type, std::string_view outcome, std::string_view stage,
+                     double seconds)>
+      on_sync;
 };
 
 class SourceManager {
@@ -54,6 +57,12 @@ class SourceManager {
   // the revision is the one already in force (restores what the source says
   // over imperative edits). Unknown or suspended names are ignored.
   void Request(const std::string& name, bool force = false);
+  // An object of `name` was changed with --force: its next scheduled sync
+  // re-applies what the source says even at an unchanged revision (drift
+  // correction, as Flux and Argo CD's self-heal do), without syncing now.
+  // The first sync after Start() is always such a sync: edits made while
+  // the daemon was down are not known.
+  void MarkDrifted(const std::string& name);
 
   struct State;  // the thread's state (source_manager.cc)
 

@@ -50,7 +50,9 @@ void AddSourceRoutes(Api::Core& core);    // /v1/sources, /v1/hooks
 // Objects applied by a GitOps source (apply set "source:NAME") refuse
 // imperative changes: a 409 naming the source and its commit, unless `force`
 // or the change comes from that same set (`acting_set`). nullopt: allowed.
-std::optional<HttpResponse> RefuseSourceOwned(store::Store& s, const store::ObjectKey& key,
+// A forced change marks the source drifted, so its next sync restores it.
+std::optional<HttpResponse> RefuseSourceOwned(Api::Core& core, store::Store& s,
+                                              const store::ObjectKey& key,
                                               std::string_view acting_set, bool force);
 
 // What the store keeps of a validated manifest object: canonical JSON (and a

@@ -160,6 +160,10 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
       api.store(), ToDesired, [&converger](const store::ObjectKey& key) { converger.Wake(key); });
   reconciler::SourceManagerOptions source_options;
   source_options.state_dir = state.dir;
+  source_options.on_sync = [&api](std::string_view type, std::string_view outcome,
+                                  std::string_view stage, double seconds) {
+    api.metrics().ObserveSourceSync(type, outcome, stage, seconds);
+  };
   reconciler::SourceManager sources(api.store(), source_target, source_options);
   if (auto st = sources.Start(); !st) return report.Error(st.error());
   api.SetSourceManager(&sources);

@@ -61,7 +61,26 @@ Metrics::Metrics()
       loop_events_(prometheus::BuildCounter()
                        .Name("prisn_converge_events_total")
                        .Help("What the converge loop did or observed, by event type")
-                       .Register(*registry_)) {
+                       .Register(*registry_)),
+      source_syncs_(prometheus::BuildCounter()
+                        .Name("prisn_source_syncs_total")
+                        .Help("Syncs of GitOps sources, by source type and outcome "
+                              "(applied, unchanged, failed)")
+                        .Register(*registry_)),
+      source_sync_seconds_(prometheus::BuildHistogram()
+                               .Name("prisn_source_sync_duration_seconds")
+                               .Help("Time of one source sync (fetch, load, validate, apply), "
+                                     "by source type")
+                               .Register(*registry_)),
+      source_failures_(prometheus::BuildCounter()
+                           .Name("prisn_source_sync_failures_total")
+                           .Help("Failed source syncs, by source type and the stage that failed "
+                                 "(fetch, load, apply); the last good revision stays in force")
+                           .Register(*registry_)),
+      webhooks_(prometheus::BuildCounter()
+                    .Name("prisn_source_webhooks_total")
+                    .Help("Webhook deliveries to /v1/hooks, by result")
+                    .Register(*registry_)) {
   for (const char* kind : kKinds) objects_.Add({{"kind", kind}}).Set(0);
 }
 
@@ -73,6 +92,20 @@ void Metrics::ObserveRequest(std::string_view method, std::string_view route, in
             {"code", std::to_string(status)}})
       .Increment();
   request_seconds_.Add({{"route", std::string(route)}}, LatencyBuckets()).Observe(seconds);
+}
+
+void Metrics::ObserveSourceSync(std::string_view type, std::string_view outcome,
+                                std::string_view stage, double seconds) {
+  source_syncs_.Add({{"type", std::string(type)}, {"outcome", std::string(outcome)}}).Increment();
+  source_sync_seconds_.Add({{"type", std::string(type)}}, LatencyBuckets()).Observe(seconds);
+  if (!stage.empty()) {
+    source_failures_.Add({{"type", std::string(type)}, {"stage", std::string(stage)}})
+        .Increment();
+  }
+}
+
+void Metrics::CountWebhook(std::string_view result) {
+  webhooks_.Add({{"result", std::string(result)}}).Increment();
 }
 
 void Metrics::ObserveApply(std::string_view result, double seconds) {

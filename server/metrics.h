@@ -34,6 +34,13 @@ class Metrics {
   // rollout-failed, auto-reverted, job-succeeded, run-failed, ...
   void CountLoopEvent(std::string_view type);
 
+  // One sync of a GitOps source. type: git, dir; outcome: applied,
+  // unchanged, failed; stage (failures): fetch, load, apply.
+  void ObserveSourceSync(std::string_view type, std::string_view outcome, std::string_view stage,
+                         double seconds);
+  // result: accepted, unsigned, bad_signature, unknown_source, ignored
+  void CountWebhook(std::string_view result);
+
   // Prometheus text exposition format 0.0.4.
   std::string Serialize() const;
 
@@ -49,6 +56,10 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& reconciles_;
   prometheus::Family<prometheus::Histogram>& reconcile_seconds_;
   prometheus::Family<prometheus::Counter>& loop_events_;
+  prometheus::Family<prometheus::Counter>& source_syncs_;
+  prometheus::Family<prometheus::Histogram>& source_sync_seconds_;
+  prometheus::Family<prometheus::Counter>& source_failures_;
+  prometheus::Family<prometheus::Counter>& webhooks_;
 };
 
 }  // namespace prisn::server

@@ -236,7 +236,7 @@ HttpResponse Apply(Api::Core& core, const RouteContext& ctx) {
     // What is stored now, for the change class of objects that change.
     std::map<store::ObjectKey, manifests::Object> before;
     for (const store::DesiredObject& d : desired) {
-      if (auto refused = RefuseSourceOwned(s, d.key, req.set, *force)) return *refused;
+      if (auto refused = RefuseSourceOwned(core, s, d.key, req.set, *force)) return *refused;
       auto existing = s.Get(d.key);
       if (!existing || !*existing) continue;
       if ((*existing)->version == d.version && (*existing)->spec_json == d.display_json) continue;

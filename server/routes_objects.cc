@@ -85,7 +85,7 @@ HttpResponse Delete(Api::Core& core, const RouteContext& ctx) {
   auto force = QueryFlag(ctx.request, "force");
   if (!force) return ErrorResponse(force.error());
   return core.store.With([&](store::Store& s) {
-    if (auto refused = RefuseSourceOwned(s, r.key, "", *force)) return *refused;
+    if (auto refused = RefuseSourceOwned(core, s, r.key, "", *force)) return *refused;
     int64_t index = 0;
     auto deleted = s.Delete(r.key, *dry_run, ctx.principal.name, &index);
     if (!deleted) return ErrorResponse(deleted.error());

@@ -59,28 +59,54 @@ void Reload(Api::Core& core) {
   if (core.sources) core.sources->Reload();
 }
 
-HttpResponse Create(Api::Core& core, const RouteContext& ctx) {
+Result<store::SourceRecord> Find(store::Store& s, const std::string& name) {
+  auto r = s.GetSource(name);
+  if (!r) return std::unexpected(r.error());
+  if (!*r) return Fail(ErrorCode::kNotFound, "no such source (see prisn source ls)", name);
+  return std::move(**r);
+}
+
+// POST creates; PUT (`replace`) replaces the definition of an existing source
+// and keeps its webhook key unless a new one is given, its suspension and
+// its status. A changed definition syncs at once.
+HttpResponse Create(Api::Core& core, const RouteContext& ctx, bool replace) {
   if (!ctx.principal.admin()) return AdminOnly();
   HttpResponse error;
   auto body = ParseBody(ctx.request, error);
   if (!body) return error;
+  if (replace) {
+    if (!body->is_object()) return ErrorResponse(400, "invalid", "the body must be a JSON object");
+    const std::string& name = ctx.params.at("name");
+    if (body->contains("name") && (*body)["name"] != name)
+      return ErrorResponse(400, "invalid", "the body's name differs from the path's");
+    (*body)["name"] = name;
+  }
   auto spec = reconciler::SourceSpecFromJson(*body);
   if (!spec) return ErrorResponse(spec.error());
-  bool generated = spec->hook_secret.empty();
-  if (generated) spec->hook_secret = RandomSecret();
   store::SourceRecord record;
   record.name = spec->name;
   record.type = spec->type;
-  record.spec_json = reconciler::SourceSpecToJson(*spec).dump();
   return core.store.With([&](store::Store& s) {
-    if (auto st = s.PutSource(record, false, ctx.principal.name); !st) return ErrorResponse(st.error());
+    if (replace) {
+      auto existing = Find(s, spec->name);
+      if (!existing) return ErrorResponse(existing.error());
+      record.suspended = existing->suspended;
+      auto old = reconciler::SourceSpecFromJson(
+          nlohmann::json::parse(existing->spec_json, nullptr, false));
+      if (old && spec->hook_secret.empty()) spec->hook_secret = old->hook_secret;
+    }
+    bool generated = spec->hook_secret.empty();
+    if (generated) spec->hook_secret = RandomSecret();
+    record.spec_json = reconciler::SourceSpecToJson(*spec).dump();
+    if (auto st = s.PutSource(record, replace, ctx.principal.name); !st)
+      return ErrorResponse(st.error());
     auto stored = s.GetSource(spec->name);
     if (!stored || !*stored) return ErrorResponse(500, "internal", "the source was not stored");
     Reload(core);
     nlohmann::ordered_json j = SourceJson(s, **stored);
     // Shown once: the key webhooks must be signed with.
     if (generated) j["hookSecret"] = spec->hook_secret;
-    return JsonResponse(201, j);
+    return JsonResponse(replace ? 200 : 201, j);
   });
 }
 
@@ -95,12 +121,6 @@ HttpResponse List(Api::Core& core, const RouteContext& ctx) {
   });
 }
 
-Result<store::SourceRecord> Find(store::Store& s, const std::string& name) {
-  auto r = s.GetSource(name);
-  if (!r) return std::unexpected(r.error());
-  if (!*r) return Fail(ErrorCode::kNotFound, "no such source (see prisn source ls)", name);
-  return std::move(**r);
-}
 
 HttpResponse Get(Api::Core& core, const RouteContext& ctx) {
   if (!ctx.principal.admin()) return AdminOnly();
@@ -170,26 +190,37 @@ HttpResponse Hook(Api::Core& core, const RouteContext& ctx) {
             reconciler::SourceSpecFromJson(nlohmann::json::parse((*r)->spec_json, nullptr, false)))
       spec = std::move(*parsed);
   });
-  if (!spec || !VerifyWebhook(ctx.request.headers, ctx.request.body, spec->hook_secret))
+  if (!spec || !VerifyWebhook(ctx.request.headers, ctx.request.body, spec->hook_secret)) {
+    core.metrics.CountWebhook("denied");
     return denied;
+  }
   if (suspended) {
+    core.metrics.CountWebhook("suspended");
     return JsonResponse(200, nlohmann::ordered_json{{"name", spec->name}, {"suspended", true}});
   }
   if (!core.sources) return ErrorResponse(503, "unavailable", "the source manager is not running");
   core.sources->Request(spec->name);
+  core.metrics.CountWebhook("accepted");
   return JsonResponse(202, nlohmann::ordered_json{{"name", spec->name}, {"requested", true}});
 }
 
 }  // namespace
 
-std::optional<HttpResponse> RefuseSourceOwned(store::Store& s, const store::ObjectKey& key,
+std::optional<HttpResponse> RefuseSourceOwned(Api::Core& core, store::Store& s,
+                                              const store::ObjectKey& key,
                                               std::string_view acting_set, bool force) {
-  if (force) return std::nullopt;
   auto object = s.Get(key);
   if (!object || !*object || !(*object)->apply_set) return std::nullopt;
   const std::string& set = *(*object)->apply_set;
   if (!set.starts_with("source:") || set == acting_set) return std::nullopt;
   std::string source = set.substr(7);
+  if (force) {
+    // The edit goes through; the source's next scheduled sync puts back what
+    // it says. Marked before the edit: a forced sync of an edit that then
+    // failed costs one apply of unchanged objects, nothing more.
+    if (core.sources) core.sources->MarkDrifted(source);
+    return std::nullopt;
+  }
   std::string commit = "unknown";
   if (auto r = s.GetSource(source); r && *r && (*r)->last_applied_commit)
     commit = (*r)->last_applied_commit->substr(0, 12);
@@ -200,7 +231,10 @@ std::optional<HttpResponse> RefuseSourceOwned(store::Store& s, const store::Obje
 }
 
 void AddSourceRoutes(Api::Core& core) {
-  core.router.Add("POST", "/v1/sources", [&core](const RouteContext& c) { return Create(core, c); });
+  core.router.Add("POST", "/v1/sources",
+                  [&core](const RouteContext& c) { return Create(core, c, false); });
+  core.router.Add("PUT", "/v1/sources/{name}",
+                  [&core](const RouteContext& c) { return Create(core, c, true); });
   core.router.Add("GET", "/v1/sources", [&core](const RouteContext& c) { return List(core, c); });
   core.router.Add("GET", "/v1/sources/{name}",
                   [&core](const RouteContext& c) { return Get(core, c); });

@@ -156,7 +156,7 @@ HttpResponse Scale(Api::Core& core, const RouteContext& ctx) {
   auto force = QueryFlag(ctx.request, "force");
   if (!force) return ErrorResponse(force.error());
   if (auto refused = core.store.With(
-          [&](store::Store& s) { return RefuseSourceOwned(s, t.key, "", *force); }))
+          [&](store::Store& s) { return RefuseSourceOwned(core, s, t.key, "", *force); }))
     return *refused;
   if (t.key.kind == "CronJob") return ScaleCronJob(core, ctx, t.key, *request);
   HttpResponse response = core.store.With([&](store::Store& s) {

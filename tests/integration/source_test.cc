@@ -1,5 +1,13 @@
 // GitOps sources end to end: a real daemon, the real CLI and a git
 // repository served over file://.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -75,6 +83,61 @@ bool Eventually(F done, std::chrono::milliseconds limit = 60s) {
   return done();
 }
 
+// A free loopback port, as the kernel hands one out; git daemon cannot
+// report the port it picked, so the test picks first.
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+bool Accepts(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// `git daemon` serving the bare repositories under `base` over git:// on
+// loopback, stopped with the test.
+class GitDaemon {
+ public:
+  explicit GitDaemon(const std::string& base) {
+    port_ = FreePort();
+    std::vector<std::string> args = {"/usr/bin/git", "daemon", "--reuseaddr", "--export-all",
+                                     "--listen=127.0.0.1", "--port=" + std::to_string(port_),
+                                     "--base-path=" + base, base};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    REQUIRE(::posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) == 0);
+    REQUIRE(Eventually([&] { return Accepts(port_); }, 10s));
+  }
+  ~GitDaemon() {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  GitDaemon(const GitDaemon&) = delete;
+  GitDaemon& operator=(const GitDaemon&) = delete;
+  std::string Url(const std::string& repo) const {
+    return "git://127.0.0.1:" + std::to_string(port_) + "/" + repo;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
 bool Running(const json& s) {
   return s.is_object() && s.value("state", "") == "running" && s.value("ready", 0) == 1;
 }
@@ -120,12 +183,11 @@ TEST_CASE("a git source converges, follows commits via reconcile and webhook, an
     auto scale = f({"scale", "web", "3"});
     CHECK(scale.exit_code != 0);
     CHECK(scale.all().find("owned by source site") != std::string::npos);
-    // force=1 overrides; the next reconcile restores what git says.
-    auto forced = Run({"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X",
-                       "DELETE", "-H", "Authorization: Bearer " + f.daemon.token(),
-                       f.daemon.url() + "/v1/namespaces/default/deployments/web?force=1"},
-                      f.env, f.dir.path().string());
-    CHECK(forced.out == "200");
+    // --force overrides; the next reconcile restores what git says.
+    auto forced = f({"delete", "deployment", "web", "--force"});
+    INFO(forced.all());
+    CHECK(forced.exit_code == 0);
+    CHECK(f({"status", "web"}).exit_code != 0);
     REQUIRE(f({"source", "reconcile", "site"}).exit_code == 0);
     CHECK(Eventually([&] { return Running(f.Status("web")); }));
   }
@@ -141,6 +203,17 @@ TEST_CASE("a git source converges, follows commits via reconcile and webhook, an
     auto good = f.Hook("site", body, server::SignWebhook(body, "hooky"));
     CHECK(good.out == "202");
     REQUIRE(Eventually([&] { return Running(f.Status("more")); }));
+    auto metrics = Run({"/usr/bin/curl", "-s", "-H", "Authorization: Bearer " + f.daemon.token(),
+                        f.daemon.url() + "/metrics"},
+                       f.env, f.dir.path().string());
+    CHECK(metrics.out.find("prisn_source_webhooks_total{result=\"accepted\"} 1") !=
+          std::string::npos);
+    CHECK(metrics.out.find("prisn_source_webhooks_total{result=\"denied\"} 2") !=
+          std::string::npos);
+    CHECK(metrics.out.find("prisn_source_syncs_total{outcome=\"applied\",type=\"git\"}") !=
+          std::string::npos);
+    CHECK(metrics.out.find("prisn_source_sync_duration_seconds_count{type=\"git\"}") !=
+          std::string::npos);
   }
 
   SECTION("a broken commit shows its error and the old state stays") {
@@ -157,6 +230,68 @@ TEST_CASE("a git source converges, follows commits via reconcile and webhook, an
     CHECK(s["status"]["lastAppliedCommit"] == c1);
     CHECK(f.Status("web").value("version", "") == v1);
   }
+}
+
+TEST_CASE("a git source served by git daemon follows pushes on a 1s poll, restores forced edits "
+          "and switches branch") {
+  Fixture f;
+  std::string served = f.dir / "served";
+  std::filesystem::create_directories(served);
+  REQUIRE(Run({"/usr/bin/git", "init", "-q", "--bare", served + "/site.git"}, f.env, served)
+              .exit_code == 0);
+  f.Git({"remote", "add", "origin", served + "/site.git"});
+  f.dir.Write("repo/web.yaml", Sleeper("web", "web.sh"));
+  f.dir.Write("repo/web.sh", kScript);
+  f.Commit("one");
+  f.Git({"push", "-q", "origin", "main"});
+  GitDaemon git_daemon(served);
+
+  auto add = f({"source", "add", "site", "--git", git_daemon.Url("site.git"), "--branch", "main",
+                "--interval", "1s"});
+  INFO(add.all());
+  REQUIRE(add.exit_code == 0);
+  REQUIRE(Eventually([&] { return Running(f.Status("web")); }));
+  std::string v1 = f.Status("web").value("version", "");
+
+  // A push alone (no webhook, no reconcile): the next poll applies it.
+  f.dir.Write("repo/web.sh", std::string("# two\n") + kScript);
+  std::string c2 = f.Commit("two");
+  f.Git({"push", "-q", "origin", "main"});
+  REQUIRE(Eventually([&] {
+    json s = f.Status("web");
+    return Running(s) && s.value("version", "") != v1;
+  }));
+  CHECK(f.Get("source", "site")["status"]["lastAppliedCommit"] == c2);
+
+  // A forced scale goes through; the next poll, at the same commit, puts
+  // back git's one replica.
+  auto scaled = f({"scale", "web", "3", "--force"});
+  INFO(scaled.all());
+  REQUIRE(scaled.exit_code == 0);
+  CHECK(scaled.out.find("3") != std::string::npos);
+  CHECK(Eventually([&] { return f.Status("web").value("desired", 0) == 1; }, 15s));
+  auto events = f({"events", "-o", "json"});
+  CHECK(events.out.find("source:site@" + c2.substr(0, 12)) != std::string::npos);
+
+  // Switch the source to another branch: its objects follow that branch
+  // and what only main had is pruned (all of the source's objects: the
+  // mass-delete guard needs --allow-mass-prune).
+  f.Git({"checkout", "-q", "-b", "other"});
+  std::filesystem::remove(f.dir / "repo/web.yaml");
+  f.dir.Write("repo/other.yaml", Sleeper("other", "web.sh"));
+  std::string c3 = f.Commit("other branch");
+  f.Git({"push", "-q", "origin", "other"});
+  auto update = f({"source", "add", "site", "--git", git_daemon.Url("site.git"), "--branch",
+                   "other", "--interval", "1s", "--allow-mass-prune", "--update"});
+  INFO(update.all());
+  REQUIRE(update.exit_code == 0);
+  bool switched = Eventually([&] { return Running(f.Status("other")); });
+  INFO(f({"source", "get", "site"}).all());
+  REQUIRE(switched);
+  CHECK(Eventually([&] { return f({"status", "web"}).exit_code != 0; }, 15s));
+  json got = f.Get("source", "site");
+  CHECK(got["status"]["lastAppliedCommit"] == c3);
+  CHECK(got["spec"]["branch"] == "other");
 }
 
 }  // namespace prisn::testing
