@@ -137,6 +137,9 @@ Times Rounds(Http& http, Repo& repo, const std::string& ns, const std::string& s
              bool webhook, int rounds, int& round) {
   Times t;
   for (int r = 0; r < rounds; ++r) {
+    // Polls: pushes land at spread phases of the interval, not right after
+    // the poll that ended the last round.
+    if (!webhook) std::this_thread::sleep_for(std::chrono::milliseconds(1000 * r / rounds));
     std::string before = TargetVersionRunning(http, ns);
     std::string commit = repo.Commit(++round);
     auto t0 = Clock::now();

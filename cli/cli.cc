@@ -43,6 +43,7 @@ int Main(int argc, char** argv) {
   RegisterScale(app, ctx);
   RegisterLogs(app, ctx);
   RegisterStatus(app, ctx);
+  RegisterNetwork(app, ctx);
   RegisterCron(app, ctx);
 
   try {

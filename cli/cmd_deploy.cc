@@ -169,6 +169,12 @@ int RunDeploy(Context& ctx, DeployOptions& opts) {
       } else if (done) {
         fmt::print("deployment/{} rolled out: {}/{} ready ({})\n", plan->name,
                    status->value("ready", 0), status->value("desired", 0), version);
+        // A service: where to reach it (with --port auto, the port picked).
+        if (auto ep = client->Get(fmt::format("/v1/namespaces/{}/endpoints/{}",
+                                              UrlEncode(plan->ns), UrlEncode(plan->name)))) {
+          fmt::print("serving at {}:{} ({})\n", ep->value("address", ""), ep->value("port", 0),
+                     ep->value("dnsName", ""));
+        }
       } else {
         std::string reason = status->value("reason", std::string());
         std::string headline =

@@ -5,6 +5,7 @@
 
 #include "cli/command_util.h"
 #include "cli/get_cron.h"
+#include "cli/get_network.h"
 #include "cli/get_runs.h"
 #include "cli/object_view.h"
 #include "cli/printer.h"
@@ -57,6 +58,10 @@ int RunGet(Context& ctx, const GetOptions& opts) {
   if (!client) {
     Report(ctx, client.error());
     return kExitError;
+  }
+  if (!opts.words.empty() && opts.words.size() <= 2 && IsEndpointsWord(opts.words[0])) {
+    return GetEndpoints(ctx, *client, opts.ns,
+                        opts.words.size() == 2 ? std::optional(opts.words[1]) : std::nullopt);
   }
   if (opts.words.size() == 1 && opts.words[0].find('/') == std::string::npos) {
     auto kind = ResolveKind(opts.words[0]);
@@ -191,6 +196,7 @@ void RegisterGet(CLI::App& app, Context& ctx) {
       "  prisn get job r-1a2b3c4d5e       one run\n"
       "  prisn get job backup             the Job object backup\n"
       "  prisn get cron                   cronjobs: schedule, last run and result, next fire\n"
+      "  prisn get endpoints web          service address, DNS name and the replicas behind it\n"
       "  prisn get jobs --cron backup     the runs of the CronJob backup\n"
       "  prisn get deploy api -o yaml     one object as YAML\n"
       "  prisn get cronjob/backup -n ops\n"

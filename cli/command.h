@@ -51,5 +51,6 @@ void RegisterDeploy(CLI::App& app, Context& ctx);
 void RegisterScale(CLI::App& app, Context& ctx);
 void RegisterLogs(CLI::App& app, Context& ctx);
 void RegisterStatus(CLI::App& app, Context& ctx);
+void RegisterNetwork(CLI::App& app, Context& ctx);  // proxy stats, dns lookup
 
 }  // namespace prisn::cli

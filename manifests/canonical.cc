@@ -85,6 +85,14 @@ ojson SpecJson(const Object& obj, bool mask) {
                          : s.port.mode == Port::Mode::kAuto ? ojson("auto")
                                                             : ojson(s.port.number);
           spec["protocol"] = ProtocolName(s.protocol);
+          // Written only when set: versions of Deployments that do not use
+          // it stay what they were before the field existed.
+          if (!s.lb_algorithm.empty() || s.cookie_affinity) {
+            ojson lb = ojson::object();
+            if (!s.lb_algorithm.empty()) lb["algorithm"] = s.lb_algorithm;
+            if (s.cookie_affinity) lb["sessionAffinity"] = "cookie";
+            spec["loadBalancing"] = lb;
+          }
           spec["healthCheck"] = HealthCheckJson(s.health_check);
           spec["livenessCheck"] = HealthCheckJson(s.liveness_check);
           ojson strategy{{"type", StrategyTypeName(s.strategy.type)}};

@@ -190,6 +190,28 @@ DeploymentSpec DecodeDeployment(Ctx& ctx, const YNode* spec) {
       ctx.Error(*proto, f.Path("protocol"), "protocol http needs a port", "add port: 8080 (or port: auto)");
     }
   }
+  const YNode* lb = f.Take("loadBalancing");
+  if (lb && ExpectMap(ctx, *lb, f.Path("loadBalancing"), "a mapping with algorithm and sessionAffinity")) {
+    Fields g(ctx, *lb, f.Path("loadBalancing"));
+    if (auto a = ReadEnum(ctx, g.Take("algorithm"), g.Path("algorithm"),
+                          {"round-robin", "least-connections", "random", "ip-hash"})) {
+      d.lb_algorithm = *a;
+    }
+    const YNode* affinity = g.Take("sessionAffinity");
+    if (auto s = ReadEnum(ctx, affinity, g.Path("sessionAffinity"), {"none", "cookie"})) {
+      d.cookie_affinity = *s == "cookie";
+      if (d.cookie_affinity && d.protocol != Protocol::kHttp) {
+        ctx.Error(*affinity, g.Path("sessionAffinity"),
+                  "cookie affinity needs protocol: http (the proxy sets the cookie)",
+                  "add protocol: http, or remove sessionAffinity");
+      }
+    }
+    g.Finish();
+    if (d.port.mode == Port::Mode::kNone) {
+      ctx.Error(*lb, f.Path("loadBalancing"), "loadBalancing needs a port: there is nothing to balance",
+                "add port: 8080 (or port: auto)");
+    }
+  }
   const YNode* hc = f.Take("healthCheck");
   d.health_check = DecodeHealthCheck(ctx, hc, f.Path("healthCheck"), false);
   const YNode* lc = f.Take("livenessCheck");

@@ -282,8 +282,8 @@ const MisplacedFields& WorkloadMisplaced(Kind kind) {
   }();
   static const MisplacedFields kJob = [&] {
     MisplacedFields m{{"command", kCommand}};
-    for (const char* f : {"replicas", "port", "protocol", "healthCheck", "livenessCheck", "strategy",
-                          "progressDeadline", "autoRevert"}) {
+    for (const char* f : {"replicas", "port", "protocol", "loadBalancing", "healthCheck",
+                          "livenessCheck", "strategy", "progressDeadline", "autoRevert"}) {
       m[f] = deployment_only(f);
     }
     for (const char* f : {"schedule", "every", "timeZone", "concurrencyPolicy", "startingDeadline", "suspend",
@@ -294,8 +294,8 @@ const MisplacedFields& WorkloadMisplaced(Kind kind) {
   }();
   static const MisplacedFields kCron = [&] {
     MisplacedFields m{{"command", kCommand}};
-    for (const char* f : {"replicas", "port", "protocol", "healthCheck", "livenessCheck", "strategy",
-                          "progressDeadline", "autoRevert"}) {
+    for (const char* f : {"replicas", "port", "protocol", "loadBalancing", "healthCheck",
+                          "livenessCheck", "strategy", "progressDeadline", "autoRevert"}) {
       m[f] = {fmt::format("{} applies to Deployments; each CronJob run runs once to completion", f),
               "use kind: Deployment for a long-running service"};
     }

@@ -121,6 +121,10 @@ struct DeploymentSpec : WorkloadSpec {
   int replicas = 1;
   Port port;
   Protocol protocol = Protocol::kTcp;
+  // spec.loadBalancing: "round-robin", "least-connections", "random",
+  // "ip-hash"; empty: round-robin for tcp, least-connections for http.
+  std::string lb_algorithm;
+  bool cookie_affinity = false;  // sessionAffinity: cookie (http only)
   std::optional<HealthCheck> health_check;
   std::optional<HealthCheck> liveness_check;
   Strategy strategy;

@@ -77,7 +77,7 @@ void Converger::Impl::Loop() {
     for (const Observation& obs : observations) HandleObservation(obs, dirty);
     for (const std::string& id : stop_runs) StopRunNow(id);
     if (all) {
-      for (const char* kind : {"Deployment", "Job", "CronJob"}) {
+      for (const char* kind : {"Deployment", "Job", "CronJob", "Ingress"}) {
         store::ListFilter filter;
         filter.kind = kind;
         auto listed = store.With([&](store::Store& s) { return s.List(filter); });
@@ -201,6 +201,7 @@ void Converger::Impl::Reconcile(const store::ObjectKey& key) {
   if (key.kind == "Deployment") return ReconcileDeployment(w);
   if (key.kind == "Job") return ReconcileJob(w);
   if (key.kind == "CronJob") return ReconcileCronJob(w);
+  if (key.kind == "Ingress" && options.on_ingress) options.on_ingress(key, w.object);
 }
 
 void Converger::Impl::RemoveGone(const store::ObjectKey& key) {
@@ -214,6 +215,12 @@ void Converger::Impl::RemoveGone(const store::ObjectKey& key) {
   if (auto w = workloads.find(key); w != workloads.end() && !w->second.run_id.empty()) {
     if (auto run = ActiveRun(w->second.run_id); run && !any) FinishRun(*run, "failed", "the Job was deleted");
   }
+  if (auto w = workloads.find(key); w != workloads.end() && w->second.endpoints_sent) {
+    w->second.object.reset();
+    w->second.generation = -1;
+    SendEndpoints(key);
+  }
+  if (key.kind == "Ingress" && options.on_ingress) options.on_ingress(key, std::nullopt);
   if (any) {
     auto w = workloads.find(key);
     if (w != workloads.end()) {
@@ -238,6 +245,8 @@ std::vector<Instance*> Converger::Impl::InstancesOf(const store::ObjectKey& key)
 void Converger::Impl::StopInstance(Instance& inst) {
   inst.stopping = true;
   inst.ready = false;
+  // Out of the proxy's pool before the signal.
+  SendEndpoints(inst.owner);
   backend.Stop(inst.id, inst.grace);
 }
 

@@ -24,6 +24,7 @@
 
 #include "manifests/types.h"
 #include "reconciler/backend.h"
+#include "reconciler/endpoints.h"
 #include "reconciler/status.h"
 #include "reconciler/store.h"
 #include "util/error.h"
@@ -42,6 +43,13 @@ struct ConvergeOptions {
   // over one object, and each event the loop records or a run's end.
   std::function<void(std::string_view kind, double seconds)> on_reconcile;
   std::function<void(std::string_view type)> on_event;
+  // The endpoint view of Deployments with a port (endpoints.h), on the loop
+  // thread, each time it changes and before a replica in it is stopped. Must
+  // not block for long: the loop waits for it.
+  std::function<void(const ServiceEndpoints&)> on_endpoints;
+  // An Ingress object applied or changed (its decoded object), or deleted
+  // (nullopt), on the loop thread; every stored Ingress is sent at Start().
+  std::function<void(const store::ObjectKey&, const std::optional<manifests::Object>&)> on_ingress;
 };
 
 struct RunFilter {

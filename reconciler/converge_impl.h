@@ -67,6 +67,8 @@ struct Workload {
   // active at the last pass (one that left it has ended: trim history).
   std::optional<store::CronState> cron;
   std::set<std::string> cron_runs;
+  // Deployments with a port: the endpoint view last sent (endpoints.h).
+  std::optional<ServiceEndpoints> endpoints_sent;
 };
 
 struct Converger::Impl {
@@ -153,6 +155,9 @@ struct Converger::Impl {
                 bool blocked, const std::string& wait_reason);
 
   void Publish(const Workload& w);
+  // Sends the endpoint view of `key` when it changed (or the Deployment lost
+  // its port or is gone).
+  void SendEndpoints(const store::ObjectKey& key);
 };
 
 // "r-" + 10 random hex digits.

@@ -98,6 +98,8 @@ void Converger::Impl::ReconcileDeployment(Workload& w) {
       WakeAt(deadline, w.key);
     }
   }
+  // The pool first: whoever sees the status "running" can reach the service.
+  SendEndpoints(w.key);
   Publish(w);
 }
 
@@ -278,6 +280,38 @@ void Converger::Impl::Publish(const Workload& w) {
     inbox->dirty.insert(waiting.begin(), waiting.end());
   }
   inbox->cv.notify_one();
+}
+
+void Converger::Impl::SendEndpoints(const store::ObjectKey& key) {
+  if (!options.on_endpoints || key.kind != "Deployment") return;
+  auto it = workloads.find(key);
+  if (it == workloads.end()) return;
+  Workload& w = it->second;
+  const auto* d = w.object ? std::get_if<manifests::DeploymentSpec>(&w.object->spec) : nullptr;
+  if (!d || d->port.mode == manifests::Port::Mode::kNone) {
+    if (!w.endpoints_sent) return;
+    w.endpoints_sent.reset();
+    ServiceEndpoints gone;
+    gone.key = key;
+    gone.present = false;
+    options.on_endpoints(gone);
+    return;
+  }
+  ServiceEndpoints view;
+  view.key = key;
+  view.auto_port = d->port.mode == manifests::Port::Mode::kAuto;
+  view.port = view.auto_port ? 0 : d->port.number;
+  view.http = d->protocol == manifests::Protocol::kHttp;
+  view.algorithm = d->lb_algorithm;
+  view.cookie_affinity = d->cookie_affinity;
+  for (const Instance* i : InstancesOf(key)) {
+    if (i->ready && !i->stopping && i->port > 0) view.ready.push_back({i->replica, i->port});
+  }
+  std::sort(view.ready.begin(), view.ready.end(),
+            [](const Endpoint& a, const Endpoint& b) { return a.replica < b.replica; });
+  if (w.endpoints_sent == view) return;
+  w.endpoints_sent = view;
+  options.on_endpoints(view);
 }
 
 }  // namespace prisn::reconciler

@@ -214,3 +214,19 @@ CREATE TABLE sources (
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
+
+-- @version 5
+
+-- Service addresses: each Deployment with a port keeps a loopback address
+-- (and, for `port: auto`, the port picked for it) across restarts and
+-- re-applies. The row goes when the Deployment is deleted or loses its port.
+CREATE TABLE service_addresses (
+  namespace TEXT NOT NULL,
+  name TEXT NOT NULL,
+  address TEXT NOT NULL UNIQUE,
+  -- The port the proxy serves; for `port: auto` the one picked, else the
+  -- declared one.
+  port INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (namespace, name)
+);

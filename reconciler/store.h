@@ -186,6 +186,14 @@ struct SourceRecord {
 };
 
 // What one sync attempt changes in a source's status; unset fields stay.
+// A Deployment's service address (net/service_address.h allocates them).
+struct ServiceAddress {
+  std::string ns;
+  std::string name;
+  std::string address;  // "127.77.0.2"
+  int port = 0;         // served port: declared, or picked for `port: auto`
+};
+
 struct SourceStatusUpdate {
   std::optional<std::string> fetched_commit;  // with fetched_ms = now
   std::optional<std::string> applied_commit;  // with applied_ms = now
@@ -325,6 +333,13 @@ class Store {
   Status DeleteSource(const std::string& name, const std::string& actor);
   Status SetSourceSuspended(const std::string& name, bool suspended, const std::string& actor);
   Status UpdateSourceStatus(const std::string& name, const SourceStatusUpdate& update);
+
+  // Service addresses (table service_addresses): by (namespace, name).
+  Result<std::vector<ServiceAddress>> ListServiceAddresses();
+  // Inserts or replaces. kConflict when another service holds the address.
+  Status PutServiceAddress(const ServiceAddress& address);
+  // Deleting an unknown service is not an error.
+  Status DeleteServiceAddress(const std::string& ns, const std::string& name);
 
   struct Impl;
 

@@ -11,8 +11,11 @@ packages=(
   libboost1.81-dev libcli11-dev libspdlog-dev libfmt-dev prometheus-cpp-dev
   nlohmann-json3-dev libsodium-dev libhowardhinnant-date-dev
   libtomlplusplus-dev catch2
+  libssl-dev  # TLS termination in the proxy (Ingress)
   # runtimes the examples and tests run, and tools the tests drive
   python3 python3-venv python3-pip nodejs bash lua5.4 git curl dnsutils procps sqlite3
+  # load generator and reference proxy for bench/proxy_bench
+  wrk nginx-light
 )
 
 missing=()

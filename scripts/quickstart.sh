@@ -36,6 +36,15 @@ for name in hello stats hello-lua; do
 done
 echo "== prisn status"
 $prisn status
+echo "== prisn get endpoints web (the service address prisn's proxy serves)"
+$prisn get endpoints web
+addr=$($prisn get endpoints web -o json |
+  python3 -c 'import json, sys; j = json.load(sys.stdin); print(j["address"] + ":" + str(j["port"]))')
+echo "== curl http://$addr/ (through the proxy, twice)"
+curl -s "http://$addr/"
+curl -s "http://$addr/"
+echo "== prisn dns lookup web"
+$prisn dns lookup web || true
 echo "== prisn logs hello"
 $prisn logs hello
 echo "== prisn run examples/hello.py"

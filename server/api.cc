@@ -52,6 +52,9 @@ Api::Api(store::Store store, ApiInfo info)
   });
   AddStateRoutes(*core_);
   AddApplyRoutes(*core_);
+  // Before the object routes: /v1/namespaces/{ns}/endpoints/{name} has the
+  // shape of an object path, and the first route added wins.
+  AddNetworkRoutes(*core_);
   AddObjectRoutes(*core_);
   AddEventRoutes(*core_);
   AddSecretRoutes(*core_);
@@ -67,6 +70,7 @@ Metrics& Api::metrics() { return core_->metrics; }
 Synchronized<store::Store>& Api::store() { return core_->store; }
 void Api::SetConverger(reconciler::Converger* converger) { core_->converger = converger; }
 void Api::SetSourceManager(reconciler::SourceManager* sources) { core_->sources = sources; }
+void Api::SetNetwork(Network* network) { core_->network = network; }
 
 Api::Admission Api::Admit(std::string_view method, std::string_view target,
                           std::string_view authorization,

@@ -27,6 +27,8 @@ class SourceManager;
 
 namespace prisn::server {
 
+class Network;
+
 struct ApiInfo {
   std::string version;  // prisn's version
   int64_t pid = 0;
@@ -76,6 +78,8 @@ class Api {
   void SetConverger(reconciler::Converger* converger);
   // Connects the GitOps source manager (null: disconnects it).
   void SetSourceManager(reconciler::SourceManager* sources);
+  // The service network; null (the default) makes its routes answer 503.
+  void SetNetwork(Network* network);
   // Records a daemon-level event (server-started, server-stopped).
   Status RecordEvent(const std::string& type, const std::string& message);
   // Creates the first admin token when the store has none; returns the

@@ -17,6 +17,9 @@
 namespace prisn::reconciler {
 class SourceManager;
 }
+namespace prisn::server {
+class Network;
+}
 
 namespace prisn::server {
 
@@ -32,6 +35,8 @@ struct Api::Core {
   // The GitOps source manager; null when not running (reconcile and hooks
   // answer 503 then).
   reconciler::SourceManager* sources = nullptr;
+  // The service network (proxy, DNS); null when not running (503 then).
+  Network* network = nullptr;
 
   Core(store::Store s, ApiInfo i) : store(std::move(s)), info(std::move(i)) {}
   // Refreshes the object and state-index gauges; call with the store held.
@@ -46,6 +51,7 @@ void AddEventRoutes(Api::Core& core);
 void AddWorkloadRoutes(Api::Core& core);  // status, scale, logs
 void AddRunRoutes(Api::Core& core);       // prisn run: runs and their logs
 void AddSourceRoutes(Api::Core& core);    // /v1/sources, /v1/hooks
+void AddNetworkRoutes(Api::Core& core);   // endpoints, proxy stats, DNS lookup
 
 // Objects applied by a GitOps source (apply set "source:NAME") refuse
 // imperative changes: a 409 naming the source and its commit, unless `force`

@@ -21,6 +21,8 @@
 
 #include "executor/env_cache.h"
 #include "executor/local_backend.h"
+#include "net/dns_resolv.h"
+#include "net/service_address.h"
 #include "reconciler/converge.h"
 #include "reconciler/secret_box.h"
 #include "reconciler/source_manager.h"
@@ -28,9 +30,12 @@
 #include "server/api.h"
 #include "server/api_internal.h"
 #include "server/context_file.h"
+#include "server/draining_backend.h"
 #include "server/http_server.h"
+#include "server/network.h"
 #include "server/paths.h"
 #include "server/pid_file.h"
+#include "util/files.h"
 #include "util/unique_fd.h"
 
 #ifndef PRISN_VERSION
@@ -138,8 +143,34 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
   // Workloads do not outlive the daemon: they are stopped on a clean stop and
   // die with it on a crash (die-with-parent, PID namespaces), and the next
   // start runs what the store asks for. See docs/ARCHITECTURE.md.
+  // The service network first: workloads get its DNS server in resolv.conf.
+  auto range = net::ParseServiceRange(options.service_range);
+  if (!range) return report.Error(range.error());
+  NetworkOptions network_options;
+  network_options.range_base = *range;
+  if (options.dns_listen == "auto") {
+    network_options.dns_listen = net::DnsAddress(*range) + ":53";
+  } else if (options.dns_listen != "off") {
+    network_options.dns_listen = options.dns_listen;
+  }
+  auto network = Network::Start(api.store(), network_options);
+  if (!network) return report.Error(network.error());
+
   executor::LocalBackendOptions backend_options;
   backend_options.state_dir = state.dir;
+  // resolv.conf carries no port: only a server on port 53 can be the
+  // workloads' resolver. Names it does not own go to the host's resolvers.
+  if ((*network)->dns_port() == 53) {
+    std::string resolv = state.dir + "/resolv.conf";
+    if (auto st = WriteFileAtomic(resolv, net::ResolvConfFor((*network)->dns_address(),
+                                                             {"prisn.local"}),
+                                  0644);
+        st) {
+      backend_options.binds.push_back({resolv, "/etc/resolv.conf", false});
+    } else {
+      spdlog::warn("workloads keep the host's resolv.conf: {}", st.error().ToString());
+    }
+  }
   if (const char* path = std::getenv("PATH"); path && *path) backend_options.search_path = path;
   backend_options.build_env = executor::PackageIndexEnv(environ);
   auto backend = executor::LocalBackend::Create(backend_options);
@@ -150,7 +181,19 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
     api.metrics().ObserveReconcile(kind, seconds);
   };
   converge_options.on_event = [&api](std::string_view type) { api.metrics().CountLoopEvent(type); };
-  reconciler::Converger converger(api.store(), **backend, converge_options);
+  converge_options.on_endpoints = [&n = **network](const reconciler::ServiceEndpoints& view) {
+    n.OnEndpoints(view);
+  };
+  converge_options.on_ingress = [&n = **network](const store::ObjectKey& key,
+                                                 const std::optional<manifests::Object>& object) {
+    n.OnIngress(key, object);
+  };
+  // Stops go through the proxy's drain: a replica gets SIGTERM once the
+  // requests in flight to it are done.
+  DrainingBackend draining(**backend, **network);
+  reconciler::Converger converger(api.store(), draining, converge_options);
+  api.SetNetwork(network->get());
+  api.metrics().SetCollector([&n = **network] { return n.MetricFamilies(); });
   api.SetConverger(&converger);
   if (auto st = converger.Start(); !st) return report.Error(st.error());
 
@@ -226,6 +269,8 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
   spdlog::info("stopping workloads (grace up to {} s)", kWorkloadGrace.count());
   converger.Shutdown(kWorkloadGrace);
   api.SetConverger(nullptr);
+  api.SetNetwork(nullptr);
+  api.metrics().SetCollector(nullptr);
   if (auto st = api.RecordEvent("server-stopped", "stopped by signal"); !st) {
     spdlog::error("cannot record the stop: {}", st.error().ToString());
   }

@@ -22,6 +22,10 @@ struct StartOptions {
   int revision_limit = 10;
   std::string log_level = "info";
   int workers = 8;  // threads that run API handlers (a log wait holds one)
+  // Service addresses come from this /16 of 127.0.0.0/8 (net/service_address.h).
+  std::string service_range = "127.77.0.0";
+  // The DNS server: "auto" (the range's .0.1, port 53), "off", or ADDRESS:PORT.
+  std::string dns_listen = "auto";
 };
 
 // Exit codes: 0 ok, 2 error (the message is printed to stderr).

@@ -126,9 +126,21 @@ void Metrics::SetObjects(const std::map<std::string, int64_t>& counts) {
 
 void Metrics::SetStateIndex(int64_t index) { state_index_.Set(static_cast<double>(index)); }
 
+void Metrics::SetCollector(Collector collector) {
+  std::lock_guard lock(collector_mu_);
+  collector_ = std::move(collector);
+}
+
 std::string Metrics::Serialize() const {
   prometheus::TextSerializer serializer;
-  return serializer.Serialize(registry_->Collect());
+  auto families = registry_->Collect();
+  std::lock_guard lock(collector_mu_);
+  if (collector_) {
+    auto more = collector_();
+    families.insert(families.end(), std::make_move_iterator(more.begin()),
+                    std::make_move_iterator(more.end()));
+  }
+  return serializer.Serialize(families);
 }
 
 void Metrics::ObserveReconcile(std::string_view kind, double seconds) {

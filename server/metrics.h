@@ -9,8 +9,11 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -41,6 +44,11 @@ class Metrics {
   // result: accepted, unsigned, bad_signature, unknown_source, ignored
   void CountWebhook(std::string_view result);
 
+  // Families computed at scrape time by their owner (the proxy, the DNS
+  // server), appended to every Serialize(). Set once at start; null clears.
+  using Collector = std::function<std::vector<prometheus::MetricFamily>()>;
+  void SetCollector(Collector collector);
+
   // Prometheus text exposition format 0.0.4.
   std::string Serialize() const;
 
@@ -60,6 +68,8 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& source_sync_seconds_;
   prometheus::Family<prometheus::Counter>& source_failures_;
   prometheus::Family<prometheus::Counter>& webhooks_;
+  mutable std::mutex collector_mu_;
+  Collector collector_;
 };
 
 }  // namespace prisn::server

@@ -33,6 +33,15 @@ int ServerMain(int argc, char** argv) {
   start_cmd->add_option("--revision-limit", start.revision_limit, "Revisions kept per object")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
+  start_cmd->add_option("--service-range", start.service_range,
+                        "Service addresses come from this 127.N.0.0/16 (env PRISN_SERVICE_RANGE)")
+      ->capture_default_str()
+      ->envname("PRISN_SERVICE_RANGE");
+  start_cmd->add_option("--dns-listen", start.dns_listen,
+                        "prisn's DNS server: auto (the service range's .0.1, port 53), off, or "
+                        "ADDRESS:PORT (env PRISN_DNS_LISTEN)")
+      ->capture_default_str()
+      ->envname("PRISN_DNS_LISTEN");
   start_cmd->add_option("--log-level", start.log_level, "Log level")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));

@@ -32,16 +32,6 @@ struct Fixture {
 };
 
 // Polls `done` every 50 ms until it holds or `limit` passes.
-template <class F>
-bool Eventually(F done, std::chrono::seconds limit = std::chrono::seconds(30)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
-
 }  // namespace
 
 TEST_CASE("prisn run streams a script's output and exits with its code") {

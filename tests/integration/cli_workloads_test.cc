@@ -27,16 +27,6 @@ struct Fixture {
   }
 };
 
-template <class F>
-bool Eventually(F done, std::chrono::seconds limit = std::chrono::seconds(60)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return done();
-}
-
 // A TCP service on $PORT that says so on stdout.
 constexpr const char* kService = R"(import os, socket
 s = socket.socket()

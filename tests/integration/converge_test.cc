@@ -37,16 +37,6 @@ struct Fixture {
   }
 };
 
-template <class F>
-bool Eventually(F done, std::chrono::milliseconds limit = 60s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return done();
-}
-
 bool Healthy(const json& s, int replicas) {
   return s.is_object() && s.value("state", "") == "running" && s.value("ready", 0) == replicas;
 }

@@ -39,16 +39,6 @@ struct Fixture {
   }
 };
 
-template <class F>
-bool Eventually(F done, std::chrono::milliseconds limit = 60s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return done();
-}
-
 std::int64_t Ms(const json& time) { return cli::TimeMs(nlohmann::ordered_json(time)).value_or(0); }
 
 std::string CronJob(const std::string& name, const std::string& schedule, const std::string& extra) {

@@ -1,14 +1,18 @@
 #include "tests/common/scratch_cleanup.h"
 #include "tests/integration/daemon.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -137,12 +141,47 @@ std::map<std::string, std::string> IsolatedEnv(const fs::path& home) {
           {"LANG", "C"}};
 }
 
-Daemon::Daemon(fs::path state_dir) : state_dir_(std::move(state_dir)) {
+int FreeLoopbackPort() {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (!fd || ::bind(fd.Get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(fd.Get(), reinterpret_cast<sockaddr*>(&a), &len) != 0)
+    throw std::runtime_error("no free loopback port");
+  return ntohs(a.sin_port);
+}
+
+bool Accepts(int port) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return fd && ::connect(fd.Get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+}
+
+Daemon::Daemon(fs::path state_dir, std::vector<std::string> args)
+    : state_dir_(std::move(state_dir)) {
   fs::create_directories(state_dir_);
   auto env = IsolatedEnv(state_dir_ / "home");
-  pid_ = Spawn({PRISN_BINARY, "server", "start", "--foreground", "--state-dir", state_dir_.string(),
-                "--listen", "127.0.0.1:0"},
-               env, state_dir_.string(), state_dir_ / "daemon.out", state_dir_ / "daemon.err");
+  std::vector<std::string> argv = {PRISN_BINARY, "server", "start", "--foreground", "--state-dir",
+                                   state_dir_.string(), "--listen", "127.0.0.1:0"};
+  auto given = [&](const std::string& flag) {
+    return std::find(args.begin(), args.end(), flag) != args.end();
+  };
+  if (!given("--dns-listen")) args.insert(args.end(), {"--dns-listen", "off"});
+  if (auto it = std::find(args.begin(), args.end(), "--service-range");
+      it != args.end() && it + 1 != args.end()) {
+    service_range_ = *(it + 1);
+  } else {
+    service_range_ = "127." + std::to_string(100 + ::getpid() % 150) + ".0.0";
+    args.insert(args.end(), {"--service-range", service_range_});
+  }
+  argv.insert(argv.end(), args.begin(), args.end());
+  pid_ = Spawn(argv, env, state_dir_.string(), state_dir_ / "daemon.out",
+               state_dir_ / "daemon.err");
   auto deadline = Clock::now() + std::chrono::seconds(30);
   auto fail = [&](const std::string& why) {
     Stop();

@@ -10,9 +10,28 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace prisn::testing {
+
+// Polls `done` every 20 ms until it holds or `limit` has passed; returns its
+// last answer. Tests wait with this, never with a bare sleep.
+template <class F>
+bool Eventually(F done, std::chrono::milliseconds limit = std::chrono::seconds(60)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
+// A free TCP port on 127.0.0.1 as the kernel hands one out, for programs
+// that cannot report the port they bound (git daemon, an Ingress listener).
+int FreeLoopbackPort();
+// True when something accepts TCP connections on 127.0.0.1:port.
+bool Accepts(int port);
 
 // A fresh directory under the system temp dir, removed with everything in it.
 class TempDir {
@@ -56,7 +75,11 @@ std::map<std::string, std::string> IsolatedEnv(const std::filesystem::path& home
 // SIGTERM (SIGKILL after a deadline) and reaps it.
 class Daemon {
  public:
-  explicit Daemon(std::filesystem::path state_dir);
+  // `args` are added to `prisn server start`. Unless they say otherwise, the
+  // daemon runs no DNS server and takes a service range of its own
+  // (127.N.0.0/16, N from the test's pid), so daemons side by side never
+  // compete for an address.
+  explicit Daemon(std::filesystem::path state_dir, std::vector<std::string> args = {});
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
@@ -64,6 +87,8 @@ class Daemon {
   const std::string& url() const { return url_; }
   const std::string& token() const { return token_; }
   const std::filesystem::path& state_dir() const { return state_dir_; }
+  // "127.N.0.0": where this daemon's service addresses come from.
+  const std::string& service_range() const { return service_range_; }
   pid_t pid() const { return pid_; }
   // SIGKILL, as a crash would, and reap.
   void Kill();
@@ -74,6 +99,7 @@ class Daemon {
   pid_t pid_ = -1;
   std::string url_;
   std::string token_;
+  std::string service_range_;
 };
 
 }  // namespace prisn::testing

@@ -73,47 +73,12 @@ struct Fixture {
   }
 };
 
-template <class F>
-bool Eventually(F done, std::chrono::milliseconds limit = 60s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return done();
-}
-
-// A free loopback port, as the kernel hands one out; git daemon cannot
-// report the port it picked, so the test picks first.
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-bool Accepts(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
-}
-
 // `git daemon` serving the bare repositories under `base` over git:// on
 // loopback, stopped with the test.
 class GitDaemon {
  public:
   explicit GitDaemon(const std::string& base) {
-    port_ = FreePort();
+    port_ = FreeLoopbackPort();
     std::vector<std::string> args = {"/usr/bin/git", "daemon", "--reuseaddr", "--export-all",
                                      "--listen=127.0.0.1", "--port=" + std::to_string(port_),
                                      "--base-path=" + base, base};

@@ -204,5 +204,27 @@ TEST_CASE("ToCanonicalYaml: readable, stable and masked", "[canonical]") {
   CHECK(again.objects[0].version == set.objects[1].version);
 }
 
+TEST_CASE("loadBalancing: written only when set, read back, and checked against the protocol",
+          "[canonical]") {
+  const std::string plain = Only(LoadYaml(kShort, App())).version;
+  std::string http = std::string(kShort) +
+                     "  protocol: http\n  loadBalancing: {algorithm: ip-hash, sessionAffinity: cookie}\n";
+  const Object& o = Only(LoadYaml(http, App()));
+  const auto& d = std::get<DeploymentSpec>(o.spec);
+  CHECK(d.lb_algorithm == "ip-hash");
+  CHECK(d.cookie_affinity);
+  CHECK(o.version != plain);
+  auto json = ToCanonicalJson(o);
+  CHECK(json["spec"]["loadBalancing"]["algorithm"] == "ip-hash");
+  CHECK(ToCanonicalJson(Only(LoadYaml(kShort, App())))["spec"].contains("loadBalancing") == false);
+  auto back = FromCanonicalJson(nlohmann::json::parse(json.dump()), o.sources);
+  REQUIRE(back);
+  CHECK(back->version == o.version);
+
+  auto tcp = LoadYaml(std::string(kShort) + "  loadBalancing: {sessionAffinity: cookie}\n", App());
+  REQUIRE(tcp.errors.size() == 1);
+  CHECK(tcp.errors[0].message.find("needs protocol: http") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace prisn::manifests

@@ -1,0 +1,103 @@
+// prisn proxy stats, prisn dns lookup NAME: the service network as the
+// daemon sees it (docs/CLI.md "Services and networking").
+#include <fmt/core.h>
+
+#include <memory>
+
+#include "cli/command.h"
+#include "cli/command_util.h"
+#include "cli/printer.h"
+
+namespace prisn::cli {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+int RunProxyStats(Context& ctx) {
+  auto client = Connect(ctx);
+  if (!client) {
+    Report(ctx, client.error());
+    return kExitError;
+  }
+  auto answer = client->Get("/v1/proxy/stats");
+  if (!answer) {
+    Report(ctx, answer.error(), client->details());
+    return ctx.exit_code;
+  }
+  PrintOutput(ctx.global.output, *answer, [&] {
+    Table t({"SERVICE", "PROTOCOL", "REQUESTS", "ERRORS", "ACTIVE", "P50", "P99", "POOL"});
+    for (const auto& s : answer->value("services", json::array())) {
+      int in_pool = 0, total = 0;
+      for (const auto& u : s.value("upstreams", json::array())) {
+        ++total;
+        if (u.value("inPool", false)) ++in_pool;
+      }
+      t.AddRow({s.value("service", ""), s.value("protocol", ""),
+                std::to_string(s.value("requests", std::uint64_t{0})),
+                std::to_string(s.value("errors", std::uint64_t{0})),
+                std::to_string(s.value("active", std::int64_t{0})),
+                fmt::format("{:.2f}ms", s.value("p50Ms", 0.0)),
+                fmt::format("{:.2f}ms", s.value("p99Ms", 0.0)),
+                fmt::format("{}/{}", in_pool, total)});
+    }
+    std::string out = t.Render();
+    for (const auto& e : answer->value("ingressErrors", json::array()))
+      out += fmt::format("warning: ingress {}: {}\n", e.value("listener", ""),
+                         e.value("message", ""));
+    return out;
+  });
+  return kExitOk;
+}
+
+int RunDnsLookup(Context& ctx, const std::string& name, const std::string& ns) {
+  auto client = Connect(ctx);
+  if (!client) {
+    Report(ctx, client.error());
+    return kExitError;
+  }
+  auto answer = client->Get("/v1/dns/lookup" + Query({{"name", name}, {"namespace", ns}}));
+  if (!answer) {
+    Report(ctx, answer.error(), client->details());
+    return ctx.exit_code;
+  }
+  bool found = answer->value("found", false);
+  PrintOutput(ctx.global.output, *answer, [&] {
+    if (!found) return fmt::format("{}: no such service (NXDOMAIN)\n", answer->value("name", ""));
+    Table t({"NAME", "TYPE", "VALUE"});
+    for (const auto& r : answer->value("records", json::array()))
+      t.AddRow({r.value("name", ""), r.value("type", ""), r.value("value", "")});
+    std::string out = t.Render();
+    const json& server = (*answer)["server"];
+    out += server.is_string()
+               ? fmt::format("served by prisn's DNS at {} (dig @ADDRESS -p PORT NAME)\n",
+                             server.get<std::string>())
+               : std::string("prisn's DNS server is not running (see the daemon log)\n");
+    return out;
+  });
+  return found ? kExitOk : 1;
+}
+
+}  // namespace
+
+void RegisterNetwork(CLI::App& app, Context& ctx) {
+  auto* proxy = app.add_subcommand("proxy", "The service proxy");
+  proxy->require_subcommand(1);
+  auto* stats = proxy->add_subcommand(
+      "stats", "Requests, errors, active connections and latency per service, and its pool");
+  AddOutputOption(*stats, ctx);
+  stats->callback([&ctx] { ctx.exit_code = RunProxyStats(ctx); });
+
+  auto* dns = app.add_subcommand("dns", "prisn's DNS (NAME.NAMESPACE.prisn.local)");
+  dns->require_subcommand(1);
+  auto name = std::make_shared<std::string>();
+  auto ns = std::make_shared<std::string>("default");
+  auto* lookup = dns->add_subcommand(
+      "lookup", "The A and SRV records of a service: NAME, NAME.NAMESPACE or the full name");
+  lookup->add_option("NAME", *name, "api, api.prod or api.prod.prisn.local")->required();
+  lookup->add_option("-n,--namespace", *ns, "Namespace when NAME has none")->capture_default_str();
+  AddOutputOption(*lookup, ctx);
+  lookup->footer("Exit status: 0 found, 1 no such service, 2 any other error.");
+  lookup->callback([&ctx, name, ns] { ctx.exit_code = RunDnsLookup(ctx, *name, *ns); });
+}
+
+}  // namespace prisn::cli
