@@ -111,5 +111,19 @@ int main(int argc, char** argv) {
   fmt::print("| daemon RSS idle | {:.1f} MiB |\n", rss_idle);
   fmt::print("| daemon RSS with {} objects (after the runs above: {:.1f} MiB) | {:.1f} MiB |\n", n,
              RssMiB(daemon.pid()), rss_loaded);
+  double get50 = Percentile(get.ms, 50), get99 = Percentile(get.ms, 99);
+  // Targets speak of MB; /proc reports KiB.
+  auto mb = [](double mib) { return mib * 1.048576; };
+  PrintTargets({
+      {fmt::format("apply of {} manifests into an empty store", n), "<= 200 ms",
+       fmt::format("{:.1f} ms", apply_all_ms), apply_all_ms <= 200},
+      {fmt::format("diff of {} manifests, one changed", n), "<= 200 ms", fmt::format("{:.1f} ms", diff_ms),
+       diff_ms <= 200},
+      {"API GET p50", "<= 0.2 ms", fmt::format("{:.3f} ms", get50), get50 <= 0.2},
+      {"API GET p99", "<= 1 ms", fmt::format("{:.3f} ms", get99), get99 <= 1},
+      {"daemon RSS idle", "<= 20 MB", fmt::format("{:.1f} MB", mb(rss_idle)), mb(rss_idle) <= 20},
+      {fmt::format("daemon RSS with {} objects", n), "<= 50 MB", fmt::format("{:.1f} MB", mb(rss_loaded)),
+       mb(rss_loaded) <= 50},
+  });
   return 0;
 }

@@ -14,12 +14,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
 namespace prisn::bench {
@@ -59,6 +61,20 @@ inline double RssMiB(pid_t pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
   }
   return 0;
+}
+
+// One performance target a scenario checks: printed as a row of the
+// scenario's "Targets" table; bench/run gathers every row at the top of
+// bench/REPORT.md by the "| met |" / "| not met |" cell.
+struct Target {
+  std::string what, limit, measured;
+  bool met;
+};
+
+inline void PrintTargets(const std::vector<Target>& targets) {
+  fmt::print("\n### Targets\n\n| target | limit | measured | result |\n|---|---|---|---|\n");
+  for (const auto& t : targets)
+    fmt::print("| {} | {} | {} | {} |\n", t.what, t.limit, t.measured, t.met ? "met" : "not met");
 }
 
 class Http {

@@ -1,11 +1,14 @@
 // Converge speed: apply of a new Deployment to healthy, 100 Deployments from
-// empty to all healthy, and the heal time of a replica killed from outside.
+// empty to all healthy, and the heal time of a replica killed from outside,
+// with a python3 service; then 1, 100 and 1000 Deployments of a small HTTP
+// service (busybox httpd) from empty to all healthy, and the daemon's memory
+// with 1000 replicas running.
 //
-//   converge_bench PRISN_BINARY [N_DEPLOYMENTS] [RUNS]
+//   converge_bench PRISN_BINARY [N_DEPLOYMENTS] [RUNS] [SMALL_SIZES]
 //
-// Baseline, measured in the same process: a bare `python3 server.py` started
-// directly, timed until its port accepts a connection (what "healthy" means
-// for a tcp health check).
+// Baseline, measured in the same process: the same server started directly,
+// timed until its port accepts a connection (what "healthy" means for a tcp
+// health check).
 #include <arpa/inet.h>
 #include <fmt/core.h>
 #include <netinet/in.h>
@@ -26,6 +29,30 @@ constexpr char kServer[] =
     "    def log_message(self, *a): pass\n"
     "http.server.ThreadingHTTPServer(('127.0.0.1', int(os.environ['PORT'])), H).serve_forever()\n";
 
+// What a set holds when it should be empty: an apply with no object never
+// prunes, so the set keeps one Deployment with no replicas.
+constexpr char kIdle[] =
+    "apiVersion: prisn.io/v1\nkind: Deployment\nmetadata:\n  name: idle\nspec:\n"
+    "  runtime: bash\n  replicas: 0\n  source:\n    inline: sleep 1\n";
+
+constexpr char kSmallServer[] = "exec /usr/bin/busybox httpd -f -p \"127.0.0.1:$PORT\" -h \"$PWD\"\n";
+
+std::string SmallManifest(const std::string& name) {
+  return fmt::format(
+      "apiVersion: prisn.io/v1\nkind: Deployment\nmetadata:\n  name: {}\nspec:\n"
+      "  runtime: bash\n  port: auto\n  source:\n    path: httpd.sh\n"
+      "  healthCheck:\n    tcp: {{}}\n",
+      name);
+}
+
+std::string SmallApplyBody(const std::vector<std::string>& names) {
+  nlohmann::json body{{"set", "small"}, {"paths", {"."}}, {"prune", true}, {"confirmPrune", true}};
+  body["files"]["httpd.sh"] = Base64(kSmallServer);
+  for (const auto& n : names) body["files"][n + ".yaml"] = Base64(SmallManifest(n));
+  if (names.empty()) body["files"]["idle.yaml"] = Base64(kIdle);
+  return body.dump();
+}
+
 std::string Manifest(const std::string& name) {
   return fmt::format(
       "apiVersion: prisn.io/v1\nkind: Deployment\nmetadata:\n  name: {}\nspec:\n"
@@ -38,6 +65,7 @@ std::string ApplyBody(const std::vector<std::string>& names, const std::string& 
   nlohmann::json body{{"set", set}, {"paths", {"."}}, {"prune", true}, {"confirmPrune", true}};
   body["files"]["server.py"] = Base64(kServer);
   for (const auto& n : names) body["files"][n + ".yaml"] = Base64(Manifest(n));
+  if (names.empty()) body["files"]["idle.yaml"] = Base64(kIdle);
   return body.dump();
 }
 
@@ -52,15 +80,20 @@ bool Accepts(int port) {
   return ok;
 }
 
-// Bare python3 serving on a port, until the port accepts.
-double BaselineMs(const std::string& dir, int port) {
+// The server started directly on a port, until the port accepts: python3,
+// or with `small` busybox httpd.
+double BaselineMs(const std::string& dir, int port, bool small = false) {
   std::string script = dir + "/server.py";
   std::ofstream(script) << kServer;
+  std::string addr = "127.0.0.1:" + std::to_string(port);
   auto t0 = Clock::now();
   pid_t pid = ::fork();
   if (pid == 0) {
     ::setenv("PORT", std::to_string(port).c_str(), 1);
-    ::execl("/usr/bin/python3", "python3", script.c_str(), nullptr);
+    if (small)
+      ::execl("/usr/bin/busybox", "busybox", "httpd", "-f", "-p", addr.c_str(), "-h", dir.c_str(), nullptr);
+    else
+      ::execl("/usr/bin/python3", "python3", script.c_str(), nullptr);
     ::_exit(127);
   }
   while (!Accepts(port)) std::this_thread::sleep_for(std::chrono::microseconds(200));
@@ -80,15 +113,37 @@ bool Running(const nlohmann::json& s) {
   return s.is_object() && s.value("state", "") == "running" && s.value("ready", 0) >= 1;
 }
 
-// Polls until `done` or a minute passed; returns the elapsed ms or -1.
+// Polls every `every` until `done` or three minutes passed; returns the
+// elapsed ms or -1.
 template <class Done>
-double Until(Clock::time_point t0, Done done) {
-  while (Clock::now() - t0 < std::chrono::minutes(1)) {
+double Until(Clock::time_point t0, Done done, std::chrono::milliseconds every = std::chrono::milliseconds(1)) {
+  while (Clock::now() - t0 < std::chrono::minutes(3)) {
     if (done()) return Ms(Clock::now() - t0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::this_thread::sleep_for(every);
   }
   return -1;
 }
+
+// Deployments whose name starts with `prefix` that run with a ready replica,
+// and all of them.
+std::pair<int, int> Healthy(Http& http, const std::string& prefix) {
+  if (http.Request("GET", "/v1/status") != 200) return {0, 0};
+  auto j = nlohmann::json::parse(http.body(), nullptr, false);
+  int up = 0, all = 0;
+  for (auto& w : j["workloads"]) {
+    if (w.value("name", "").rfind(prefix, 0) != 0) continue;
+    ++all;
+    up += Running(w);
+  }
+  return {up, all};
+}
+
+struct SmallRow {
+  int n;
+  double ms;
+  double base_ms;  // n serial direct starts
+  double rss;
+};
 
 }  // namespace
 
@@ -100,6 +155,12 @@ int main(int argc, char** argv) {
   if (sodium_init() < 0) return 2;
   int n = argc > 2 ? std::atoi(argv[2]) : 100;
   int runs = argc > 3 ? std::atoi(argv[3]) : 7;
+  std::vector<int> small_sizes;
+  for (std::string_view rest = argc > 4 ? argv[4] : "1,100,1000"; !rest.empty();) {
+    auto comma = rest.find(',');
+    small_sizes.push_back(std::atoi(std::string(rest.substr(0, comma)).c_str()));
+    rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+  }
   Daemon daemon(argv[1]);
   Http http(daemon.server(), daemon.token());
   std::string tmp = std::filesystem::temp_directory_path() / ("prisn-bench-base-" + std::to_string(::getpid()));
@@ -153,14 +214,35 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "apply of {} failed: {}\n", n, http.body());
     return 1;
   }
-  double all_ms = Until(t0, [&] {
-    if (http.Request("GET", "/v1/status") != 200) return false;
-    auto j = nlohmann::json::parse(http.body(), nullptr, false);
-    int up = 0;
-    for (auto& w : j["workloads"]) up += Running(w) && w.value("name", "").rfind("svc-", 0) == 0;
-    return up == n;
-  });
+  double all_ms = Until(t0, [&] { return Healthy(http, "svc-").first == n; });
   double rss = RssMiB(daemon.pid());
+  http.Request("POST", "/v1/apply", ApplyBody({}, "many"));
+  Until(Clock::now(), [&] { return Healthy(http, "svc-").second == 0; }, std::chrono::milliseconds(20));
+
+  // 4. The small service: 1, 100, 1000 Deployments from empty.
+  std::vector<double> small_base;
+  for (int r = 0; r < 20; ++r) small_base.push_back(BaselineMs(tmp, 21000 + r, true));
+  double sb50 = Percentile(small_base, 50);
+  std::vector<SmallRow> small;
+  for (int size : small_sizes) {
+    std::vector<std::string> smalls;
+    for (int i = 0; i < size; ++i) smalls.push_back(fmt::format("web-{}", i));
+    auto s0 = Clock::now();
+    if (http.Request("POST", "/v1/apply", SmallApplyBody(smalls)) != 200) {
+      fmt::print(stderr, "apply of {} small Deployments failed: {}\n", size, http.body());
+      return 1;
+    }
+    auto every = std::chrono::milliseconds(size >= 100 ? 20 : 1);
+    double ms = Until(s0, [&] { return Healthy(http, "web-").first == size; }, every);
+    small.push_back({size, ms, sb50 * size, RssMiB(daemon.pid())});
+    if (ms < 0) {
+      auto [up, all] = Healthy(http, "web-");
+      fmt::print(stderr, "{} small Deployments: {} of {} healthy after 3 minutes\n", size, up, all);
+      return 1;
+    }
+    http.Request("POST", "/v1/apply", SmallApplyBody({}));
+    Until(Clock::now(), [&] { return Healthy(http, "web-").second == 0; }, std::chrono::milliseconds(20));
+  }
 
   double b50 = Percentile(base, 50), o50 = Percentile(one, 50);
   fmt::print("## Converge ({} runs; python3 http.server with a tcp health check)\n\n", runs);
@@ -176,6 +258,29 @@ int main(int argc, char** argv) {
   fmt::print("| {} Deployments from empty -> all healthy | {:.0f} ms | {:.0f} ms ({} x one start, serial) | |\n",
              n, all_ms, b50 * n, n);
   fmt::print("| daemon RSS with {} replicas running | {:.1f} MiB | | |\n", n, rss);
+
+  fmt::print("\n### A small HTTP service (busybox httpd, tcp health check), from empty to all healthy\n\n");
+  fmt::print("| Deployments | prisn | baseline: n direct starts, one after the other | ratio | daemon RSS after |\n");
+  fmt::print("|---:|---:|---:|---:|---:|\n");
+  for (const auto& r : small)
+    fmt::print("| {} | {:.0f} ms | {:.0f} ms | {:.2f}x | {:.1f} MiB |\n", r.n, r.ms, r.base_ms,
+               r.ms / r.base_ms, r.rss);
+  fmt::print("\nOne direct start of busybox httpd until its port accepts: median {:.2f} ms of 20. "
+             "Daemon RSS excludes the workloads (they are other processes).\n", sb50);
+
+  std::vector<Target> targets;
+  for (const auto& r : small) {
+    if (r.n == 100)
+      targets.push_back({"100 small HTTP Deployments from empty to healthy", "<= 3 s",
+                         fmt::format("{:.2f} s", r.ms / 1000), r.ms <= 3000});
+    if (r.n == 1000)
+      targets.push_back({"daemon RSS with 1000 running replicas", "<= 100 MB",
+                         fmt::format("{:.1f} MiB", r.rss), r.rss * 1.048576 <= 100});
+  }
+  if (!heal.empty())
+    targets.push_back({"a killed replica replaced and healthy (median)", "<= 0.5 s",
+                       fmt::format("{:.0f} ms", Percentile(heal, 50)), Percentile(heal, 50) <= 500});
+  PrintTargets(targets);
   std::filesystem::remove_all(tmp);
   return all_ms < 0 ? 1 : 0;
 }

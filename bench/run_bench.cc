@@ -102,6 +102,7 @@ int main(int argc, char** argv) {
 
   Write(dir / "hello.py", "print('hello')\n");
   Write(dir / "hello.sh", "echo hello\n");
+  Write(dir / "hello.js", "console.log('hello');\n");
   Write(dir / "deps/hello.py", "import prisn_bench_cached\nprint('hello')\n");
   Write(dir / "deps/requirements.txt", "prisn-bench-cached\n");
   for (int i = 0; i < 3; ++i) {
@@ -112,15 +113,19 @@ int main(int argc, char** argv) {
   Daemon daemon(prisn);
   ::setenv("PRISN_SERVER", daemon.server().c_str(), 1);
   ::setenv("PRISN_TOKEN", daemon.token().c_str(), 1);
-  std::string py = (dir / "hello.py").string(), sh = (dir / "hello.sh").string();
+  std::string py = (dir / "hello.py").string(), sh = (dir / "hello.sh").string(),
+              js = (dir / "hello.js").string();
 
   // Warm up: interpreters resolved, page cache hot.
   for (int i = 0; i < 3; ++i) {
     TimeRun({prisn, "run", py});
     TimeRun({prisn, "run", sh});
     TimeRun({"/usr/bin/python3", py});
+    TimeRun({prisn, "run", js});
+    TimeRun({"/usr/bin/node", js});
   }
-  Row py1("python3, level 1"), py0("python3, level 0"), sh1("bash, level 1"), sh0("bash, level 0");
+  Row py1("python3, level 1"), py0("python3, level 0"), sh1("bash, level 1"), sh0("bash, level 0"),
+      js1("node, level 1"), js0("node, level 0");
   for (int i = 0; i < runs; ++i) {
     double b = TimeRun({"/usr/bin/python3", py});
     py1.base.push_back(b);
@@ -132,6 +137,11 @@ int main(int argc, char** argv) {
     sh0.base.push_back(bb);
     sh1.prisn.push_back(TimeRun({prisn, "run", sh}));
     sh0.prisn.push_back(TimeRun({prisn, "run", "--isolation", "0", sh}));
+    double bj = TimeRun({"/usr/bin/node", js});
+    js1.base.push_back(bj);
+    js0.base.push_back(bj);
+    js1.prisn.push_back(TimeRun({prisn, "run", js}));
+    js0.prisn.push_back(TimeRun({prisn, "run", "--isolation", "0", js}));
   }
   std::vector<double> fresh;
   for (int i = 0; i < 3; ++i) fresh.push_back(TimeRun({prisn, "run", (dir / fmt::format("new{}/hello.py", i)).string()}));
@@ -142,7 +152,8 @@ int main(int argc, char** argv) {
     cached.prisn.push_back(TimeRun({prisn, "run", (dir / "deps/hello.py").string()}));
   }
 
-  for (const Row* r : {&py1, &py0, &sh1, &sh0, &cached}) {
+  const std::vector<const Row*> rows{&py1, &py0, &sh1, &sh0, &js1, &js0, &cached};
+  for (const Row* r : rows) {
     for (double v : r->prisn) {
       if (v < 0) {
         fmt::print(stderr, "a run failed ({}); see the daemon's log\n", r->what);
@@ -153,11 +164,18 @@ int main(int argc, char** argv) {
   fmt::print("## prisn run ({} rounds; whole CLI process, daemon running)\n\n", runs);
   fmt::print("| script | prisn p50 | prisn p95 | bare p50 | bare p95 | ratio | added |\n");
   fmt::print("|---|---|---|---|---|---|---|\n");
-  for (const Row* r : {&py1, &py0, &sh1, &sh0, &cached}) PrintRow(*r);
+  for (const Row* r : rows) PrintRow(*r);
   fmt::print("\nNew Python environment from a local wheel (venv + pip install), then the run: "
              "median {:.0f} ms of {} builds (min {:.0f}, max {:.0f}).\n",
              Percentile(fresh, 50), fresh.size(), *std::min_element(fresh.begin(), fresh.end()),
              *std::max_element(fresh.begin(), fresh.end()));
+  std::vector<Target> targets;
+  for (const Row* r : {&py1, &sh1, &js1, &cached}) {
+    double added = Percentile(r->prisn, 50) - Percentile(r->base, 50);
+    targets.push_back({"`prisn run`, " + r->what + ", over the bare interpreter (p50)", "<= +3 ms",
+                       fmt::format("+{:.1f} ms", added), added <= 3});
+  }
+  PrintTargets(targets);
   std::filesystem::remove_all(dir);
   return 0;
 }

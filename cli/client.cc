@@ -2,21 +2,12 @@
 
 #include <fmt/core.h>
 
-#include <array>
-#include <memory>
+#include <chrono>
 
 namespace prisn::cli {
 namespace {
 
-struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
-
-size_t AppendBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
-}
+using namespace std::chrono_literals;
 
 ErrorCode CodeFromName(std::string_view name, ErrorCode fallback) {
   // Codes of docs/API.md that have no ErrorCode of their own.
@@ -55,6 +46,9 @@ ErrorCode CodeFromStatus(long status) {
       return ErrorCode::kInternal;
   }
 }
+
+// No API answer comes near this; a larger one is a broken server.
+constexpr size_t kMaxAnswer = size_t{256} << 20;
 
 std::string UnreachableMessage(const Connection& c) {
   return fmt::format(
@@ -133,71 +127,49 @@ Result<nlohmann::ordered_json> ApiClient::Send(const char* method, std::string_v
                 fmt::format("not a server URL: \"{}\" (expected http://HOST:PORT)", server),
                 "server from " + connection_.origin);
   }
-  if (!curl_) {
-    curl_.Reset(curl_easy_init());
-    if (!curl_) return Fail(ErrorCode::kInternal, "cannot initialise libcurl");
-  } else {
-    // Keeps the connection cache, forgets the previous request's options.
-    curl_easy_reset(curl_.Get());
+  net::HttpRequest request;
+  request.method = method;
+  request.url = connection_.server + std::string(path);
+  request.headers.emplace_back("Accept", "application/json");
+  if (!body.is_null()) request.body = body.dump();
+  if (!request.body.empty()) request.headers.emplace_back("Content-Type", "application/json");
+  if (!connection_.token.empty()) {
+    request.headers.emplace_back("Authorization", "Bearer " + connection_.token);
   }
-  CURL* h = curl_.Get();
-  std::string url = connection_.server + std::string(path);
-  std::string payload = body.is_null() ? std::string() : body.dump();
-  std::string response;
-  std::array<char, CURL_ERROR_SIZE> error_buffer{};
+  request.headers.emplace_back("User-Agent", "prisn-cli");
+  request.connect_timeout = 5s;
+  request.total_timeout = 300s;
+  request.max_body = kMaxAnswer;
 
-  Slist headers;
-  auto add_header = [&headers](const std::string& line) {
-    headers.reset(curl_slist_append(headers.release(), line.c_str()));
-  };
-  add_header("Accept: application/json");
-  if (!payload.empty()) add_header("Content-Type: application/json");
-  if (!connection_.token.empty()) add_header("Authorization: Bearer " + connection_.token);
-  add_header("Expect:");  // no 100-continue round trip for large apply bodies
-
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &AppendBody);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &response);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer.data());
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 300000L);
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "prisn-cli");
-  if (!payload.empty() || std::string_view(method) != "GET") {
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload.c_str());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
-  }
-
-  CURLcode rc = curl_easy_perform(h);
-  if (rc != CURLE_OK) {
-    switch (rc) {
-      case CURLE_COULDNT_CONNECT:
-      case CURLE_COULDNT_RESOLVE_HOST:
-      case CURLE_COULDNT_RESOLVE_PROXY:
+  auto answer = http_.Request(request);
+  if (!answer) {
+    const Error& e = answer.error();
+    switch (e.code) {
+      case ErrorCode::kUnavailable:
         return Fail(ErrorCode::kUnavailable, UnreachableMessage(connection_));
-      case CURLE_OPERATION_TIMEDOUT:
+      case ErrorCode::kTimeout:
         return Fail(
             ErrorCode::kTimeout,
             fmt::format("the prisn server at {} did not answer in time", connection_.server));
-      case CURLE_URL_MALFORMAT:
-      case CURLE_UNSUPPORTED_PROTOCOL:
+      case ErrorCode::kInvalid:
         return Fail(
             ErrorCode::kInvalid,
             fmt::format("not a server URL: \"{}\" (expected http://HOST:PORT)", connection_.server),
             "server from " + connection_.origin);
-      default: {
-        std::string detail = error_buffer[0] != '\0' ? error_buffer.data() : curl_easy_strerror(rc);
+      default:
         return Fail(ErrorCode::kUnavailable,
                     fmt::format("talking to the prisn server at {} failed: {}", connection_.server,
-                                detail));
-      }
+                                e.message));
     }
   }
-
-  long status = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  if (answer->truncated) {
+    return Fail(ErrorCode::kInternal,
+                fmt::format("the server at {} answered with more than {} MiB", connection_.server,
+                            kMaxAnswer >> 20),
+                std::string(path));
+  }
+  long status = answer->status;
+  const std::string& response = answer->body;
   if (status < 200 || status >= 300) {
     auto j = nlohmann::ordered_json::parse(response, nullptr, /*allow_exceptions=*/false);
     if (!j.is_discarded() && j.is_object() && j.contains("error") && j["error"].is_object()) {

@@ -1,6 +1,6 @@
 #pragma once
 // The CLI's HTTP client for the daemon's API (docs/API.md). One ApiClient per
-// command: it keeps one libcurl handle, so consecutive requests reuse the
+// command: it keeps one net::HttpClient, so consecutive requests reuse the
 // connection.
 //
 // Every call returns the decoded JSON body of a 2xx answer (null for an empty
@@ -11,42 +11,15 @@
 //     one with `prisn server start` (or set PRISN_SERVER)";
 //   - a timeout → kTimeout; a body that is not JSON → kInternal.
 
-#include <curl/curl.h>
-
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-#include <utility>
 
 #include "cli/context.h"
+#include "net/http_client.h"
 #include "util/error.h"
 
 namespace prisn::cli {
-
-// Move-only owner of a CURL easy handle.
-class CurlHandle {
- public:
-  CurlHandle() = default;
-  explicit CurlHandle(CURL* curl) : curl_(curl) {}
-  CurlHandle(CurlHandle&& other) noexcept : curl_(std::exchange(other.curl_, nullptr)) {}
-  CurlHandle& operator=(CurlHandle&& other) noexcept {
-    if (this != &other) Reset(std::exchange(other.curl_, nullptr));
-    return *this;
-  }
-  CurlHandle(const CurlHandle&) = delete;
-  CurlHandle& operator=(const CurlHandle&) = delete;
-  ~CurlHandle() { Reset(); }
-
-  CURL* Get() const { return curl_; }
-  explicit operator bool() const { return curl_ != nullptr; }
-  void Reset(CURL* curl = nullptr) {
-    if (curl_ != nullptr) curl_easy_cleanup(curl_);
-    curl_ = curl;
-  }
-
- private:
-  CURL* curl_ = nullptr;
-};
 
 class ApiClient {
  public:
@@ -69,7 +42,7 @@ class ApiClient {
                                       const nlohmann::ordered_json& body);
 
   Connection connection_;
-  CurlHandle curl_;
+  net::HttpClient http_;
   nlohmann::ordered_json details_;
 };
 

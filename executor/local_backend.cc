@@ -2,7 +2,6 @@
 // and its shutdown. The event loop is in backend_loop.cc.
 #include "executor/local_backend.h"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -207,11 +206,6 @@ Result<std::unique_ptr<LocalBackend>> LocalBackend::Create(LocalBackendOptions o
       return std::unexpected(ErrnoError("epoll_ctl", errno));
     }
   }
-  // HTTP probes use libcurl from several threads: initialise it first.
-  if (CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT); rc != CURLE_OK) {
-    return Fail(ErrorCode::kInternal,
-                std::string("libcurl failed to initialise: ") + curl_easy_strerror(rc));
-  }
   auto impl =
       std::make_unique<Impl>(std::move(options), std::move(degraded), std::move(layout),
                              std::move(user), std::move(epoll), std::move(wake), std::move(timer));
@@ -229,7 +223,6 @@ LocalBackend::~LocalBackend() {
     if (layout->version == CgroupVersion::kV2) ::rmdir(layout->v2_base.c_str());
     for (const auto& h : layout->v1) ::rmdir(h.base.c_str());
   }
-  curl_global_cleanup();
 }
 
 void LocalBackend::SetObserver(Observer observer) {

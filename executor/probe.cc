@@ -1,7 +1,6 @@
 #include "executor/probe.h"
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -10,10 +9,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <memory>
 
 #include "executor/run.h"
 #include "executor/runner.h"
+#include "net/http_client.h"
 #include "util/unique_fd.h"
 
 namespace prisn::executor {
@@ -63,46 +62,25 @@ ProbeResult Tcp(int port, std::chrono::milliseconds timeout) {
   return {true, "connected to " + where};
 }
 
-size_t KeepBody(char* data, size_t size, size_t count, void* user) {
-  auto* body = static_cast<std::string*>(user);
-  size_t n = size * count;
-  if (body->size() < 256) body->append(data, std::min(n, 256 - body->size()));
-  return n;
-}
-
 ProbeResult Http(const manifests::HttpProbe& probe, int port, std::chrono::milliseconds timeout) {
   std::string path =
       probe.path.empty() || probe.path.front() != '/' ? "/" + probe.path : probe.path;
-  std::string url = fmt::format("http://127.0.0.1:{}{}", port, path);
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-  if (!curl) return {false, "curl_easy_init failed"};
-  std::string body;
-  char error[CURL_ERROR_SIZE] = {0};
-  CURL* c = curl.get();
-  long timeout_ms = std::max<long>(1, static_cast<long>(timeout.count()));
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-  // The workload is on this host: a proxy from the daemon's environment
-  // must never see the probe.
-  curl_easy_setopt(c, CURLOPT_PROXY, "");
-  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "prisn-probe/1");
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &KeepBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
-  CURLcode rc = curl_easy_perform(c);
-  if (rc != CURLE_OK) {
-    return {false, fmt::format("GET {}: {}", url, error[0] ? error : curl_easy_strerror(rc))};
-  }
-  long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  net::HttpRequest request;
+  request.url = fmt::format("http://127.0.0.1:{}{}", port, path);
+  request.headers.emplace_back("User-Agent", "prisn-probe/1");
+  request.connect_timeout = std::max(timeout, std::chrono::milliseconds(1));
+  request.total_timeout = request.connect_timeout;
+  request.max_body = 256;
+  // One client per attempt: probes run on several threads, and a kept
+  // connection would hide a server that no longer accepts new ones.
+  net::HttpClient client;
+  auto answer = client.Request(request);
+  if (!answer) return {false, fmt::format("GET {}: {}", request.url, answer.error().message)};
+  int status = answer->status;
   bool ok =
       probe.expected_status != 0 ? status == probe.expected_status : status >= 200 && status < 400;
-  std::string message = fmt::format("GET {}: HTTP {}", url, status);
-  if (!ok && !body.empty()) message += ": " + Trimmed(body);
+  std::string message = fmt::format("GET {}: HTTP {}", request.url, status);
+  if (!ok && !answer->body.empty()) message += ": " + Trimmed(std::move(answer->body));
   return {ok, message};
 }
 

@@ -36,9 +36,8 @@ struct ProbeResult {
 // (an exec probe also for the kill of what it left). tcp: a connection to
 // 127.0.0.1:port is accepted. http: GET http://127.0.0.1:port/path answers
 // 200-399, or exactly expected_status when set; never through a proxy,
-// redirects not followed. exec: the command exits 0. A probe without a port
-// to use fails.
-// Thread-safe; libcurl must have been initialised (curl_global_init).
+// redirects not followed, the connection not kept. exec: the command exits 0.
+// A probe without a port to use fails. Thread-safe.
 ProbeResult RunProbe(const ProbeRequest& request);
 
 enum class ProbeRole { kReadiness, kLiveness };

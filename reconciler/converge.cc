@@ -152,6 +152,7 @@ void Converger::Impl::HandleObservation(const Observation& obs, std::set<store::
   // The instance is gone: what that means is the owner's business.
   Instance gone = std::move(inst);
   instances.erase(it);
+  if (!gone.run_id.empty()) ReleaseRunSlot();
   bool crashed = !gone.stopping || gone.restart_after_stop;
   std::string what = obs.type == T::kStartFailed ? "could not start: " + obs.message : obs.message;
   if (!gone.run_id.empty()) return AttemptEnded(gone, obs);
@@ -254,6 +255,7 @@ void Converger::Impl::StartInstance(Instance inst, InstanceSpec spec) {
   inst.grace = spec.workload.termination_grace_period;
   inst.log_path = spec.log_path;
   std::string id = inst.id;
+  if (!inst.run_id.empty()) ++live_run_attempts;
   instances.emplace(id, std::move(inst));
   backend.Start(std::move(spec));
 }

@@ -39,6 +39,11 @@ struct ConvergeOptions {
   std::function<double()> jitter;
   // Ports handed to replicas come from here: 0 asks the kernel for a free one.
   int first_port = 0;
+  // At most this many run attempts (Jobs, CronJobs, `prisn run`) alive at
+  // once; the next waits, pending, until one ends, oldest first. 10,000 runs
+  // submitted at once would otherwise each hold pipes and a cgroup, and the
+  // daemon would run out of descriptors. 0: no limit.
+  int max_running_runs = 0;
   // Metrics hooks (called on the loop thread; must not block): one pass
   // over one object, and each event the loop records or a run's end.
   std::function<void(std::string_view kind, double seconds)> on_reconcile;

@@ -108,6 +108,11 @@ struct Converger::Impl {
   std::mt19937_64 rng{std::random_device{}()};
   std::int64_t serial = 0;
   std::int64_t boot_ms = 0;  // makes instance ids unique across daemon restarts
+  int live_run_attempts = 0;  // instances with a run_id
+  // Owners (a Job, a CronJob, or a `prisn run`'s run key) with a run waiting
+  // for a slot (ConvergeOptions::max_running_runs), oldest first; queued once.
+  std::deque<store::ObjectKey> slot_queue;
+  std::set<store::ObjectKey> slot_queued;
 
   std::int64_t Now() const { return options.now_ms(); }
   double Jitter();
@@ -153,6 +158,10 @@ struct Converger::Impl {
   void FinishRun(store::Run& run, const std::string& state, const std::string& reason);
   void DriveRun(store::Run& run, const manifests::Object& job, const store::ObjectKey& owner,
                 bool blocked, const std::string& wait_reason);
+  // False (and `owner` queued) when every run slot is taken.
+  bool TakeRunSlot(const store::ObjectKey& owner);
+  // A run attempt ended: the owners waiting longest get a pass.
+  void ReleaseRunSlot();
 
   void Publish(const Workload& w);
   // Sends the endpoint view of `key` when it changed (or the Deployment lost

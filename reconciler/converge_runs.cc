@@ -3,11 +3,15 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <random>
 
 #include "reconciler/converge_impl.h"
 
 namespace prisn::reconciler {
+namespace {
+constexpr std::string_view kWaitingForSlot = "waiting for a free run slot";
+}  // namespace
 
 std::string NewRunId() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -124,7 +128,14 @@ void Converger::Impl::DriveRun(store::Run& run, const manifests::Object& job,
   using A = plan::JobRunPlan::Action;
   switch (p.action) {
     case A::kStart:
-      StartAttempt(run, job, owner);
+      if (TakeRunSlot(owner)) {
+        if (run.reason.starts_with(kWaitingForSlot)) run.reason.clear();
+        StartAttempt(run, job, owner);
+      } else if (run.reason.empty()) {
+        run.reason = fmt::format("{} ({} runs running)", kWaitingForSlot, live_run_attempts);
+        std::lock_guard lock(runs_mu);
+        active_runs[run.id] = run;
+      }
       break;
     case A::kSucceed:
       FinishRun(run, "succeeded", "exit 0");
@@ -152,6 +163,36 @@ void Converger::Impl::DriveRun(store::Run& run, const manifests::Object& job,
       break;
   }
   if (p.wake_at_ms) WakeAt(*p.wake_at_ms, owner);
+}
+
+bool Converger::Impl::TakeRunSlot(const store::ObjectKey& owner) {
+  int limit = options.max_running_runs;
+  if (limit <= 0) return true;
+  int free = limit - live_run_attempts;
+  auto queue = [&] {
+    if (slot_queued.insert(owner).second) slot_queue.push_back(owner);
+    return false;
+  };
+  if (free <= 0) return queue();
+  // Those queued earlier go first: a free slot goes to one of the `free`
+  // oldest waiters, whichever of them the loop reaches first.
+  if (slot_queued.count(owner)) {
+    auto end = slot_queue.begin() + std::min<std::ptrdiff_t>(free, std::ssize(slot_queue));
+    auto it = std::find(slot_queue.begin(), end, owner);
+    if (it == end) return false;
+    slot_queue.erase(it);
+    slot_queued.erase(owner);
+    return true;
+  }
+  if (std::ssize(slot_queue) >= free) return queue();
+  return true;
+}
+
+void Converger::Impl::ReleaseRunSlot() {
+  --live_run_attempts;
+  int free = options.max_running_runs - live_run_attempts;
+  auto it = slot_queue.begin();
+  for (int i = 0; i < free && it != slot_queue.end(); ++i, ++it) WakeAt(Now(), *it);
 }
 
 void Converger::Impl::ReconcileRun(const store::ObjectKey& key) {

@@ -14,8 +14,9 @@ packages=(
   libssl-dev  # TLS termination in the proxy (Ingress)
   # runtimes the examples and tests run, and tools the tests drive
   python3 python3-venv python3-pip nodejs bash lua5.4 git curl dnsutils procps sqlite3
-  # load generator and reference proxy for bench/proxy_bench
-  wrk nginx-light
+  # load generator and reference proxy for bench/proxy_bench; a small HTTP
+  # server (busybox httpd) for the converge benchmark's 1000 Deployments
+  wrk nginx-light busybox
 )
 
 missing=()

@@ -6,10 +6,14 @@
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -18,6 +22,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "executor/env_cache.h"
 #include "executor/local_backend.h"
@@ -49,6 +54,17 @@ constexpr auto kReadyTimeout = std::chrono::seconds(60);
 constexpr auto kDrainTimeout = std::chrono::seconds(30);
 // Workloads get their own termination grace on stop, at most this.
 constexpr auto kWorkloadGrace = std::chrono::seconds(30);
+
+// A run attempt holds about eight descriptors (its output pipes, pidfd, log,
+// cgroup); half the open-file limit goes to runs, the rest to replicas,
+// clients and the store.
+int RunSlots(int asked) {
+  if (asked > 0) return asked;
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 64;
+  auto slots = static_cast<long long>(limit.rlim_cur == RLIM_INFINITY ? 1 << 20 : limit.rlim_cur) / 16;
+  return static_cast<int>(std::clamp<long long>(slots, 32, 256));
+}
 
 // The daemon's half of the readiness pipe. Lines: "token T", "ready URL PID",
 // "error MESSAGE". In the foreground the same news goes to stdout/stderr.
@@ -177,6 +193,7 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
   if (!backend) return report.Error(backend.error());
   reconciler::ConvergeOptions converge_options;
   converge_options.state_dir = state.dir;
+  converge_options.max_running_runs = RunSlots(options.max_running_runs);
   converge_options.on_reconcile = [&api](std::string_view kind, double seconds) {
     api.metrics().ObserveReconcile(kind, seconds);
   };
@@ -277,13 +294,32 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
   return 0;
 }
 
+// Workspaces are tmpfs mounts the daemon makes. In a mount namespace of its
+// own (a slave of the host's: mounts made on the host later still show) they
+// never enter the host's mount table, where every namespace a workload start
+// creates would have to copy them (1000 replicas: 1000 mounts copied per
+// start), and they vanish with the daemon however it ends: a daemon killed
+// by SIGKILL used to leave them mounted on the host for good. Must run before
+// any thread exists, so that every thread lives in the new namespace.
+// Returns why it could not (empty when done, or when not root: no mounts).
+std::string PrivateMounts() {
+  if (::geteuid() != 0) return {};
+  if (::unshare(CLONE_NEWNS) != 0) return std::string("unshare(CLONE_NEWNS): ") + std::strerror(errno);
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0)
+    return std::string("make / a slave mount: ") + std::strerror(errno);
+  return {};
+}
+
 // Everything after the (optional) fork: the daemon proper.
 int RunDaemon(const StartOptions& options, const StateDirChoice& state, const ListenAddress& listen,
               PidFile pid_file, Reporter& report) {
   StatePaths paths = PathsFor(state.dir);
   ::umask(077);
+  std::string mounts_shared = PrivateMounts();
   if (auto st = SetUpLogging(paths, options.foreground, options.log_level); !st)
     return report.Error(st.error());
+  if (!mounts_shared.empty())
+    spdlog::warn("workspaces are mounted in the host's mount namespace ({})", mounts_shared);
   if (auto st = pid_file.WritePid(::getpid()); !st) return report.Error(st.error());
   int rc = Serve(options, state, listen, paths, report);
   if (rc == 0) spdlog::info("stopped; the database is closed");

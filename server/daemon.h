@@ -26,6 +26,9 @@ struct StartOptions {
   std::string service_range = "127.77.0.0";
   // The DNS server: "auto" (the range's .0.1, port 53), "off", or ADDRESS:PORT.
   std::string dns_listen = "auto";
+  // Run attempts alive at once (reconciler::ConvergeOptions::max_running_runs);
+  // 0: one per 16 open-file descriptors the daemon may hold, 32 to 256.
+  int max_running_runs = 0;
 };
 
 // Exit codes: 0 ok, 2 error (the message is printed to stderr).

@@ -42,6 +42,11 @@ int ServerMain(int argc, char** argv) {
                         "ADDRESS:PORT (env PRISN_DNS_LISTEN)")
       ->capture_default_str()
       ->envname("PRISN_DNS_LISTEN");
+  start_cmd->add_option("--max-running-runs", start.max_running_runs,
+                        "Runs (Jobs, CronJobs, prisn run) alive at once; more wait, pending. 0: "
+                        "from the open-file limit, 32 to 256")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
   start_cmd->add_option("--log-level", start.log_level, "Log level")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));

@@ -1,6 +1,5 @@
 #include "executor/probe.h"
 
-#include <curl/curl.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -21,11 +20,6 @@ using testing::FreePort;
 using testing::HttpServer;
 using testing::Listener;
 using testing::TempDir;
-
-struct CurlInit {
-  CurlInit() { curl_global_init(CURL_GLOBAL_DEFAULT); }
-  ~CurlInit() { curl_global_cleanup(); }
-};
 
 ProbeRequest Request(std::variant<TcpProbe, HttpProbe, ExecProbe> probe, int default_port = 0,
                      std::chrono::milliseconds timeout = 1000ms) {
@@ -102,7 +96,6 @@ TEST_CASE("RunProbe tcp: a listening port passes, a closed one fails saying why"
 
 TEST_CASE(
     "RunProbe http: 200-399 pass, others fail, expected_status overrides, the path is asked") {
-  CurlInit curl;
   {
     HttpServer server(200);
     auto r = RunProbe(Request(HttpProbe{"/healthz", 0, 0}, server.port()));
@@ -128,7 +121,6 @@ TEST_CASE(
 }
 
 TEST_CASE("RunProbe http: a server that never answers fails at the timeout") {
-  CurlInit curl;
   HttpServer server(200, /*silent=*/true);
   auto started = std::chrono::steady_clock::now();
   auto r = RunProbe(Request(HttpProbe{"/", server.port(), 0}, 0, 200ms));

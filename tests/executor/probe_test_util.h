@@ -14,27 +14,12 @@
 #include <thread>
 #include <vector>
 
+#include "tests/common/loopback_listener.h"
 #include "util/unique_fd.h"
 
 namespace prisn::executor::testing {
 
-// A socket listening on 127.0.0.1 at a port the kernel picked.
-struct Listener {
-  Listener() {
-    fd = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    REQUIRE(fd);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd.Get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::listen(fd.Get(), 16) == 0);
-    socklen_t len = sizeof addr;
-    REQUIRE(::getsockname(fd.Get(), reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-    port = ntohs(addr.sin_port);
-  }
-  UniqueFd fd;
-  int port = 0;
-};
+using prisn::testing::Listener;
 
 // A port nothing listens on: bound, then closed.
 inline int FreePort() {

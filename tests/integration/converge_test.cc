@@ -1,11 +1,13 @@
 // The converge loop with real processes: self-heal, daemon crash and
 // restart, delete, and a rollout that fails its health check.
 #include <signal.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "tests/integration/daemon.h"
@@ -55,6 +57,19 @@ std::vector<pid_t> ProcessesWith(const std::string& marker) {
   return out;
 }
 
+// Mount points at or below `dir` in this process's (the host's) mount table.
+int MountsBelow(const std::filesystem::path& dir) {
+  std::ifstream in("/proc/self/mountinfo");
+  int n = 0;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string id, parent, devno, root, mount_point;
+    fields >> id >> parent >> devno >> root >> mount_point;
+    n += mount_point.rfind(dir.string(), 0) == 0;
+  }
+  return n;
+}
+
 std::string Sleeper(const std::string& name, int replicas) {
   return "apiVersion: prisn.io/v1\nkind: Deployment\nmetadata:\n  name: " + name +
          "\nspec:\n  replicas: " + std::to_string(replicas) +
@@ -89,9 +104,13 @@ TEST_CASE("a daemon killed with SIGKILL takes its workloads along and a restart 
   f.Apply("crash.yaml", Sleeper("crash", 2));
   REQUIRE(Eventually([&] { return Healthy(f.Status("crash"), 2); }));
   REQUIRE_FALSE(ProcessesWith(Marker("crash")).empty());
+  // The workspaces are mounted in the daemon's own mount namespace, never in
+  // the host's: no crash can leave them behind there.
+  if (::geteuid() == 0) CHECK(MountsBelow(f.dir.path()) == 0);
   f.daemon->Kill();
   // Nothing is orphaned: every process of the workload dies with the daemon.
   CHECK(Eventually([&] { return ProcessesWith(Marker("crash")).empty(); }, 10s));
+  CHECK(MountsBelow(f.dir.path()) == 0);
   f.daemon.reset();
   f.daemon.emplace(f.dir.path() / "state");
   REQUIRE(Eventually([&] { return Healthy(f.Status("crash"), 2); }));

@@ -38,8 +38,9 @@ struct Fixture {
   // The loop's clock; tests move it to walk through backoff timelines.
   std::atomic<std::int64_t> clock_ms{1'700'000'000'000};
 
-  Fixture() {
+  explicit Fixture(int max_running_runs = 0) {
     ConvergeOptions o;
+    o.max_running_runs = max_running_runs;
     o.state_dir = dir.path();
     o.jitter = [] { return 0.5; };
     o.now_ms = [this] { return clock_ms.load(); };
@@ -298,6 +299,40 @@ TEST_CASE("Converger: a submitted run is recorded before it starts and ends with
   auto listed = f.loop->ListRuns({});
   REQUIRE(listed);
   CHECK(listed->size() == 1);
+}
+
+TEST_CASE("Converger: runs beyond max_running_runs wait pending and start oldest first as slots free") {
+  Fixture f(2);
+  manifests::MemoryTree t({{"m.yaml", JobYaml(0)}});
+  auto set = manifests::LoadSet(t, {"m.yaml"});
+  REQUIRE(set.ok());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    auto run = f.loop->SubmitRun(set.objects[0]);
+    REQUIRE(run);
+    ids.push_back(run->id);
+  }
+  REQUIRE(f.backend.WaitFor([&] { return f.backend.started_count() == 2; }));
+  CHECK_FALSE(f.backend.WaitFor([&] { return f.backend.started_count() > 2; }, 300ms));
+  auto waiting = f.loop->GetRun(ids[2]);
+  REQUIRE(waiting);
+  CHECK(waiting->state == "pending");
+  CHECK(waiting->reason.find("waiting for a free run slot") != std::string::npos);
+
+  // Each end frees one slot, for the oldest run still waiting.
+  for (size_t next = 2; next < 5; ++next) {
+    f.backend.Finish(f.backend.started()[next - 2].id, 0);
+    REQUIRE(f.backend.WaitFor([&] { return f.backend.started_count() == next + 1; }));
+    CHECK(f.backend.started()[next].id.find(ids[next]) != std::string::npos);
+  }
+  f.backend.Finish(f.backend.started()[3].id, 0);
+  f.backend.Finish(f.backend.started()[4].id, 0);
+  for (const auto& id : ids) {
+    auto done = f.loop->WaitRun(id, 5s);
+    REQUIRE(done);
+    CHECK(done->state == "succeeded");
+    CHECK(done->reason == "exit 0");
+  }
 }
 
 }  // namespace
