@@ -1,5 +1,6 @@
 // The converge loop with real processes: self-heal, daemon crash and
 // restart, delete, and a rollout that fails its health check.
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -50,8 +51,14 @@ std::vector<pid_t> ProcessesWith(const std::string& marker) {
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
     std::string name = entry.path().filename();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(entry.path() / "cmdline");
-    std::string cmd((std::istreambuf_iterator<char>(in)), {});
+    // A process may exit while we read: its cmdline then fails with ESRCH,
+    // which an ifstream reports by throwing. Read it with read(2) instead.
+    int fd = ::open((entry.path() / "cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    std::string cmd;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) cmd.append(buf, static_cast<size_t>(n));
+    ::close(fd);
     if (cmd.find(marker) != std::string::npos) out.push_back(std::stoi(name));
   }
   return out;
