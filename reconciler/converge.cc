@@ -207,6 +207,7 @@ void Converger::Impl::Reconcile(const store::ObjectKey& key) {
 
 void Converger::Impl::RemoveGone(const store::ObjectKey& key) {
   if (key.kind == "CronJob") ForgetCronJob(key);
+  ForgetSlotWaiter(key);
   bool any = false;
   for (Instance* inst : InstancesOf(key)) {
     any = true;

@@ -162,6 +162,11 @@ struct Converger::Impl {
   bool TakeRunSlot(const store::ObjectKey& owner);
   // A run attempt ended: the owners waiting longest get a pass.
   void ReleaseRunSlot();
+  // `owner` wants no slot any more (its waiting run ended unstarted, or it
+  // was deleted): a stale entry would hold a place at the head of the queue.
+  void ForgetSlotWaiter(const store::ObjectKey& owner);
+  // Wakes the owners that may take a free slot now.
+  void WakeSlotWaiters();
 
   void Publish(const Workload& w);
   // Sends the endpoint view of `key` when it changed (or the Deployment lost

@@ -37,12 +37,16 @@ void Converger::Impl::FinishRun(store::Run& run, const std::string& state, const
   run.next_retry_ms.reset();
   run.pid = 0;
   SaveRun(run);
+  bool owner_waits = false;  // another run of the same Job or CronJob is unfinished
   {
     std::lock_guard lock(runs_mu);
     active_runs.erase(run.id);
     adhoc.erase(run.id);
+    for (const auto& [id, other] : active_runs) owner_waits |= !run.adhoc && other.job == run.job;
   }
   runs_cv.notify_all();
+  if (!owner_waits)
+    ForgetSlotWaiter(run.adhoc ? store::ObjectKey{kRunKind, run.job.ns, run.id} : run.job);
   if (run.adhoc) {
     if (options.on_event) options.on_event(state == "succeeded" ? "run-succeeded" : "run-failed");
   } else {
@@ -190,6 +194,16 @@ bool Converger::Impl::TakeRunSlot(const store::ObjectKey& owner) {
 
 void Converger::Impl::ReleaseRunSlot() {
   --live_run_attempts;
+  WakeSlotWaiters();
+}
+
+void Converger::Impl::ForgetSlotWaiter(const store::ObjectKey& owner) {
+  if (!slot_queued.erase(owner)) return;
+  slot_queue.erase(std::find(slot_queue.begin(), slot_queue.end(), owner));
+  WakeSlotWaiters();  // the next waiter may have moved into the window
+}
+
+void Converger::Impl::WakeSlotWaiters() {
   int free = options.max_running_runs - live_run_attempts;
   auto it = slot_queue.begin();
   for (int i = 0; i < free && it != slot_queue.end(); ++i, ++it) WakeAt(Now(), *it);

@@ -335,5 +335,26 @@ TEST_CASE("Converger: runs beyond max_running_runs wait pending and start oldest
   }
 }
 
+TEST_CASE("Converger: a waiting run stopped before it started gives its place in the queue to the next") {
+  Fixture f(1);
+  manifests::MemoryTree t({{"m.yaml", JobYaml(0)}});
+  auto set = manifests::LoadSet(t, {"m.yaml"});
+  REQUIRE(set.ok());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto run = f.loop->SubmitRun(set.objects[0]);
+    REQUIRE(run);
+    ids.push_back(run->id);
+  }
+  REQUIRE(f.backend.WaitFor([&] { return f.backend.started_count() == 1; }));
+  REQUIRE(f.loop->StopRun(ids[1]));
+  auto stopped = f.loop->WaitRun(ids[1], 5s);
+  REQUIRE(stopped);
+  CHECK(stopped->state == "failed");
+  f.backend.Finish(f.backend.started()[0].id, 0);
+  REQUIRE(f.backend.WaitFor([&] { return f.backend.started_count() == 2; }));
+  CHECK(f.backend.started()[1].id.find(ids[2]) != std::string::npos);
+}
+
 }  // namespace
 }  // namespace prisn::reconciler
