@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "manifests/ingress_claims.h"
 #include "net/proxy.h"
 
 namespace prisn::net {
@@ -32,12 +33,10 @@ class IngressTable {
   std::vector<Entry> entries_;
 };
 
-// Whether `path` lies under `prefix` on segment boundaries ("/a" covers "/a",
-// "/a/" and "/a/b", not "/ab"); an empty prefix or "/" covers everything.
-bool PathHasPrefix(std::string_view path, std::string_view prefix);
-// 2 for an exact host match, 1 for a wildcard ("*.example.com" covers
-// "a.example.com", not "example.com" or "a.b.example.com"), 0 for a route
-// without host; -1 when the route does not cover the host.
-int HostMatch(std::string_view route_host, std::string_view host);
+// The matching rules (PathHasPrefix, HostMatch) live with the claim check
+// that keeps namespaces from taking over each other's routes
+// (manifests/ingress_claims.h): one rule for both.
+using manifests::HostMatch;
+using manifests::PathHasPrefix;
 
 }  // namespace prisn::net
