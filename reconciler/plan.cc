@@ -24,8 +24,13 @@ std::chrono::milliseconds RestartDelay(int restarts, double jitter01) {
   if (restarts <= 0) return std::chrono::milliseconds(0);
   constexpr long long kCapMs = 60000;
   long long base = restarts >= 17 ? kCapMs : std::min(kCapMs, 1000LL << (restarts - 1));
-  double factor = 0.9 + 0.2 * std::clamp(jitter01, 0.0, 0.999999);
-  return std::chrono::milliseconds(static_cast<long long>(std::llround(base * factor)));
+  // The jitter spreads [0.9, 1.1) of the base, but never past the cap: a
+  // capped delay spreads over [0.9, 1.0) of it instead (a 60 s cap that
+  // waited 66 s was no cap).
+  double high = std::min(1.1, static_cast<double>(kCapMs) / static_cast<double>(base));
+  double factor = 0.9 + (high - 0.9) * std::clamp(jitter01, 0.0, 0.999999);
+  return std::chrono::milliseconds(
+      std::min(kCapMs, static_cast<long long>(std::llround(base * factor))));
 }
 
 DeploymentPlan PlanDeployment(const DeploymentInput& in) {

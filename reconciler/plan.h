@@ -27,7 +27,8 @@ Budget RolloutBudget(int replicas, manifests::IntOrPercent surge,
 // The wait before a replica's next start after `restarts` earlier restarts in
 // the current crash streak: 0 (the first restart is at once), then 1 s
 // doubling up to 60 s, each scaled by a jitter factor in [0.9, 1.1) drawn
-// from `jitter01` in [0, 1).
+// from `jitter01` in [0, 1) but never beyond the 60 s cap (a capped delay
+// is jittered within [54 s, 60 s]).
 std::chrono::milliseconds RestartDelay(int restarts, double jitter01);
 // A replica that stayed up this long before it crashed starts a new streak.
 inline constexpr std::chrono::minutes kBackoffReset{10};
