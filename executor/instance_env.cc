@@ -137,11 +137,24 @@ Result<PreparedInstance> PrepareInstance(const PrepareContext& ctx,
                 fmt::format("the entrypoint {} is not among the {} source file(s)", w.entrypoint,
                             spec.sources.size()));
   }
-  RunAs user = ctx.user;
+  RunAs user;
+  // A host user runs with the host as it sees it; a namespace's user owns
+  // nothing there, so a read-only host takes nothing from it but the
+  // world-writable folders and files that would be a channel to others.
+  bool namespace_user = false;
   if (!w.isolation.user.empty()) {
     auto resolved = ResolveRunAs(w.isolation.user);
     if (!resolved) return std::unexpected(resolved.error());
     user = *resolved;
+  } else if (ctx.user) {
+    user = *ctx.user;
+  } else if (ctx.namespace_users) {
+    auto resolved = ctx.namespace_users->For(spec.ns);
+    if (!resolved) return std::unexpected(resolved.error());
+    user = *resolved;
+    namespace_user = true;
+  } else {
+    return Fail(ErrorCode::kInternal, "no user to run the workload as");
   }
 
   PreparedInstance p;
@@ -210,6 +223,9 @@ Result<PreparedInstance> PrepareInstance(const PrepareContext& ctx,
   o.uid = user.uid;
   o.gid = user.gid;
   o.hidden_path = ctx.hidden_path;
+  o.private_dirs = p.workspace->private_dirs();
+  o.read_only_host = namespace_user;
+  o.detach_path = ctx.detach_path;
   o.binds = ctx.binds;
   if (deps) {
     o.binds.push_back(BindPath{deps->dir, deps->dir, false});

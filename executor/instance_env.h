@@ -32,7 +32,13 @@ struct PrepareContext {
   bool limit_cpu = false;
   bool limit_pids = false;
   std::string run_dir;  // workspaces go to <run_dir>/<InstanceDirName(id)>
-  RunAs user;           // when the workload names none
+  // A workload that names no user runs as `user` when set (the daemon's
+  // choice), else as its namespace's user from `namespace_users`.
+  std::optional<RunAs> user;
+  NamespaceUsers* namespace_users = nullptr;
+  // A mount point holding every workspace (SpawnOptions::detach_path);
+  // empty: the workspaces are not mounts.
+  std::string detach_path;
   std::string hidden_path;
   std::vector<BindPath> binds;
 };

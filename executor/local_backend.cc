@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "executor/env_spec.h"
@@ -25,8 +26,13 @@ namespace {
 namespace fs = std::filesystem;
 
 // Workspaces of an earlier daemon on this state directory (killed without
-// a shutdown): their processes died with it, their tmpfs mounts did not.
+// a shutdown): their processes died with it, their tmpfs mounts did not
+// when it shared the host's mount namespace. The run directory's own bind
+// (see WorkspacesParent) goes first, and every workspace mounted below it
+// with it.
 void RemoveStaleWorkspaces(const std::string& run_dir) {
+  for (int i = 0; i < 16 && ::umount2(run_dir.c_str(), MNT_DETACH) == 0; ++i) {
+  }
   std::vector<std::string> stale;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(run_dir, ec))
@@ -51,6 +57,24 @@ void RemoveStaleCgroups(const CgroupLayout& layout) {
   }
 }
 
+// Makes the run directory a mount point (a private bind of itself), so that
+// a workload's start can remove every other workspace from its mount
+// namespace with one unmount: /proc/self/mountinfo would otherwise name them
+// all. Returns the mount point, or "" (and why in `degraded`) when it could
+// not: without root there are no workspace mounts to hide.
+std::string WorkspacesParent(const std::string& run_dir, std::string& degraded) {
+  if (::geteuid() != 0) return {};
+  if (::mount(run_dir.c_str(), run_dir.c_str(), nullptr, MS_BIND, nullptr) != 0 ||
+      ::mount(nullptr, run_dir.c_str(), nullptr, MS_PRIVATE, nullptr) != 0) {
+    std::string why = fmt::format("cannot bind {} onto itself ({}): workloads see the other "
+                                  "workloads' workspace mounts",
+                                  run_dir, std::strerror(errno));
+    degraded = degraded.empty() ? why : degraded + "; " + why;
+    return {};
+  }
+  return run_dir;
+}
+
 // Which limits the layout can enforce; the rest is named in `degraded`.
 void CheckControllers(const CgroupLayout& layout, internal::PrepareContext& ctx,
                       std::string& degraded) {
@@ -71,16 +95,18 @@ void CheckControllers(const CgroupLayout& layout, internal::PrepareContext& ctx,
 }  // namespace
 
 LocalBackend::Impl::Impl(LocalBackendOptions o, std::string why_degraded,
-                         std::optional<CgroupLayout> layout, RunAs user, UniqueFd epoll_fd,
-                         UniqueFd wake_fd, UniqueFd timer_fd)
+                         std::optional<CgroupLayout> layout,
+                         std::unique_ptr<NamespaceUsers> users, std::string detach_path,
+                         UniqueFd epoll_fd, UniqueFd wake_fd, UniqueFd timer_fd)
     : options(std::move(o)),
       degraded(std::move(why_degraded)),
       runners(options.search_path),
       envs(EnvCacheOptions{.root = options.state_dir + "/envs",
                            .build_env = options.build_env,
-                           .search_path = options.search_path,
+                           .search_path = SystemPathFirst(options.search_path),
                            .build_timeout = options.env_build_timeout}),
       cgroups(std::move(layout)),
+      namespace_users(std::move(users)),
       epoll(std::move(epoll_fd)),
       wake(std::move(wake_fd)),
       timer(std::move(timer_fd)),
@@ -90,7 +116,9 @@ LocalBackend::Impl::Impl(LocalBackendOptions o, std::string why_degraded,
   prepare.envs = &envs;
   prepare.cgroups = cgroups ? &*cgroups : nullptr;
   prepare.run_dir = options.state_dir + "/run";
-  prepare.user = std::move(user);
+  prepare.user = options.run_as;
+  prepare.namespace_users = namespace_users.get();
+  prepare.detach_path = std::move(detach_path);
   prepare.hidden_path = options.hidden_path.empty() ? options.state_dir : options.hidden_path;
   prepare.binds = options.binds;
   if (cgroups) {
@@ -156,18 +184,12 @@ Result<std::unique_ptr<LocalBackend>> LocalBackend::Create(LocalBackendOptions o
   // Traversable, not listable: workspaces hold sources.
   ::chmod(run_dir.c_str(), 0711);
   RemoveStaleWorkspaces(run_dir);
-
-  RunAs user;
-  if (options.run_as) {
-    user = *options.run_as;
-  } else {
-    auto resolved = ResolveRunAs("");
-    if (!resolved) return std::unexpected(resolved.error());
-    user = *resolved;
-  }
+  auto users = NamespaceUsers::Open(options.state_dir + "/uids");
+  if (!users) return std::unexpected(users.error());
 
   if (::sodium_init() < 0) return Fail(ErrorCode::kInternal, "libsodium failed to initialise");
   std::string degraded;
+  std::string detach_path = WorkspacesParent(run_dir, degraded);
   std::optional<CgroupLayout> layout;
   if (!options.use_cgroups) {
     degraded = "cgroups are turned off: workloads run without memory, CPU and process limits";
@@ -206,9 +228,12 @@ Result<std::unique_ptr<LocalBackend>> LocalBackend::Create(LocalBackendOptions o
       return std::unexpected(ErrnoError("epoll_ctl", errno));
     }
   }
-  auto impl =
-      std::make_unique<Impl>(std::move(options), std::move(degraded), std::move(layout),
-                             std::move(user), std::move(epoll), std::move(wake), std::move(timer));
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(degraded), std::move(layout),
+                                     std::move(*users), std::move(detach_path), std::move(epoll),
+                                     std::move(wake), std::move(timer));
+  // Which interpreter each runtime gets, once, where the daemon logs its
+  // start: a surprise here (a python only root may run) fails every start.
+  spdlog::info("interpreters: {}", impl->runners.Summary());
   return std::unique_ptr<LocalBackend>(new LocalBackend(std::move(impl)));
 }
 
@@ -217,7 +242,10 @@ LocalBackend::LocalBackend(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) 
 LocalBackend::~LocalBackend() {
   impl_->Shutdown();
   std::optional<CgroupLayout> layout = std::move(impl_->cgroups);
+  std::string workspaces_parent = impl_->prepare.detach_path;
   impl_.reset();
+  // Every workspace is gone by now; its parent's bind goes last.
+  if (!workspaces_parent.empty()) ::umount2(workspaces_parent.c_str(), MNT_DETACH);
   // The base directories of this daemon's cgroups: empty by now.
   if (layout) {
     if (layout->version == CgroupVersion::kV2) ::rmdir(layout->v2_base.c_str());

@@ -10,7 +10,10 @@
 // through its pidfd, and reports everything to the observer. Probes run on
 // their own small pool and never delay a spawn.
 //
-// Isolation follows workload.isolation.level; without root Spawn runs level
+// Isolation follows workload.isolation.level. Workspaces live under
+// <state_dir>/run, which the backend makes a mount point of its own, so that
+// each workload's mount namespace drops all the others' (detach_path).
+// Without root Spawn runs level
 // 0 and kStarted says so in `degraded`, as it does when the host has no
 // usable cgroups (the instance then runs without limits).
 //
@@ -51,7 +54,8 @@ struct LocalBackendOptions {
   std::vector<std::string> build_env;
   std::chrono::milliseconds env_build_timeout{std::chrono::minutes(15)};
   // The workloads' user at isolation levels 1 and 2 when a workload names
-  // none. Empty: ResolveRunAs("") (a "prisn" user, else nobody).
+  // none. Empty (the default): each namespace's own uid, kept in
+  // <state_dir>/uids (see NamespaceUsers), with a read-only view of the host.
   std::optional<RunAs> run_as;
   // Hidden from workloads at levels 1 and 2. Empty: state_dir.
   std::string hidden_path;
@@ -64,7 +68,7 @@ struct LocalBackendOptions {
 class LocalBackend final : public reconciler::Backend {
  public:
   // Fails when state_dir is not absolute or its directories cannot be made,
-  // or the workload user cannot be resolved. Missing cgroup support is not
+  // or the namespace uid table (<state_dir>/uids) is damaged. Missing cgroup support is not
   // an error: degraded() says what is missing. Removes workspaces and empty
   // cgroups an earlier daemon on the same state_dir left behind.
   static Result<std::unique_ptr<LocalBackend>> Create(LocalBackendOptions options);

@@ -135,7 +135,8 @@ struct LocalBackend::Impl {
   using Instance = backend_internal::Instance;
 
   Impl(LocalBackendOptions options, std::string degraded, std::optional<CgroupLayout> cgroups,
-       RunAs user, UniqueFd epoll, UniqueFd wake, UniqueFd timer);
+       std::unique_ptr<NamespaceUsers> namespace_users, std::string detach_path, UniqueFd epoll,
+       UniqueFd wake, UniqueFd timer);
 
   // Called from any thread.
   void Post(backend_internal::Message message);
@@ -173,6 +174,7 @@ struct LocalBackend::Impl {
   RunnerRegistry runners;
   EnvCache envs;
   std::optional<CgroupLayout> cgroups;
+  std::unique_ptr<NamespaceUsers> namespace_users;
   internal::PrepareContext prepare;
   UniqueFd epoll;
   UniqueFd wake;   // eventfd: the inbox has messages

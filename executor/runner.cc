@@ -13,16 +13,30 @@
 namespace prisn::executor {
 namespace {
 
-bool IsExecutableFile(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+std::optional<std::string> RealPath(const std::string& path) {
+  char buf[PATH_MAX];
+  if (::realpath(path.c_str(), buf) == nullptr) return std::nullopt;
+  return std::string(buf);
 }
 
-Result<std::string> RealPath(const std::string& path) {
-  char buf[PATH_MAX];
-  if (::realpath(path.c_str(), buf) == nullptr)
-    return std::unexpected(ErrnoError("realpath " + path, errno));
-  return std::string(buf);
+// The real path of `path` when a workload's user can execute it: a regular
+// file with the "others" execute bit, in folders every one of which others
+// may enter. access(X_OK) is no test: the daemon is root, for whom any x bit
+// will do, while the workload runs as a uid that owns nothing on the host
+// (a python under /root/.pyenv, mode 0700, failed every start with EACCES).
+std::optional<std::string> ExecutableByWorkloads(const std::string& path) {
+  auto real = RealPath(path);
+  if (!real) return std::nullopt;
+  struct stat st {};
+  if (::stat(real->c_str(), &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & S_IXOTH) == 0) {
+    return std::nullopt;
+  }
+  for (std::filesystem::path dir = std::filesystem::path(*real).parent_path();;
+       dir = dir.parent_path()) {
+    if (::stat(dir.c_str(), &st) != 0 || (st.st_mode & S_IXOTH) == 0) return std::nullopt;
+    if (dir == dir.parent_path()) break;
+  }
+  return real;
 }
 
 std::string InstallHint(const RunnerDef& def) {
@@ -51,12 +65,22 @@ std::vector<RunnerDef> BuiltinRunners() {
   };
 }
 
+std::string SystemPathFirst(std::string_view search_path) {
+  std::string out(kSystemPath);
+  if (!search_path.empty()) out += ":" + std::string(search_path);
+  return out;
+}
+
 Result<std::string> FindOnPath(std::string_view name, std::string_view search_path) {
   if (name.find('/') != std::string_view::npos) {
-    if (!IsExecutableFile(std::string(name))) {
-      return Fail(ErrorCode::kNotFound, "not an executable file", std::string(name));
+    auto found = ExecutableByWorkloads(std::string(name));
+    if (!found) {
+      return Fail(ErrorCode::kNotFound,
+                  "not a file every user may execute (it and each folder above it need the "
+                  "execute bit for others)",
+                  std::string(name));
     }
-    return RealPath(std::string(name));
+    return *found;
   }
   size_t pos = 0;
   while (pos <= search_path.size()) {
@@ -67,13 +91,14 @@ Result<std::string> FindOnPath(std::string_view name, std::string_view search_pa
     if (dir.empty() || dir.front() != '/') continue;  // "" and relative entries mean the cwd: never
     while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
     if (std::filesystem::path(dir).filename() == "shims") continue;
-    std::string candidate = dir + "/" + std::string(name);
-    if (IsExecutableFile(candidate)) return RealPath(candidate);
+    if (auto found = ExecutableByWorkloads(dir + "/" + std::string(name))) return *found;
   }
-  return Fail(ErrorCode::kNotFound, "not found on PATH", std::string(name));
+  return Fail(ErrorCode::kNotFound, "not found on PATH (as a file every user may execute)",
+              std::string(name));
 }
 
-RunnerRegistry::RunnerRegistry(std::string search_path) : search_path_(std::move(search_path)) {
+RunnerRegistry::RunnerRegistry(std::string search_path)
+    : search_path_(SystemPathFirst(search_path)) {
   runners_.With([](auto& m) {
     for (auto& def : BuiltinRunners()) m.emplace(def.name, std::move(def));
   });
@@ -155,6 +180,7 @@ Result<std::string> RunnerRegistry::Interpreter(const RunnerDef& def) const {
   });
   // One access() keeps the cache honest when an interpreter is uninstalled.
   if (cached && ::access(cached->c_str(), X_OK) == 0) return *cached;
+  // The search is system folders first: see SystemPathFirst.
   auto found = FindOnPath(command, search_path_);
   if (!found) {
     bool absolute = command.find('/') != std::string::npos;
@@ -170,6 +196,21 @@ Result<std::string> RunnerRegistry::Interpreter(const RunnerDef& def) const {
   }
   resolved_.With([&](auto& m) { m.insert_or_assign(command, *found); });
   return *found;
+}
+
+std::string RunnerRegistry::Summary() const {
+  std::vector<RunnerDef> defs = runners_.With([](const auto& m) {
+    std::vector<RunnerDef> out;
+    for (const auto& [name, def] : m) out.push_back(def);
+    return out;
+  });
+  std::string out;
+  for (const RunnerDef& def : defs) {
+    auto found = Interpreter(def);
+    out += fmt::format("{}{} {}", out.empty() ? "" : ", ", def.name,
+                       found ? *found : "(not found: " + InstallHint(def) + ")");
+  }
+  return out;
 }
 
 Result<std::vector<std::string>> RunnerRegistry::Command(

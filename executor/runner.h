@@ -4,9 +4,12 @@
 // python3, node and bash are built in; a Runner manifest adds or replaces
 // one (`command`, `args` containing "{script}", `extensions`). The runtime
 // is the named runner, else the one whose extension matches the entrypoint.
-// Each interpreter is looked up on PATH once and exec'd by its real path:
-// PATH entries that are version-manager shims (a directory named "shims",
-// e.g. ~/.pyenv/shims) are skipped, because a shim costs 50-100 ms a start.
+// Each interpreter is looked up once and exec'd by its real path: in the
+// system folders first (/usr/local/bin, /usr/bin, /bin), then on the PATH
+// the daemon was given, never in a version-manager shim folder (a folder
+// named "shims", e.g. ~/.pyenv/shims: a shim costs 50-100 ms a start), and
+// only where a workload's user can execute it (the daemon's own PATH may
+// name folders only root can enter, like a pyenv under /root).
 
 #include <map>
 #include <string>
@@ -30,14 +33,25 @@ struct RunnerDef {
 // printed), node (.js .mjs .cjs), bash (.sh .bash).
 std::vector<RunnerDef> BuiltinRunners();
 
+// Where interpreters are looked up before any PATH a daemon inherits.
+inline constexpr std::string_view kSystemPath = "/usr/local/bin:/usr/bin:/bin";
+
+// kSystemPath, then `search_path`: a workload gets the host's interpreter
+// rather than one a login shell's PATH put first.
+std::string SystemPathFirst(std::string_view search_path);
+
 // The executable `name` on `search_path` (a PATH value), skipping shim
-// directories, as a real path; kNotFound when absent.
+// directories, as a real path. Only files every user may execute count:
+// the real file and every folder above it need the "others" execute bit
+// (workloads run as uids that own nothing on the host). A name with a '/'
+// is checked the same way. kNotFound when there is none.
 Result<std::string> FindOnPath(std::string_view name, std::string_view search_path);
 
 // The runners of one daemon. Thread-safe.
 class RunnerRegistry {
  public:
-  // `search_path`: the PATH interpreters are looked up on.
+  // `search_path`: the PATH interpreters are looked up on, after
+  // kSystemPath.
   explicit RunnerRegistry(std::string search_path);
 
   // Adds a runner, replacing one of the same name (built-ins included).
@@ -52,6 +66,10 @@ class RunnerRegistry {
   // (re-resolved if it disappears). A missing interpreter is kUnavailable
   // naming the runner and what to install.
   Result<std::string> Interpreter(const RunnerDef& def) const;
+
+  // "python3 /usr/bin/python3.11, node (not found: apt-get install
+  // nodejs), ...": which interpreter each runner uses, for the start-up log.
+  std::string Summary() const;
 
   // argv: [interpreter, command flags..., args with {script} replaced...,
   // script_args...]. `interpreter` overrides the resolved one (a virtualenv's

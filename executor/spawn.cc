@@ -115,6 +115,14 @@ void Reap(pid_t pid) {
 
 }  // namespace
 
+std::string PrivateFolderName(std::string_view folder) {
+  std::string out(folder.substr(folder.starts_with('/') ? 1 : 0));
+  for (char& c : out) {
+    if (c == '/') c = '-';
+  }
+  return out;
+}
+
 IsolationSupport ProbeIsolation() {
   if (::geteuid() == 0) return IsolationSupport{2, {}};
   return IsolationSupport{

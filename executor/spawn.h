@@ -13,8 +13,10 @@
 //   level 1  clone(CLONE_VM|CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWIPC|CLONE_NEWUTS):
 //            the child is PID 1 of the new namespace and stays there as the
 //            reaper: it sets up the mounts (own /proc showing only the
-//            workload's user, private /tmp and /dev/shm, the hidden state
-//            directory), starts the workload with clone(CLONE_VM|CLONE_VFORK)
+//            workload's user, a private instance of each of the host's
+//            world-writable folders (PrivateFolders()), the other workloads'
+//            mounts removed (detach_path), the hidden state directory, and a
+//            read-only host when asked: read_only_host), starts the workload with clone(CLONE_VM|CLONE_VFORK)
 //            (cgroups joined, capabilities dropped, the unprivileged user,
 //            no_new_privs), forwards SIGTERM/SIGINT/SIGHUP/SIGQUIT/SIGUSR1/
 //            SIGUSR2 to every process of the namespace, reaps orphans, and
@@ -40,6 +42,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "executor/exit_status.h"
@@ -52,6 +55,15 @@ class Cgroup;
 
 inline constexpr uid_t kNobodyUid = 65534;
 inline constexpr gid_t kNobodyGid = 65534;
+
+// The host folders anyone may write (mode 1777 on Debian and most hosts) of
+// which a workload at levels 1 and 2 gets a private, empty instance: what
+// it writes there stays its own and is gone with it. Any other
+// world-writable folder is closed by read_only_host (or level 2).
+inline constexpr const char* kPrivateFolders[] = {"/tmp", "/var/tmp", "/dev/shm", "/run/lock"};
+// The folder name under SpawnOptions::private_dirs for one of them: "tmp",
+// "var-tmp", "dev-shm", "run-lock".
+std::string PrivateFolderName(std::string_view folder);
 
 // A path made visible inside the workload's mount namespace at `target`
 // (levels 1 and 2), read-only unless `writable`. The source may lie under
@@ -75,7 +87,22 @@ struct SpawnOptions {
   std::vector<std::string> writable_paths;   // level 2: data volumes that stay writable
   std::vector<BindPath> binds;               // levels 1, 2: e.g. an environment, resolv.conf
   std::string hostname;                      // levels 1, 2: UTS name; empty keeps the host's
-  std::int64_t tmp_size_bytes = 64ll << 20;  // levels 1, 2: private /tmp and /dev/shm
+  // Levels 1, 2: a folder holding PrivateFolderName(f) for each of
+  // kPrivateFolders, shown at f (made by the caller on the workspace's
+  // filesystem, so that they count against its size). Empty: a fresh tmpfs
+  // of tmp_size_bytes at each.
+  std::string private_dirs;
+  std::int64_t tmp_size_bytes = 64ll << 20;
+  // Level 1: the whole host read-only but the workspace, the private folders
+  // and writable binds (level 2 always is). For a user that owns nothing on
+  // the host this takes nothing away but every world-writable folder and
+  // file, found or not.
+  bool read_only_host = false;
+  // Levels 1, 2: a mount point holding other workloads' mounts (the
+  // daemon's workspaces): removed with all below it from the workload's
+  // namespace once its own paths are captured, so that /proc/self/mountinfo
+  // names no other workload. Empty: none.
+  std::string detach_path;
   int stdin_fd = -1;                         // -1: /dev/null. Not taken over: the caller
   int stdout_fd = -1;                        // closes its copies after Spawn returns.
   int stderr_fd = -1;

@@ -107,6 +107,8 @@ PRISN_CHILD_FN long RunMountOp(const MountOp& op, int* trees) {
     }
     case MountKind::kSetReadOnly:
       return SetAttr(AT_FDCWD, op.path, 0, true);
+    case MountKind::kDetach:
+      return sys::Call(SYS_umount2, op.path, MNT_DETACH);
   }
   return -EINVAL;
 }

@@ -21,6 +21,7 @@ enum class MountKind : std::uint8_t {
   kTouch,         // create an empty file: a mount point for a file bind
   kAttachTree,    // attach tree `slot` at `path`; read-only unless `writable`
   kSetReadOnly,   // the mount at `path` (not below it) read-only
+  kDetach,        // umount2(path, MNT_DETACH): the mount and everything below it
 };
 
 struct MountOp {

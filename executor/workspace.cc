@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "executor/spawn.h"
 #include "util/unique_fd.h"
 
 namespace prisn::executor {
@@ -45,27 +46,49 @@ Result<Workspace> Workspace::Create(const WorkspaceOptions& o) {
   std::error_code ec;
   fs::create_directories(fs::path(o.path).parent_path(), ec);
   if (ec) return Fail(ErrorCode::kIo, "create workspace parent: " + ec.message(), o.path);
-  if (::mkdir(o.path.c_str(), 0755) != 0) {
+  if (::mkdir(o.path.c_str(), 0711) != 0) {
     return std::unexpected(ErrnoError("create workspace " + o.path, errno));
   }
   Workspace ws;
   ws.path_ = fs::path(o.path).lexically_normal().string();
+  while (ws.path_.size() > 1 && ws.path_.back() == '/') ws.path_.pop_back();
+  ws.home_ = ws.path_ + "/home";
   ws.uid_ = o.uid;
   ws.gid_ = o.gid;
-  if (o.size_bytes > 0 && ::geteuid() == 0) {
-    std::string data = fmt::format("size={},mode=0755,uid={},gid={}", o.size_bytes, o.uid, o.gid);
+  bool root = ::geteuid() == 0;
+  if (o.size_bytes > 0 && root) {
+    std::string data = fmt::format("size={},mode=0711", o.size_bytes);
     if (::mount("tmpfs", ws.path_.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, data.c_str()) != 0) {
       return std::unexpected(ErrnoError("mount the workspace tmpfs on " + ws.path_, errno));
     }
     ws.mounted_ = true;
-  } else if (::geteuid() == 0) {
-    if (auto st = Chown(ws.path_, o.uid, o.gid); !st) return std::unexpected(st.error());
+  }
+  // Explicit modes: the daemon's umask (077) would keep the workload out.
+  auto make = [](const std::string& dir, mode_t mode) -> Status {
+    if (::mkdir(dir.c_str(), mode) != 0 || ::chmod(dir.c_str(), mode) != 0)
+      return std::unexpected(ErrnoError("create " + dir, errno));
+    return {};
+  };
+  if (auto st = make(ws.path_ + "/private", 0711); !st) return std::unexpected(st.error());
+  for (const char* folder : kPrivateFolders) {
+    // Sticky and world-writable like the host's: the workload's user and
+    // anything it runs as (setuid helpers aside) may create files there.
+    if (auto st = make(ws.private_dirs() + "/" + PrivateFolderName(folder), 01777); !st)
+      return std::unexpected(st.error());
+  }
+  if (auto st = make(ws.home_, 0755); !st) return std::unexpected(st.error());
+  if (root) {
+    if (auto st = Chown(ws.home_, o.uid, o.gid); !st) return std::unexpected(st.error());
   }
   return ws;
 }
 
 Workspace::Workspace(Workspace&& o) noexcept
-    : path_(std::move(o.path_)), mounted_(o.mounted_), uid_(o.uid_), gid_(o.gid_) {
+    : path_(std::move(o.path_)),
+      home_(std::move(o.home_)),
+      mounted_(o.mounted_),
+      uid_(o.uid_),
+      gid_(o.gid_) {
   o.path_.clear();
 }
 
@@ -73,6 +96,7 @@ Workspace& Workspace::operator=(Workspace&& o) noexcept {
   if (this != &o) {
     Remove();
     path_ = std::move(o.path_);
+    home_ = std::move(o.home_);
     mounted_ = o.mounted_;
     uid_ = o.uid_;
     gid_ = o.gid_;
@@ -99,7 +123,7 @@ void Workspace::Remove() {
 }
 
 Status Workspace::CopyIn(const std::string& source, const std::string& relative) const {
-  auto target = Inside(path_, relative);
+  auto target = Inside(home_, relative);
   if (!target) return std::unexpected(target.error());
   std::error_code ec;
   fs::copy(source, *target,
@@ -120,12 +144,12 @@ Status Workspace::CopyIn(const std::string& source, const std::string& relative)
 }
 
 Status Workspace::WriteFile(const std::string& relative, std::string_view content, int mode) const {
-  auto target = Inside(path_, relative);
+  auto target = Inside(home_, relative);
   if (!target) return std::unexpected(target.error());
   // Folders on the way are the workload's, 0755 whatever the daemon's
   // umask (077) would make them: a folder only root may enter hides the
   // sources in it from the workload.
-  fs::path dir = path_;
+  fs::path dir = home_;
   for (const fs::path& part : fs::path(relative).parent_path()) {
     dir /= part;
     if (::mkdir(dir.c_str(), 0755) != 0) {

@@ -8,6 +8,13 @@
 // the workload's memory limit; it is gone when the workspace is removed.
 // Without root (or with size 0) it is a plain directory and the size is not
 // enforced: size_limited() says which.
+//
+// Layout, under the root `options.path` (root's, mode 0711):
+//   home/            path(): the workload's folder (HOME, cwd), its user's
+//   private/tmp/     private_dirs(): one folder per spawn.h kPrivateFolders
+//   private/var-tmp/ (mode 1777), shown at /tmp, /var/tmp, ... at levels 1
+//   ...              and 2, so that what a workload writes there counts
+//                    against the same size and is removed with the rest.
 
 #include <sys/types.h>
 
@@ -20,7 +27,7 @@
 namespace prisn::executor {
 
 struct WorkspaceOptions {
-  std::string path;             // created with its parents; must not exist yet
+  std::string path;             // the root: created with its parents; must not exist yet
   std::int64_t size_bytes = 0;  // 0: no limit
   uid_t uid = 0;                // owner of the workspace root and of what CopyIn adds
   gid_t gid = 0;
@@ -40,7 +47,11 @@ class Workspace {
   Workspace& operator=(const Workspace&) = delete;
   ~Workspace();
 
-  const std::string& path() const { return path_; }
+  // The workload's folder, root() + "/home".
+  const std::string& path() const { return home_; }
+  const std::string& root() const { return path_; }
+  // The folder SpawnOptions::private_dirs names.
+  std::string private_dirs() const { return path_ + "/private"; }
   bool size_limited() const { return mounted_; }
 
   // Copies a file or a directory tree to `relative` inside the workspace (""
@@ -54,7 +65,8 @@ class Workspace {
   Workspace() = default;
   void Remove();
 
-  std::string path_;
+  std::string path_;  // the root
+  std::string home_;
   bool mounted_ = false;
   uid_t uid_ = 0;
   gid_t gid_ = 0;

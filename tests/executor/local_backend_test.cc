@@ -4,6 +4,7 @@
 #include "executor/local_backend.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 #include <condition_variable>
@@ -96,7 +97,14 @@ struct Fixture {
     o.state_dir = dir / "state";
     o.build_env = {"PATH=/usr/bin:/bin", "HOME=" + dir.path(), "PIP_NO_INDEX=1",
                    "PIP_FIND_LINKS=" + (dir / "wheelhouse")};
-    auto created = LocalBackend::Create(o);
+    options = o;
+    Restart();
+  }
+
+  // A new backend on the same state directory (a daemon restart).
+  void Restart() {
+    backend.reset();
+    auto created = LocalBackend::Create(options);
     if (!created) FAIL(created.error().ToString());
     backend = std::move(*created);
     backend->SetObserver([r = recorder](Observation o) { r->Add(std::move(o)); });
@@ -184,6 +192,7 @@ struct Fixture {
 
   TempDir dir;
   std::shared_ptr<Recorder> recorder = std::make_shared<Recorder>();
+  LocalBackendOptions options;
   std::unique_ptr<LocalBackend> backend;
 };
 
@@ -394,7 +403,7 @@ TEST_CASE("LocalBackend: readiness that starts failing reports unready") {
   spec.readiness = Check(manifests::ExecProbe{{"test", "-e", "up"}}, 2);
   f.backend->Start(spec);
   REQUIRE(f.recorder->WaitForType(spec.id, Type::kReady));
-  auto workspace = fs::directory_iterator(f.dir / "state/run")->path();
+  auto workspace = fs::directory_iterator(f.dir / "state/run")->path() / "home";
   std::ofstream(workspace / "go") << "";
   auto unready = f.recorder->WaitForType(spec.id, Type::kUnready);
   REQUIRE(unready);
@@ -618,6 +627,146 @@ TEST_CASE("LocalBackend: two backends on different state directories use differe
   REQUIRE(lb.size() == 1);
   CHECK_THAT(la[0], Catch::Contains("/prisn-"));
   CHECK(la[0] != lb[0]);
+}
+
+namespace {
+
+// One line of `key=value` from an instance's log; "" when absent.
+std::string Value(const std::vector<std::string>& lines, const std::string& key) {
+  for (const auto& l : lines) {
+    if (l.starts_with(key + "=")) return l.substr(key.size() + 1);
+  }
+  return {};
+}
+
+InstanceSpec InNamespace(InstanceSpec s, const std::string& ns) {
+  s.ns = ns;
+  s.id = "Job/" + ns + "/" + s.owner + "/1#1";
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "LocalBackend: each namespace runs as a uid of its own that owns its workspace, the same "
+    "after a restart") {
+  PRISN_REQUIRE_ROOT();
+  Fixture f;
+  const std::string script =
+      "echo uid=$(id -u); echo gid=$(id -g); echo home=$(stat -c %u:%g \"$HOME\"); "
+      "grep -E '^Uid:' /proc/self/status | tr -s '\t' ' '";
+  InstanceSpec a1 = InNamespace(f.Bash("a1", script), "team-a");
+  InstanceSpec a2 = InNamespace(f.Bash("a2", script), "team-a");
+  InstanceSpec b1 = InNamespace(f.Bash("b1", script), "team-b");
+  for (const auto& spec : {a1, a2, b1}) f.backend->Start(spec);
+  for (const auto& spec : {a1, a2, b1}) REQUIRE(f.recorder->WaitForType(spec.id, Type::kExited));
+  std::string ua = Value(f.LogTexts("a1"), "uid");
+  std::string ub = Value(f.LogTexts("b1"), "uid");
+  INFO(testing::Joined(f.LogTexts("a1")) << testing::Joined(f.LogTexts("b1")));
+  REQUIRE_FALSE(ua.empty());
+  REQUIRE_FALSE(ub.empty());
+  CHECK(ua != ub);
+  CHECK(ua != "65534");  // not nobody, which every workload used to share
+  CHECK(std::stoul(ua) >= kNamespaceUidFirst);
+  CHECK(Value(f.LogTexts("a2"), "uid") == ua);
+  CHECK(Value(f.LogTexts("a1"), "gid") == ua);
+  CHECK(Value(f.LogTexts("a1"), "home") == ua + ":" + ua);
+  CHECK(Value(f.LogTexts("b1"), "home") == ub + ":" + ub);
+  CHECK(f.LogHas("a1", "Uid: " + ua + " " + ua + " " + ua + " " + ua));
+
+  // A restart keeps the table: team-b keeps its uid even when asked first.
+  f.Restart();
+  InstanceSpec b2 = InNamespace(f.Bash("b2", script), "team-b");
+  InstanceSpec a3 = InNamespace(f.Bash("a3", script), "team-a");
+  f.backend->Start(b2);
+  REQUIRE(f.recorder->WaitForType(b2.id, Type::kExited));
+  f.backend->Start(a3);
+  REQUIRE(f.recorder->WaitForType(a3.id, Type::kExited));
+  CHECK(Value(f.LogTexts("b2"), "uid") == ub);
+  CHECK(Value(f.LogTexts("a3"), "uid") == ua);
+
+  // A host user named by the workload still works.
+  InstanceSpec named = InNamespace(f.Bash("named", script), "team-a");
+  named.workload.isolation.user = "nobody";
+  f.backend->Start(named);
+  REQUIRE(f.recorder->WaitForType(named.id, Type::kExited));
+  CHECK(Value(f.LogTexts("named"), "uid") == "65534");
+}
+
+TEST_CASE(
+    "LocalBackend: at level 1 the host's world-writable folders are private, within the disk "
+    "limit, and gone after the run") {
+  PRISN_REQUIRE_ROOT();
+  // Not under /tmp: the mount points of the state directory would show in
+  // the private /tmp.
+  Fixture f("/var/lib");
+  // A world-writable folder prisn does not know by name: a namespace's user
+  // gets a read-only host, so it cannot write there either.
+  TempDir open_dir("/var/lib");
+  ::chmod(open_dir.path().c_str(), 01777);
+  std::string marker = testing::UniqueName("prisn-ww");
+  std::string script;
+  for (std::string folder : {"/tmp", "/var/tmp", "/run/lock", "/dev/shm"}) {
+    script += "touch " + folder + "/" + marker + " && echo wrote " + folder +
+              "; echo " + folder + " holds $(ls -A " + folder + " | wc -l); ";
+  }
+  // 32 MiB into folders of a 16 MiB workspace: the limit is shared.
+  script +=
+      "dd if=/dev/zero of=/var/tmp/fill bs=1M count=12 2>/dev/null; "
+      "dd if=/dev/zero of=/run/lock/fill bs=1M count=20 2>/dev/null && echo over || echo "
+      "limited; "
+      "touch " +
+      open_dir.path() + "/" + marker + " 2>/dev/null && echo open-writable || echo open-closed";
+  InstanceSpec spec = f.Bash("private", script);
+  f.backend->Start(spec);
+  REQUIRE(f.recorder->WaitForType(spec.id, Type::kExited));
+  auto log = f.LogTexts("private");
+  INFO(testing::Joined(log));
+  for (std::string folder : {"/tmp", "/var/tmp", "/run/lock", "/dev/shm"}) {
+    if (!fs::exists(folder)) continue;
+    CHECK(f.LogHas("private", "wrote " + folder));
+    // Empty but for what the workload wrote: the host's files are not there.
+    CHECK(f.LogHas("private", folder + " holds 1"));
+    CHECK_FALSE(fs::exists(folder + "/" + marker));
+  }
+  CHECK(f.LogHas("private", "limited"));
+  CHECK(f.LogHas("private", "open-closed"));
+  CHECK_FALSE(fs::exists(open_dir / marker));
+  CHECK_FALSE(fs::exists("/var/tmp/fill"));
+  CHECK_FALSE(fs::exists("/run/lock/fill"));
+
+  // A named host user keeps the host as it sees it, private folders aside.
+  InstanceSpec named = f.Bash("named", "touch /var/tmp/" + marker + " && echo wrote; touch " +
+                                           open_dir.path() + "/" + marker +
+                                           " && echo open-writable");
+  named.workload.isolation.user = "nobody";
+  f.backend->Start(named);
+  REQUIRE(f.recorder->WaitForType(named.id, Type::kExited));
+  CHECK(f.LogHas("named", "wrote"));
+  CHECK(f.LogHas("named", "open-writable"));
+  CHECK_FALSE(fs::exists("/var/tmp/" + marker));
+}
+
+TEST_CASE("LocalBackend: a workload's mountinfo names no other workload") {
+  PRISN_REQUIRE_ROOT();
+  Fixture f;
+  InstanceSpec first = f.Bash("alpha-secret", "echo up; sleep 1000");
+  f.backend->Start(first);
+  REQUIRE(f.recorder->WaitForType(first.id, Type::kStarted));
+  REQUIRE(testing::PollUntil([&] { return f.LogHas("alpha-secret", "up"); }));
+  InstanceSpec second = f.Bash("beta", "cat /proc/self/mountinfo");
+  f.backend->Start(second);
+  REQUIRE(f.recorder->WaitForType(second.id, Type::kExited));
+  auto lines = f.LogTexts("beta");
+  INFO(testing::Joined(lines));
+  bool own = false;
+  for (const auto& line : lines) {
+    CHECK(line.find("alpha-secret") == std::string::npos);
+    own = own || line.find("Job_default_beta_1_1") != std::string::npos;
+  }
+  CHECK(own);  // its own workspace is there, so the test reads the right table
+  f.backend->Stop(first.id, 1s);
+  REQUIRE(f.recorder->WaitForType(first.id, Type::kExited));
 }
 
 }  // namespace prisn::executor

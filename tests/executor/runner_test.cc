@@ -59,19 +59,21 @@ TEST_CASE(
     "RunnerRegistry::Interpreter resolves once, and a missing one names the runner and what to "
     "install") {
   TempDir dir;
-  Executable(dir / "bin/python3");
+  // A name no system folder has, so that the given PATH decides.
+  Executable(dir / "bin/prisn-test-interp");
   RunnerRegistry runners(dir / "bin" + ":" + (dir / "bin2"));
-  auto python = runners.Interpreter(runners.Find("python3").value());
-  REQUIRE(python);
-  CHECK(*python == dir / "bin/python3");
+  REQUIRE(runners.Add(RunnerDef{"interp", {"prisn-test-interp"}, {"{script}"}, {".x"}, {}}));
+  auto interp = runners.Interpreter(runners.Find("interp").value());
+  REQUIRE(interp);
+  CHECK(*interp == dir / "bin/prisn-test-interp");
 
+  REQUIRE(runners.Add(RunnerDef{"node", {"prisn-no-such-node"}, {"{script}"}, {".js"}, {}}));
   auto node = runners.Interpreter(runners.Find("node").value());
   REQUIRE_FALSE(node);
   CHECK(node.error().code == ErrorCode::kUnavailable);
   CHECK(node.error().message ==
-        "runner node: interpreter node not found on PATH; install it (apt-get install nodejs) or "
-        "declare a "
-        "Runner with an absolute command");
+        "runner node: interpreter prisn-no-such-node not found on PATH; install it (apt-get "
+        "install nodejs) or declare a Runner with an absolute command");
 
   REQUIRE(runners.Add(RunnerDef{"lua", {"/nonexistent/lua5.4"}, {"{script}"}, {".lua"}, {}}));
   auto lua = runners.Interpreter(runners.Find("lua").value());
@@ -79,11 +81,50 @@ TEST_CASE(
   CHECK(lua.error().message.find("apt-get install lua5.4") != std::string::npos);
 
   // Cached, and re-resolved once the cached file is gone.
-  Executable(dir / "bin2/python3.11");
-  fs::create_symlink(dir / "bin2/python3.11", dir / "bin2/python3");
-  CHECK(runners.Interpreter(runners.Find("python3").value()).value() == dir / "bin/python3");
-  fs::remove(dir / "bin/python3");
-  CHECK(runners.Interpreter(runners.Find("python3").value()).value() == dir / "bin2/python3.11");
+  Executable(dir / "bin2/prisn-test-interp-1.1");
+  fs::create_symlink(dir / "bin2/prisn-test-interp-1.1", dir / "bin2/prisn-test-interp");
+  CHECK(runners.Interpreter(runners.Find("interp").value()).value() ==
+        dir / "bin/prisn-test-interp");
+  fs::remove(dir / "bin/prisn-test-interp");
+  CHECK(runners.Interpreter(runners.Find("interp").value()).value() ==
+        dir / "bin2/prisn-test-interp-1.1");
+}
+
+TEST_CASE(
+    "RunnerRegistry: a PATH whose first python3 is in a folder only root may enter resolves to "
+    "the system python3") {
+  if (!fs::exists("/usr/bin/python3")) {
+    WARN("skipped: /usr/bin/python3 is missing");
+    return;
+  }
+  // The shape of a root shell with pyenv: ~/.pyenv/versions/X/bin under a
+  // home of mode 0700, first on PATH.
+  TempDir dir;
+  Executable(dir / "home/.pyenv/versions/3.12.0/bin/python3");
+  ::chmod((dir / "home").c_str(), 0700);
+  RunnerRegistry runners(dir / "home/.pyenv/versions/3.12.0/bin:/usr/bin:/bin");
+  auto python = runners.Interpreter(runners.Find("python3").value());
+  REQUIRE(python);
+  CHECK(*python == fs::canonical("/usr/bin/python3").string());
+  CHECK(runners.Summary().find("python3 " + *python) != std::string::npos);
+}
+
+TEST_CASE("FindOnPath takes only files every user may execute, in folders every user may enter") {
+  TempDir dir;
+  Executable(dir / "private/bin/tool");  // the file is fine, its folder is not
+  ::chmod((dir / "private").c_str(), 0700);
+  Executable(dir / "owner-only/tool");  // the folder is fine, the file is not
+  ::chmod((dir / "owner-only/tool").c_str(), 0750);
+  Executable(dir / "public/tool");
+  std::string path = dir / "private/bin" + ":" + (dir / "owner-only") + ":" + (dir / "public");
+  CHECK(FindOnPath("tool", path).value() == dir / "public/tool");
+  CHECK(FindOnPath("tool", dir / "private/bin").error().code == ErrorCode::kNotFound);
+  CHECK(FindOnPath("tool", dir / "owner-only").error().code == ErrorCode::kNotFound);
+  CHECK(FindOnPath(dir / "private/bin/tool", "").error().code == ErrorCode::kNotFound);
+  // A symlink is judged by where it leads.
+  fs::create_symlink(dir / "private/bin/tool", dir / "public/link");
+  CHECK(FindOnPath(dir / "public/link", "").error().code == ErrorCode::kNotFound);
+  CHECK(SystemPathFirst("/root/.pyenv/shims") == "/usr/local/bin:/usr/bin:/bin:/root/.pyenv/shims");
 }
 
 TEST_CASE("RunnerRegistry::Add validates, and replaces a built-in of the same name") {

@@ -2,12 +2,14 @@
 // machine and its load (DESIGN.md: benchmarks print, they do not gate).
 #include <fmt/format.h>
 #include <spawn.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <vector>
@@ -77,6 +79,74 @@ TEST_CASE("Spawn start cost of /bin/true at each level is measured and printed")
   }
   WARN(figures);
   CHECK(started.size() == levels.size() + 1);
+}
+
+TEST_CASE(
+    "Spawn start cost at level 1 with 200 other workspaces mounted, kept or dropped from the "
+    "workload's namespace, is measured and printed") {
+  if (::geteuid() != 0) {
+    WARN("skipped: needs root (namespaces, mounts)");
+    return;
+  }
+  constexpr int kRuns = 100;
+  constexpr int kWarmup = 10;
+  constexpr int kOthers = 200;
+  char tmpl[] = "/var/lib/prisn-spawn-cost-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  std::string state = tmpl;
+  std::string runs = state + "/run";
+  std::filesystem::create_directories(runs);
+  REQUIRE(::mount(runs.c_str(), runs.c_str(), nullptr, MS_BIND, nullptr) == 0);
+  REQUIRE(::mount(nullptr, runs.c_str(), nullptr, MS_PRIVATE, nullptr) == 0);
+  for (int i = 0; i < kOthers; ++i) {
+    std::string ws = runs + "/ws-" + std::to_string(i);
+    std::filesystem::create_directories(ws);
+    REQUIRE(::mount("tmpfs", ws.c_str(), "tmpfs", 0, "size=1m") == 0);
+  }
+  std::string own = runs + "/ws-0";
+  for (const char* folder : kPrivateFolders) {
+    std::filesystem::create_directories(own + "/private/" + PrivateFolderName(folder));
+  }
+  std::filesystem::create_directories(own + "/home");
+  std::map<std::string, std::vector<double>> started;
+  for (int i = 0; i < kWarmup + kRuns; ++i) {
+    for (bool drop : {false, true}) {
+      for (bool private_dirs : {false, true}) {
+        SpawnOptions o;
+        o.argv = {"/bin/true"};
+        o.isolation_level = 1;
+        o.workspace = own + "/home";
+        o.hidden_path = state;
+        if (private_dirs) o.private_dirs = own + "/private";
+        if (drop) {
+          o.detach_path = runs;
+          o.read_only_host = true;
+        }
+        auto t0 = Clock::now();
+        auto child = Spawn(o);
+        auto t1 = Clock::now();
+        REQUIRE(child);
+        REQUIRE(child->Wait().value().code == 0);
+        if (i >= kWarmup) {
+          started[fmt::format("{} others, {}", drop ? "dropped" : "kept",
+                              private_dirs ? "private folders from the workspace"
+                                           : "fresh tmpfs folders")]
+              .push_back(Ms(t1 - t0));
+        }
+      }
+    }
+  }
+  ::umount2(runs.c_str(), MNT_DETACH);
+  std::filesystem::remove_all(state);
+  std::string figures = fmt::format(
+      "level 1 start (until exec'd) with {} workspace mounts, {} runs, p10 / median:", kOthers,
+      kRuns);
+  for (const auto& [name, v] : started) {
+    figures += fmt::format("\n  {:<58} {:.3f} / {:.3f} ms", name, Percentile(v, 10),
+                           Percentile(v, 50));
+  }
+  WARN(figures);
+  CHECK(started.size() == 4);
 }
 
 }  // namespace prisn::executor

@@ -1,6 +1,7 @@
 // Levels 1 and 2 as a workload sees them: namespaces, user, capabilities,
 // mounts. Root only.
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -128,7 +129,8 @@ TEST_CASE(
 
 TEST_CASE("Level 2: the host is read-only except the workspace, data volumes and /tmp") {
   PRISN_REQUIRE_ROOT();
-  State s("/var/tmp");
+  // Not under a private folder (/tmp, /var/tmp): "outside" must be the host's.
+  State s("/var/lib");
   std::string data = s.dir / "data";
   std::filesystem::create_directories(data);
   ::chown(data.c_str(), kNobodyUid, kNobodyGid);
@@ -150,11 +152,58 @@ TEST_CASE("Level 2: the host is read-only except the workspace, data volumes and
   CHECK(Has(c.out, "ok " + data + "/b"));
   CHECK(Has(c.out, "ok /tmp/c"));
   CHECK(Has(c.out, "denied " + outside + "/d"));
-  CHECK(Has(c.out, "denied /var/tmp/prisn-l2-probe"));
+  // /var/tmp is one of the private folders: writable, and not the host's.
+  CHECK(Has(c.out, "ok /var/tmp/prisn-l2-probe"));
+  CHECK_FALSE(std::filesystem::exists("/var/tmp/prisn-l2-probe"));
   CHECK(Has(c.out, "Read-only file system"));
   CHECK(std::filesystem::exists(data + "/b"));
   CHECK_FALSE(std::filesystem::exists(outside + "/d"));
   CHECK_FALSE(std::filesystem::exists("/tmp/c"));  // the private /tmp stayed private
+}
+
+TEST_CASE(
+    "Level 1: private folders come from private_dirs, read_only_host closes the rest, and "
+    "detach_path drops the mounts below it") {
+  PRISN_REQUIRE_ROOT();
+  State s("/var/lib");
+  // The caller's folders for /tmp, /var/tmp, ...
+  std::string priv = s.state + "/runs/private";
+  for (const char* folder : kPrivateFolders) {
+    std::filesystem::create_directories(priv + "/" + PrivateFolderName(folder));
+    ::chmod((priv + "/" + PrivateFolderName(folder)).c_str(), 01777);
+  }
+  // Another workload's workspace: a mount below the detach path.
+  std::string runs = s.state + "/runs";
+  std::string other = runs + "/other-workload";
+  std::filesystem::create_directories(other);
+  REQUIRE(::mount(runs.c_str(), runs.c_str(), nullptr, MS_BIND, nullptr) == 0);
+  REQUIRE(::mount(nullptr, runs.c_str(), nullptr, MS_PRIVATE, nullptr) == 0);
+  REQUIRE(::mount("tmpfs", other.c_str(), "tmpfs", 0, "size=64k") == 0);
+  std::string outside = s.dir / "outside";
+  std::filesystem::create_directories(outside);
+  ::chmod(outside.c_str(), 01777);
+  SpawnOptions o = Shell("echo x > /var/tmp/v && echo wrote-var-tmp; touch /run/lock/l; touch " +
+                             outside + "/o 2>/dev/null && echo outside-writable || "
+                             "echo outside-closed; touch w && echo ws-ok; "
+                             "grep -c other-workload /proc/self/mountinfo",
+                         1);
+  o.workspace = s.workspace;
+  o.hidden_path = s.state;
+  o.private_dirs = priv;
+  o.read_only_host = true;
+  o.detach_path = runs;
+  auto c = RunCapture(o);
+  ::umount2(other.c_str(), MNT_DETACH);
+  ::umount2(runs.c_str(), MNT_DETACH);
+  INFO(Joined(c.out) << Joined(c.err));
+  CHECK(Has(c.out, "wrote-var-tmp"));
+  CHECK(Has(c.out, "outside-closed"));
+  CHECK(Has(c.out, "ws-ok"));
+  CHECK(Has(c.out, "0"));  // no mount names the other workload
+  CHECK(std::filesystem::exists(priv + "/var-tmp/v"));
+  CHECK(std::filesystem::exists(priv + "/run-lock/l"));
+  CHECK(std::filesystem::exists(s.workspace + "/w"));
+  CHECK_FALSE(std::filesystem::exists(outside + "/o"));
 }
 
 TEST_CASE("Spawn: a bad bind is refused before anything starts") {

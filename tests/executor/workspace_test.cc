@@ -37,14 +37,24 @@ TEST_CASE(
     auto ws = Workspace::Create(
         {.path = path, .size_bytes = 1 << 20, .uid = kNobodyUid, .gid = kNobodyGid});
     REQUIRE(ws);
-    CHECK(ws->path() == path);
+    CHECK(ws->root() == path);
+    CHECK(ws->path() == path + "/home");
     struct stat st {};
-    REQUIRE(::stat(path.c_str(), &st) == 0);
+    REQUIRE(::stat(ws->path().c_str(), &st) == 0);
     if (::geteuid() == 0) {
       CHECK(ws->size_limited());
       CHECK(IsTmpfs(path));
       CHECK(st.st_uid == kNobodyUid);
       CHECK(st.st_gid == kNobodyGid);
+      // The private temp folders share the tmpfs, sticky and world-writable.
+      for (const char* folder : kPrivateFolders) {
+        std::string dir = ws->private_dirs() + "/" + PrivateFolderName(folder);
+        REQUIRE(::stat(dir.c_str(), &st) == 0);
+        CHECK((st.st_mode & 07777) == 01777);
+        CHECK(st.st_uid == 0);
+      }
+      REQUIRE(::stat(path.c_str(), &st) == 0);
+      CHECK((st.st_mode & 07777) == 0711);
     } else {
       CHECK_FALSE(ws->size_limited());
     }
