@@ -139,6 +139,7 @@ SyncReport SyncSource(const SourceSpec& spec, SourceTarget& target, const SyncOp
   report.objects = set.objects.size();
   store::ApplyOptions apply;
   apply.set = spec.SetName();
+  apply.source = spec.name;  // the one caller that may apply into "source:NAME"
   apply.prune = true;
   apply.confirm_prune = spec.allow_mass_prune;
   apply.actor = SyncActor(spec.name, report.revision);

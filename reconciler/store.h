@@ -77,6 +77,12 @@ struct ApplyOptions {
   std::optional<int64_t> check_index;         // kConflict when the index is past it
   std::string actor;                          // token name or "source:NAME@sha"
   std::optional<std::string> only_namespace;  // prune scope of a namespace token
+  // Set by a source's sync: its name. Only it applies into "source:NAME";
+  // nothing else may use the "source:" prefix.
+  std::optional<std::string> source;
+  // An admin's explicit move of objects another source owns (--force).
+  // Ignored for namespace tokens and sources.
+  bool force = false;
 };
 
 struct ApplyItem {
@@ -237,7 +243,12 @@ class Store {
   // Applies a set atomically. Fails, with nothing written: kConflict when
   // check_index is behind or prune would remove more than half of the set
   // without confirm_prune; kInvalid for an empty set with prune, or an empty
-  // set name.
+  // set name. Ownership (store_owners.cc): kPermission when the caller may
+  // not apply into the set (a "source:" set of another caller, a set another
+  // namespace or an admin owns, for a namespace token) or would take an
+  // object out of a set its namespace does not own; kConflict when an object
+  // is owned by another source (an admin's `force` moves it) or an Ingress
+  // would route requests another namespace's Ingress answers.
   Result<ApplyResult> Apply(const std::vector<DesiredObject>& objects, const ApplyOptions& options);
 
   // Creates or replaces one object outside any apply set (secret create).

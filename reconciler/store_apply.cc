@@ -90,10 +90,12 @@ std::string SetName(const std::optional<std::string>& set) {
 }
 
 // Creates or updates one object. `set` nullptr keeps the object's set (a new
-// object then belongs to none). Sets `changed` when a row was written.
+// object then belongs to none). `apply`: the options of an apply, whose
+// caller must be allowed to take the object from the set it is in. Sets
+// `changed` when a row was written.
 Result<ApplyItem> Upsert(Store::Impl& impl, const DesiredObject& d,
                          const std::optional<std::string>* set, const std::string& actor,
-                         int64_t new_index, bool& changed) {
+                         int64_t new_index, bool& changed, const ApplyOptions* apply = nullptr) {
   auto loaded = impl.LoadRow(d.key);
   if (!loaded) return std::unexpected(loaded.error());
   auto prepared = Prepare(impl, d);
@@ -153,6 +155,10 @@ Result<ApplyItem> Upsert(Store::Impl& impl, const DesiredObject& d,
   std::optional<std::string> target_set = set ? *set : cur.apply_set;
   item.previous_version = cur.version;
   bool adopted = target_set != cur.apply_set;
+  if (adopted && apply && cur.apply_set) {
+    if (auto st = CheckAdoption(impl, d.key, *cur.apply_set, *apply); !st)
+      return std::unexpected(st.error());
+  }
   if (adopted) {
     std::string message =
         fmt::format("moved from {} to {}", SetName(cur.apply_set), SetName(target_set));
@@ -262,6 +268,8 @@ Result<ApplyResult> Store::Apply(const std::vector<DesiredObject>& objects,
                             "since that diff; run diff again and review it",
                             *index, *opt.check_index));
   }
+  if (auto st = CheckSetOwner(impl, opt); !st) return std::unexpected(st.error());
+  if (auto st = CheckIngressClaims(impl, objects); !st) return std::unexpected(st.error());
   // Prune compares against the membership before this apply.
   std::vector<ObjectKey> members;
   if (opt.prune) {
@@ -275,7 +283,7 @@ Result<ApplyResult> Store::Apply(const std::vector<DesiredObject>& objects,
   ApplyResult result;
   std::optional<std::string> set = opt.set;
   for (const DesiredObject& d : objects) {
-    auto item = Upsert(impl, d, &set, opt.actor, new_index, changed);
+    auto item = Upsert(impl, d, &set, opt.actor, new_index, changed, &opt);
     if (!item) {
       Error err = item.error();
       if (err.context.empty()) err.context = d.key.ToString();
@@ -347,6 +355,7 @@ Result<ApplyItem> Store::Put(const DesiredObject& object, bool overwrite, const 
     return Fail(ErrorCode::kConflict, "it exists already; replace it with overwrite (--overwrite)",
                 object.key.ToString());
   }
+  if (auto st = CheckIngressClaims(impl, {object}); !st) return std::unexpected(st.error());
   bool changed = false;
   auto item = Upsert(impl, object, nullptr, actor, *index + 1, changed);
   if (!item) return std::unexpected(item.error());

@@ -31,6 +31,14 @@ Result<std::optional<RevisionRow>> LoadRevision(Store::Impl& impl, int64_t id,
 // Puts revision `version` in effect with the given hold (nullopt: none).
 Status Restore(Store::Impl& impl, const ObjectRow& row, const std::string& version,
                const RevisionRow& rev, const std::optional<Hold>& hold, int64_t state_index) {
+  // An old Ingress may route what another namespace has claimed since.
+  if (row.object.key.kind == "Ingress") {
+    DesiredObject restored;
+    restored.key = row.object.key;
+    restored.version = version;
+    restored.canonical_json = rev.spec;
+    if (auto st = CheckIngressClaims(impl, {restored}); !st) return st;
+  }
   int64_t generation = row.object.generation + 1;
   int64_t now = impl.Now();
   auto& s = impl.st.obj_update;

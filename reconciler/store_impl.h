@@ -75,6 +75,19 @@ struct Store::Impl {
                        const std::string& applied_version, const std::optional<std::string>& held);
 };
 
+// Ownership checks of an apply (store_owners.cc), run inside its
+// transaction. CheckSetOwner: kPermission when the caller may not apply into
+// opt.set (a source's set, or a set another namespace owns); records the
+// owner of a set seen for the first time. CheckAdoption: whether `key`, live
+// in set `from`, may move into opt.set (kConflict: another source owns it;
+// kPermission: a namespace token taking it from a set it does not own).
+// CheckIngressClaims: kConflict, naming the holder, when an Ingress of the
+// apply would route requests another namespace's Ingress answers.
+Status CheckSetOwner(Store::Impl& impl, const ApplyOptions& opt);
+Status CheckAdoption(Store::Impl& impl, const ObjectKey& key, const std::string& from,
+                     const ApplyOptions& opt);
+Status CheckIngressClaims(Store::Impl& impl, const std::vector<DesiredObject>& objects);
+
 // Column list shared by every SELECT of an objects row, and its reader.
 inline constexpr char kObjectColumns[] =
     "id, kind, namespace, name, version, generation, spec, sealed, spec_hash, sources, applied_by, "

@@ -5,8 +5,11 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <climits>
 #include <set>
 
+#include "manifests/ingress_claims.h"
 #include "net/proxy_metrics.h"
 #include "net/service_address.h"
 #include "reconciler/source_manager.h"
@@ -125,19 +128,65 @@ void Network::OnIngress(const store::ObjectKey& key,
                         const std::optional<manifests::Object>& object) {
   std::lock_guard lock(mu_);
   if (!object || !std::holds_alternative<manifests::IngressSpec>(object->spec)) {
+    ingress_created_.erase(key);
     if (ingresses_.erase(key) == 0) return;
   } else {
     auto it = ingresses_.find(key);
     if (it != ingresses_.end() && it->second.version == object->version) return;
     ingresses_.insert_or_assign(key, *object);
+    if (!ingress_created_.contains(key)) {
+      auto stored = store_.With([&](store::Store& s) { return s.Get(key); });
+      ingress_created_[key] = stored && *stored ? (*stored)->created_ms : INT64_MAX;
+    }
   }
   Apply();
 }
 
 std::vector<net::IngressListener> Network::IngressListeners() {
-  std::map<std::string, net::IngressListener> by_address;
+  // Oldest Ingress first: a route another namespace's older Ingress holds is
+  // not served (manifests/ingress_claims.h, the rule the store applies).
+  std::vector<std::pair<int64_t, store::ObjectKey>> order;
   for (const auto& [key, object] : ingresses_) {
+    auto created = ingress_created_.find(key);
+    order.emplace_back(created == ingress_created_.end() ? INT64_MAX : created->second, key);
+  }
+  std::sort(order.begin(), order.end());
+  struct Held {
+    store::ObjectKey key;
+    manifests::RouteClaim claim;
+  };
+  std::vector<Held> served;
+  std::map<std::string, net::IngressListener> by_address;
+  for (const auto& entry : order) {
+    const store::ObjectKey& key = entry.second;
+    const manifests::Object& object = ingresses_.at(key);
     const auto& spec = std::get<manifests::IngressSpec>(object.spec);
+    std::vector<net::IngressRoute> routes;
+    std::vector<manifests::RouteClaim> own;
+    for (const Held& h : served) {
+      if (h.key.ns == key.ns) own.push_back(h.claim);
+    }
+    for (const manifests::IngressRule& rule : spec.rules) {
+      for (const manifests::IngressPath& path : rule.paths) {
+        manifests::RouteClaim claim{spec.address, spec.port, rule.host, path.path};
+        const Held* holder = nullptr;
+        for (const Held& h : served) {
+          if (h.key.ns != key.ns && manifests::ClaimConflict(claim, h.claim, own)) holder = &h;
+        }
+        if (holder) {
+          ingress_errors_.push_back(Error{
+              ErrorCode::kConflict,
+              manifests::Describe(claim) + " is not served: namespace " + holder->key.ns +
+                  " holds it with " + holder->key.ToString() + "; remove it from one of the two",
+              key.ToString()});
+          continue;
+        }
+        routes.push_back({rule.host, path.path, KeyOf(key.ns, path.backend.service)});
+      }
+    }
+    for (const net::IngressRoute& r : routes)
+      served.push_back({key, {spec.address, spec.port, r.host, r.path_prefix}});
+    if (routes.empty()) continue;
     std::string where = spec.address + ":" + std::to_string(spec.port);
     net::IngressListener& l = by_address[where];
     l.address = spec.address;
@@ -156,11 +205,7 @@ std::vector<net::IngressListener> Network::IngressListeners() {
                   key.ToString()});
       }
     }
-    for (const manifests::IngressRule& rule : spec.rules) {
-      for (const manifests::IngressPath& path : rule.paths) {
-        l.routes.push_back({rule.host, path.path, KeyOf(key.ns, path.backend.service)});
-      }
-    }
+    for (net::IngressRoute& r : routes) l.routes.push_back(std::move(r));
   }
   std::vector<net::IngressListener> out;
   for (auto& [where, l] : by_address) out.push_back(std::move(l));

@@ -74,7 +74,8 @@ class Network {
   std::optional<ServiceView> Service(const std::string& ns, const std::string& name) const;
   std::vector<ServiceView> Services(const std::optional<std::string>& ns) const;
   std::vector<net::ServiceStats> ProxyStats() const;
-  // Errors of Ingress listeners that could not be opened ("address:port").
+  // Errors of Ingress listeners that could not be opened ("address:port"),
+  // and of routes not served because another namespace holds them.
   std::vector<Error> IngressErrors() const;
 
   // The DNS server's address (empty when it does not run) and port.
@@ -107,6 +108,10 @@ class Network {
   std::map<std::string, Entry> services_;  // "ns/name"
   std::map<std::string, store::ServiceAddress> stored_;  // "ns/name": the store's rows
   std::map<store::ObjectKey, manifests::Object> ingresses_;
+  // When each Ingress was created: routes are served first come, first
+  // served, should two namespaces' routes collide (the store refuses that
+  // at apply; a database from before that check may hold such pairs).
+  std::map<store::ObjectKey, int64_t> ingress_created_;
   std::vector<Error> ingress_errors_;
 };
 

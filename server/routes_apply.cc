@@ -9,6 +9,7 @@
 #include "manifests/file_tree.h"
 #include "manifests/load.h"
 #include "reconciler/secret_box.h"
+#include "reconciler/source_manager.h"
 #include "server/api_internal.h"
 
 namespace prisn::server {
@@ -206,6 +207,8 @@ std::string_view ApplyResultLabel(const Error& e) {
       return "invalid";
     case ErrorCode::kConflict:
       return "conflict";
+    case ErrorCode::kPermission:
+      return "forbidden";
     default:
       return "error";
   }
@@ -228,17 +231,33 @@ HttpResponse Apply(Api::Core& core, const RouteContext& ctx) {
     desired.push_back(ToDesired(o));
     by_key[desired.back().key] = &o;
   }
-  store::ApplyOptions options{req.set,         req.prune,          req.confirm_prune, req.dry_run,
-                              req.check_index, ctx.principal.name, ctx.principal.ns};
+  store::ApplyOptions options;
+  options.set = req.set;
+  options.prune = req.prune;
+  options.confirm_prune = req.confirm_prune;
+  options.dry_run = req.dry_run;
+  options.check_index = req.check_index;
+  options.actor = ctx.principal.name;
+  options.only_namespace = ctx.principal.ns;
   auto force = QueryFlag(ctx.request, "force");
   if (!force) return ErrorResponse(force.error());
+  // Who may apply into the set and take objects from other sets and sources
+  // is the store's rule (store_owners.cc), which sources meet too; only an
+  // admin's force moves an object a source owns.
+  options.force = *force && ctx.principal.admin();
   return core.store.With([&](store::Store& s) {
     // What is stored now, for the change class of objects that change.
     std::map<store::ObjectKey, manifests::Object> before;
     for (const store::DesiredObject& d : desired) {
-      if (auto refused = RefuseSourceOwned(core, s, d.key, req.set, *force)) return *refused;
       auto existing = s.Get(d.key);
       if (!existing || !*existing) continue;
+      // A forced move out of a source's set marks the source drifted, so
+      // that its next sync puts back what it says (see RefuseSourceOwned).
+      if (const auto& from = (*existing)->apply_set;
+          options.force && !req.dry_run && core.sources && from && from->starts_with("source:") &&
+          *from != req.set) {
+        core.sources->MarkDrifted(from->substr(7));
+      }
       if ((*existing)->version == d.version && (*existing)->spec_json == d.display_json) continue;
       if (auto object = StoredObject(s, d.key)) before.emplace(d.key, std::move(*object));
     }
@@ -299,9 +318,16 @@ HttpResponse Diff(Api::Core& core, const RouteContext& ctx) {
   }
   // A dry run of the apply decides every action exactly as the apply will;
   // the guards are off so that the diff shows what prune would remove.
-  store::ApplyOptions options{req.set,          req.prune,    /*confirm_prune=*/true,
-                              /*dry_run=*/true, std::nullopt, ctx.principal.name,
-                              ctx.principal.ns};
+  store::ApplyOptions options;
+  options.set = req.set;
+  options.prune = req.prune;
+  options.confirm_prune = true;
+  options.dry_run = true;
+  options.actor = ctx.principal.name;
+  options.only_namespace = ctx.principal.ns;
+  // Ownership holds as in the apply, except that an admin's diff shows what
+  // a forced apply would do to a source's objects (it never needed force).
+  options.force = ctx.principal.admin();
   return core.store.With([&](store::Store& s) {
     std::map<store::ObjectKey, manifests::Object> before;
     for (const store::DesiredObject& d : desired) {

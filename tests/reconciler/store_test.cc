@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "reconciler/sqlite.h"
 #include "store_fixture.h"
@@ -185,10 +186,12 @@ TEST_CASE("Store prune: an empty set never prunes, even when confirmed") {
 
 TEST_CASE("Store prune: a namespace-scoped prune leaves other namespaces of the set alone") {
   StoreFixture f;
-  REQUIRE(f.store.Apply({Obj("a", "v-1", "team-a"), Obj("b", "v-1", "team-b")}, Opts("s")));
   ApplyOptions o = Opts("s", true);
   o.only_namespace = "team-a";
   o.confirm_prune = true;
+  // team-a's set, to which an admin added a team-b object.
+  REQUIRE(f.store.Apply({Obj("a", "v-1", "team-a")}, o));
+  REQUIRE(f.store.Apply({Obj("b", "v-1", "team-b")}, Opts("s")));
   REQUIRE(f.store.Apply({Obj("a2", "v-1", "team-a")}, o));
   CHECK_FALSE(f.store.Get({"Deployment", "team-a", "a"})->has_value());
   CHECK(f.store.Get({"Deployment", "team-b", "b"})->has_value());
@@ -345,6 +348,223 @@ TEST_CASE("Store tokens: create, list, duplicate names, revoke, and the last adm
   REQUIRE(tokens->size() == 2);
   CHECK((*tokens)[1].revoked_ms.has_value());
   CHECK_FALSE(f.store.RevokeToken("nobody", "admin"));
+}
+
+// ---- ownership of sets and objects (store_owners.cc)
+
+ApplyOptions TeamOpts(const std::string& set, const std::string& ns) {
+  ApplyOptions o = Opts(set);
+  o.only_namespace = ns;
+  o.actor = "ci-" + ns;
+  return o;
+}
+
+ApplyOptions SourceOpts(const std::string& source) {
+  ApplyOptions o = Opts("source:" + source, true);
+  o.source = source;
+  o.actor = "source:" + source + "@0123456789ab";
+  return o;
+}
+
+void AddSource(Store& store, const std::string& name) {
+  SourceRecord r;
+  r.name = name;
+  r.type = "dir";
+  r.spec_json = "{}";
+  REQUIRE(store.PutSource(r, false, "admin"));
+}
+
+TEST_CASE("Store sets: \"source:\" sets take applies from their own source only") {
+  StoreFixture f;
+  AddSource(f.store, "src-b");
+  REQUIRE(f.store.Apply({Obj("b", "v-1", "team-b")}, SourceOpts("src-b")));
+  auto team = f.store.Apply({Obj("a", "v-1", "team-a")}, TeamOpts("source:src-b", "team-a"));
+  REQUIRE_FALSE(team);
+  CHECK(team.error().code == ErrorCode::kPermission);
+  CHECK(team.error().message.find("reserved for sources") != std::string::npos);
+  auto admin = f.store.Apply({Obj("a", "v-1", "team-a")}, Opts("source:src-b"));
+  REQUIRE_FALSE(admin);
+  CHECK(admin.error().code == ErrorCode::kPermission);
+  ApplyOptions other = SourceOpts("src-c");
+  other.set = "source:src-b";
+  CHECK_FALSE(f.store.Apply({Obj("a", "v-1", "team-a")}, other));
+  // Nothing joined the set: the source's next sync prunes nothing.
+  CHECK(f.store.List({std::nullopt, std::nullopt, "source:src-b"})->size() == 1);
+  CHECK_FALSE(f.store.Get({"Deployment", "team-a", "a"})->has_value());
+}
+
+TEST_CASE("Store sets: a namespace token applies only into sets its namespace owns") {
+  StoreFixture f;
+  REQUIRE(f.store.Apply({Obj("b", "v-1", "team-b")}, TeamOpts("b-set", "team-b")));
+  REQUIRE(f.store.Apply({Obj("x", "v-1", "team-b")}, Opts("admin-set")));
+  int64_t index = *f.store.StateIndex();
+  for (const std::string set : {"b-set", "admin-set"}) {
+    INFO(set);
+    auto r = f.store.Apply({Obj("a", "v-1", "team-a")}, TeamOpts(set, "team-a"));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::kPermission);
+    CHECK(r.error().message.find("not owned by namespace team-a") != std::string::npos);
+    // A dry run (diff) is refused alike.
+    ApplyOptions dry = TeamOpts(set, "team-a");
+    dry.dry_run = true;
+    CHECK_FALSE(f.store.Apply({Obj("a", "v-1", "team-a")}, dry));
+  }
+  CHECK(*f.store.StateIndex() == index);
+  // Its own sets, and an admin anywhere.
+  REQUIRE(f.store.Apply({Obj("b2", "v-1", "team-b")}, TeamOpts("b-set", "team-b")));
+  REQUIRE(f.store.Apply({Obj("a", "v-1", "team-a")}, TeamOpts("a-set", "team-a")));
+  REQUIRE(f.store.Apply({Obj("y", "v-1", "team-b")}, Opts("b-set")));
+  // The admin's apply did not take the set from team-b.
+  REQUIRE(f.store.Apply({Obj("b3", "v-1", "team-b")}, TeamOpts("b-set", "team-b")));
+}
+
+TEST_CASE("Store sets: a set made before sets had owners belongs to its members' namespace") {
+  StoreFixture f;
+  REQUIRE(f.store.Apply({Obj("b", "v-1", "team-b")}, Opts("old-b")));
+  REQUIRE(f.store.Apply({Obj("a", "v-1", "team-a"), Obj("b2", "v-1", "team-b")}, Opts("mixed")));
+  auto db = sqlite::Database::Open(f.dir.File("prisn.db"));
+  REQUIRE(db);
+  REQUIRE(db->Exec("DELETE FROM apply_sets"));
+  CHECK(f.store.Apply({Obj("b3", "v-1", "team-b")}, TeamOpts("old-b", "team-b")));
+  CHECK_FALSE(f.store.Apply({Obj("a2", "v-1", "team-a")}, TeamOpts("old-b", "team-a")));
+  CHECK_FALSE(f.store.Apply({Obj("a2", "v-1", "team-a")}, TeamOpts("mixed", "team-a")));
+}
+
+TEST_CASE("Store objects: a namespace token cannot take an object out of a set it does not own") {
+  StoreFixture f;
+  REQUIRE(f.store.Apply({Obj("a", "v-1", "team-a")}, Opts("platform")));
+  REQUIRE(f.store.Apply({Obj("mine", "v-1", "team-a")}, TeamOpts("a-one", "team-a")));
+  auto r = f.store.Apply({Obj("a", "v-2", "team-a")}, TeamOpts("a-two", "team-a"));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::kPermission);
+  CHECK(r.error().message.find("belongs to set platform") != std::string::npos);
+  CHECK((*f.store.Get({"Deployment", "team-a", "a"}))->version == "v-1");
+  // Between its own sets it moves freely; an admin moves anything.
+  REQUIRE(f.store.Apply({Obj("mine", "v-1", "team-a")}, TeamOpts("a-two", "team-a")));
+  CHECK((*f.store.Get({"Deployment", "team-a", "mine"}))->apply_set == "a-two");
+  REQUIRE(f.store.Apply({Obj("a", "v-2", "team-a")}, Opts("other")));
+  // Gone from the set, it is anyone's to create again.
+  REQUIRE(f.store.Delete({"Deployment", "team-a", "a"}, false, "admin"));
+  REQUIRE(f.store.Apply({Obj("a", "v-3", "team-a")}, TeamOpts("a-two", "team-a")));
+}
+
+TEST_CASE("Store objects: a source's object moves only by an admin's force") {
+  StoreFixture f;
+  AddSource(f.store, "site");
+  REQUIRE(f.store.Apply({Obj("web", "v-1")}, SourceOpts("site")));
+  ApplyOptions team = TeamOpts("mine", "default");
+  team.force = true;  // not an admin: ignored
+  auto r = f.store.Apply({Obj("web", "v-2")}, team);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::kConflict);
+  CHECK(r.error().message.find("only an admin token can move it") != std::string::npos);
+  auto admin = f.store.Apply({Obj("web", "v-2")}, Opts("cli"));
+  REQUIRE_FALSE(admin);
+  CHECK(admin.error().message.find("owned by source site") != std::string::npos);
+  ApplyOptions forced = Opts("cli");
+  forced.force = true;
+  REQUIRE(f.store.Apply({Obj("web", "v-2")}, forced));
+  CHECK((*f.store.Get({"Deployment", "default", "web"}))->apply_set == "cli");
+  // The source takes it back at its next sync.
+  REQUIRE(f.store.Apply({Obj("web", "v-1")}, SourceOpts("site")));
+  CHECK((*f.store.Get({"Deployment", "default", "web"}))->apply_set == "source:site");
+}
+
+TEST_CASE("Store objects: a second source defining another source's object is a conflict") {
+  StoreFixture f;
+  AddSource(f.store, "one");
+  AddSource(f.store, "two");
+  REQUIRE(f.store.Apply({Obj("shared", "v-1")}, SourceOpts("one")));
+  auto r = f.store.Apply({Obj("shared", "v-2"), Obj("own", "v-1")}, SourceOpts("two"));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::kConflict);
+  CHECK(r.error().message.find("already owned by source one") != std::string::npos);
+  auto kept = *f.store.Get({"Deployment", "default", "shared"});
+  CHECK(kept->apply_set == "source:one");
+  CHECK(kept->version == "v-1");
+  CHECK_FALSE(f.store.Get({"Deployment", "default", "own"})->has_value());
+  // Once the first source is deleted its objects are nobody's.
+  REQUIRE(f.store.DeleteSource("one", "admin"));
+  REQUIRE(f.store.Apply({Obj("shared", "v-2"), Obj("own", "v-1")}, SourceOpts("two")));
+  CHECK((*f.store.Get({"Deployment", "default", "shared"}))->apply_set == "source:two");
+}
+
+// An Ingress as the manifest library's canonical JSON has it.
+DesiredObject Ingress(const std::string& name, const std::string& ns,
+                      const std::vector<std::pair<std::string, std::string>>& routes,
+                      const std::string& address = "127.0.0.1", int port = 8080) {
+  nlohmann::json rules = nlohmann::json::array();
+  for (const auto& [host, path] : routes) {
+    rules.push_back({{"host", host},
+                     {"paths", {{{"path", path}, {"backend", {{"service", "web"}, {"port", nullptr}}}}}}});
+  }
+  nlohmann::json j{{"apiVersion", "prisn.io/v1"},
+                   {"kind", "Ingress"},
+                   {"metadata", {{"name", name}, {"namespace", ns}, {"labels", nlohmann::json::object()}}},
+                   {"spec", {{"address", address}, {"port", port}, {"tls", nullptr}, {"rules", rules}}}};
+  DesiredObject d;
+  d.key = {"Ingress", ns, name};
+  d.canonical_json = j.dump();
+  d.display_json = d.canonical_json;
+  d.version = "v-" + std::to_string(std::hash<std::string>()(d.canonical_json) % 100000000);
+  return d;
+}
+
+TEST_CASE("Store Ingress: a route another namespace claimed first is refused, owner named") {
+  StoreFixture f;
+  REQUIRE(f.store.Apply({Ingress("site", "team-b", {{"b.test", "/"}})}, TeamOpts("b", "team-b")));
+  int64_t index = *f.store.StateIndex();
+  struct Case {
+    std::vector<std::pair<std::string, std::string>> routes;
+    std::string address;
+  };
+  for (const Case& c : std::vector<Case>{{{{"b.test", "/"}}, "127.0.0.1"},
+                                         {{{"B.test", "/login"}}, "127.0.0.1"},
+                                         {{{"a.test", "/"}, {"b.test", "/"}}, "127.0.0.1"},
+                                         {{{"a.test", "/"}}, "0.0.0.0"}}) {
+    // As a team-a token, and as an admin: the claim is the namespace's.
+    for (ApplyOptions o : {TeamOpts("a", "team-a"), Opts("admin-set")}) {
+      auto r = f.store.Apply({Ingress("evil", "team-a", c.routes, c.address)}, o);
+      REQUIRE_FALSE(r);
+      CHECK(r.error().code == ErrorCode::kConflict);
+      CHECK(r.error().context == "Ingress/team-a/evil");
+      CHECK(r.error().message.find("namespace team-b claimed it first with Ingress/team-b/site") !=
+            std::string::npos);
+    }
+  }
+  CHECK(*f.store.StateIndex() == index);
+  CHECK_FALSE(f.store.Get({"Ingress", "team-a", "evil"})->has_value());
+  // Other hosts, a shorter prefix, another port: side by side.
+  REQUIRE(f.store.Apply({Ingress("ok", "team-a", {{"a.test", "/"}, {"", "/"}})},
+                        TeamOpts("a", "team-a")));
+  REQUIRE(f.store.Apply({Ingress("port", "team-a", {{"b.test", "/"}}, "127.0.0.1", 8081)},
+                        TeamOpts("a", "team-a")));
+  // The owner keeps re-applying and extending its own routes.
+  REQUIRE(f.store.Apply({Ingress("site", "team-b", {{"b.test", "/"}, {"b.test", "/v2"}})},
+                        TeamOpts("b", "team-b")));
+}
+
+TEST_CASE("Store Ingress: a route moves once its owner lets it go, or in one admin apply") {
+  StoreFixture f;
+  REQUIRE(f.store.Apply({Ingress("site", "team-b", {{"b.test", "/"}})}, Opts("b")));
+  // One apply that drops it from team-b and gives it to team-a.
+  REQUIRE(f.store.Apply({Ingress("site", "team-b", {{"old.test", "/"}}),
+                         Ingress("site", "team-a", {{"b.test", "/"}})},
+                        Opts("b")));
+  // Deleted by its owner, the route is free again.
+  REQUIRE(f.store.Delete({"Ingress", "team-a", "site"}, false, "admin"));
+  REQUIRE(f.store.Apply({Ingress("site", "team-c", {{"b.test", "/"}})}, TeamOpts("c", "team-c")));
+}
+
+TEST_CASE("Store Ingress: a rollback cannot bring back a route another namespace claimed since") {
+  StoreFixture f;
+  REQUIRE(f.store.Apply({Ingress("site", "team-b", {{"b.test", "/"}})}, TeamOpts("b", "team-b")));
+  REQUIRE(f.store.Apply({Ingress("site", "team-b", {{"new.test", "/"}})}, TeamOpts("b", "team-b")));
+  REQUIRE(f.store.Apply({Ingress("site", "team-a", {{"b.test", "/"}})}, TeamOpts("a", "team-a")));
+  auto r = f.store.Rollback({"Ingress", "team-b", "site"}, std::nullopt, "ci-team-b");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::kConflict);
+  CHECK(r.error().message.find("claimed it first with Ingress/team-a/site") != std::string::npos);
 }
 
 }  // namespace

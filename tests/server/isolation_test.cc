@@ -137,14 +137,17 @@ TEST_CASE("Isolation: apply of a set touching another namespace is 403 and appli
 }
 
 TEST_CASE(
-    "Isolation: prune with a namespace token never removes another namespace's members of the "
-    "set") {
+    "Isolation: a namespace token cannot apply into an admin's set, so it prunes none of it") {
   TwoTeams t;
-  // Set "both" holds team-a/a and team-b/b; team-a prunes its side only.
+  // Set "both" is the admin's: it holds team-a/a and team-b/b.
+  int64_t index = StateIndex(t.admin);
   auto reply = t.team_a.Post("/v1/apply", ApplyBody("both", DeploymentSet({"a3"}, "team-a"),
                                                     {{"prune", true}, {"confirmPrune", true}}));
-  REQUIRE(reply.status == 200);
-  CHECK(ActionsOf(reply) == std::map<std::string, std::string>{{"a3", "created"}, {"a", "pruned"}});
+  CHECK(reply.status == 403);
+  CHECK(reply.ErrorCode() == "permission");
+  CHECK(reply.body.find("not owned by namespace team-a") != std::string::npos);
+  CHECK(StateIndex(t.admin) == index);
+  CHECK(t.admin.Get("/v1/namespaces/team-a/deployments/a").status == 200);
   CHECK(t.admin.Get("/v1/namespaces/team-b/deployments/b").status == 200);
 }
 
