@@ -123,17 +123,16 @@ Status CheckAdoption(Store::Impl& impl, const ObjectKey& key, const std::string&
     if (!*exists) return {};
     if (opt.source) {
       return Fail(ErrorCode::kConflict,
-                  fmt::format("{} is defined by source {} and already owned by source {}: an "
-                              "object belongs to one source; remove it from one of the two "
+                  fmt::format("defined by source {} but already owned by source {}: an object "
+                              "belongs to one source; remove it from one of the two "
                               "repositories (or delete source {})",
-                              key.ToString(), *opt.source, owner, owner),
+                              *opt.source, owner, owner),
                   key.ToString());
     }
     if (IsAdmin(opt) && opt.force) return {};
     std::string c = commit ? commit->substr(0, 12) : "unknown";
     return Fail(ErrorCode::kConflict,
-                fmt::format("{} is owned by source {} (commit {}): change it there{}",
-                            key.ToString(), owner, c,
+                fmt::format("owned by source {} (commit {}): change it there{}", owner, c,
                             IsAdmin(opt) ? ", or pass --force (the next sync of the source "
                                            "restores what it says)"
                                          : "; only an admin token can move it (--force)"),
@@ -153,9 +152,9 @@ Status CheckAdoption(Store::Impl& impl, const ObjectKey& key, const std::string&
   }
   if (owner && *owner == opt.only_namespace) return {};
   return Fail(ErrorCode::kPermission,
-              fmt::format("{} belongs to set {}, which namespace {} does not own: apply it with "
-                          "that set's owner, delete it first, or ask an admin to move it",
-                          key.ToString(), from, *opt.only_namespace),
+              fmt::format("in set {}, which namespace {} does not own: apply it with that "
+                          "set's owner, delete it first, or ask an admin to move it",
+                          from, *opt.only_namespace),
               key.ToString());
 }
 
@@ -207,12 +206,12 @@ Status CheckIngressClaims(Store::Impl& impl, const std::vector<DesiredObject>& o
           if (!why) continue;
           return Fail(
               ErrorCode::kConflict,
-              fmt::format("{} cannot route {}: namespace {} claimed it first with {} ({}); a "
+              fmt::format("cannot route {}: namespace {} claimed it first with {} ({}); a "
                           "route belongs to the namespace that claimed it first. Pick another "
                           "host, path or port, or remove the route from {} first (its namespace "
                           "or an admin can) and apply again",
-                          key.ToString(), manifests::Describe(claim), other.ns, other.ToString(),
-                          *why, other.ToString()),
+                          manifests::Describe(claim), other.ns, other.ToString(), *why,
+                          other.ToString()),
               key.ToString());
         }
       }

@@ -66,8 +66,8 @@ TEST_CASE("source sync: a second source defining another source's object fails w
   REQUIRE(r.error);
   CHECK(r.stage == "apply");
   CHECK(r.error->code == ErrorCode::kConflict);
-  CHECK(r.error->message.find("Deployment/default/shared is defined by source two and already "
-                              "owned by source one") != std::string::npos);
+  CHECK(r.error->ToString().find("Deployment/default/shared: defined by source two but already "
+                                 "owned by source one") != std::string::npos);
   // Nothing of the failed revision was applied; the object stays the first's.
   CHECK(f.SetOf("shared") == "source:one");
   auto b = f.sync.With([&](store::Store& s) { return s.Get({"Deployment", "default", "b"}); });

@@ -437,7 +437,7 @@ TEST_CASE("Store objects: a namespace token cannot take an object out of a set i
   auto r = f.store.Apply({Obj("a", "v-2", "team-a")}, TeamOpts("a-two", "team-a"));
   REQUIRE_FALSE(r);
   CHECK(r.error().code == ErrorCode::kPermission);
-  CHECK(r.error().message.find("belongs to set platform") != std::string::npos);
+  CHECK(r.error().message.find("in set platform, which namespace team-a does not own") != std::string::npos);
   CHECK((*f.store.Get({"Deployment", "team-a", "a"}))->version == "v-1");
   // Between its own sets it moves freely; an admin moves anything.
   REQUIRE(f.store.Apply({Obj("mine", "v-1", "team-a")}, TeamOpts("a-two", "team-a")));
