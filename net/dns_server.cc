@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
@@ -19,6 +20,7 @@
 #include "net/dns_forward.h"
 #include "net/dns_resolv.h"
 #include "util/files.h"
+#include "util/log_throttle.h"
 #include "util/synchronized.h"
 
 namespace prisn::net {
@@ -94,6 +96,12 @@ struct DnsServer::Impl {
   asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(io);
   udp::socket udp_socket{io};
   tcp::acceptor acceptor{io};
+  // After an accept error (out of descriptors): the pause before the next
+  // try, doubling from 100 ms to 1 s, and the log lines about it and about
+  // refused clients, at a bounded rate.
+  asio::steady_timer accept_retry{io};
+  std::chrono::milliseconds accept_pause{0};
+  LogThrottle accept_log, refuse_log;
   std::unique_ptr<DnsForwarder> forwarder;
   Synchronized<std::shared_ptr<const DnsZone>> zone;
   std::atomic<std::uint32_t> serial{1};
@@ -231,9 +239,30 @@ void DnsServer::Impl::ReceiveUdp() {
 void DnsServer::Impl::Accept() {
   acceptor.async_accept([this](error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (ec && ec != asio::error::connection_aborted) {
+      // Retrying at once would fail at once: a spinning loop.
+      accept_pause = std::clamp(accept_pause * 2, std::chrono::milliseconds(100),
+                                std::chrono::milliseconds(1000));
+      std::uint64_t suppressed = 0;
+      if (accept_log.Allow(&suppressed)) {
+        spdlog::warn("dns: TCP accept failed: {}; pausing {} ms ({} more since the last report)",
+                     ec.message(), accept_pause.count(), suppressed);
+      }
+      accept_retry.expires_after(accept_pause);
+      accept_retry.async_wait([this](error_code e) {
+        if (!e && acceptor.is_open()) Accept();
+      });
+      return;
+    }
     if (!ec) {
+      accept_pause = std::chrono::milliseconds(0);
+      std::uint64_t suppressed = 0;
       if (*tcp_connections >= kMaxTcpConnections) {
-        spdlog::warn("dns: {} TCP clients already connected, refusing one", *tcp_connections);
+        if (refuse_log.Allow(&suppressed)) {
+          spdlog::warn("dns: {} TCP clients already connected, refusing one ({} more refused "
+                       "since the last report)",
+                       *tcp_connections, suppressed);
+        }
       } else {
         std::make_shared<TcpSession>(std::move(socket), *this)->ReadLength();
       }

@@ -1,5 +1,6 @@
 #include "net/proxy_listener.h"
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 
@@ -8,6 +9,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include "util/log_throttle.h"
 
 namespace prisn::net {
 
@@ -48,6 +51,8 @@ struct Listener::State {
   int next = 0;
   tcp::acceptor acceptor;
   asio::steady_timer retry;
+  std::chrono::milliseconds pause{0};  // the last back-off; 0 after a success
+  LogThrottle failures;                // out of descriptors: one line per 10 s
   AcceptHandler on_accept;
   std::string where;
 };
@@ -63,14 +68,23 @@ void AcceptNext(std::shared_ptr<Listener::State> state) {
       [state, worker](const boost::system::error_code& ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted || !state->acceptor.is_open()) return;
         if (ec) {
-          // Out of descriptors and the like: back off instead of spinning.
-          spdlog::warn("proxy {}: accept failed: {}", state->where, ec.message());
-          state->retry.expires_after(std::chrono::milliseconds(100));
+          // Out of descriptors and the like: back off (100 ms, doubling up
+          // to 1 s) instead of spinning, and log at a bounded rate.
+          state->pause = std::clamp(state->pause * 2, std::chrono::milliseconds(100),
+                                    std::chrono::milliseconds(1000));
+          uint64_t suppressed = 0;
+          if (state->failures.Allow(&suppressed)) {
+            spdlog::warn("proxy {}: accept failed: {}; pausing {} ms ({} more since the last "
+                         "report)",
+                         state->where, ec.message(), state->pause.count(), suppressed);
+          }
+          state->retry.expires_after(state->pause);
           state->retry.async_wait([state](const boost::system::error_code& wait_ec) {
             if (!wait_ec) AcceptNext(state);
           });
           return;
         }
+        state->pause = std::chrono::milliseconds(0);
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         state->on_accept(std::move(socket), worker);

@@ -245,3 +245,33 @@ CREATE TABLE apply_sets (
   created_by TEXT NOT NULL,
   created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+
+-- @version 6
+
+-- Webhook deliveries accepted in the last 24 hours, by source: a delivery
+-- seen again (a redelivery or a replay) is answered without a second sync.
+-- `key` is a hex SHA-256 of a delivery id or of the request's signature
+-- (server/webhook.h). Bounded: old rows and all but the newest rows of a
+-- source go at each insert.
+CREATE TABLE webhook_deliveries (
+  source TEXT NOT NULL,
+  key TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (source, key)
+) WITHOUT ROWID;
+CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (source, received_at);
+
+-- @version 7
+
+-- Who owns each apply set (docs/API.md, "Apply sets and ownership"): the
+-- namespace of the token that created it, or NULL for an admin. A namespace
+-- token applies only into sets its namespace owns. Sets named source:NAME
+-- belong to their source and have no row. A set made before this step gets
+-- its row at its next apply: the namespace all its live members share, else
+-- an admin.
+CREATE TABLE apply_sets (
+  name TEXT PRIMARY KEY,
+  namespace TEXT,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;

@@ -345,6 +345,15 @@ class Store {
   Status SetSourceSuspended(const std::string& name, bool suspended, const std::string& actor);
   Status UpdateSourceStatus(const std::string& name, const SourceStatusUpdate& update);
 
+  // Webhook deliveries (table webhook_deliveries), by source: records the
+  // `keys` (server/webhook.h WebhookDeliveryKeys) of a delivery and returns
+  // true; returns false, recording nothing, when one of them was recorded
+  // after `since_ms` (a redelivery or a replay). Rows older than `since_ms`
+  // go, and all but the newest `keep` of the source.
+  Result<bool> RememberWebhookDelivery(const std::string& source,
+                                       const std::vector<std::string>& keys, int64_t since_ms,
+                                       int keep);
+
   // Service addresses (table service_addresses): by (namespace, name).
   Result<std::vector<ServiceAddress>> ListServiceAddresses();
   // Inserts or replaces. kConflict when another service holds the address.

@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "server/api_internal.h"
+#include "server/webhook.h"
 
 namespace prisn::server {
 
@@ -82,10 +83,26 @@ Api::Admission Api::Admit(std::string_view method, std::string_view target,
     a.health = true;
     return a;
   }
-  // Webhooks carry no token: their handler checks the source's signature.
-  // The principal may touch no namespace and is no admin.
+  // Webhooks carry no token: AdmitHook and their handler check the source's
+  // signature. The principal may touch no namespace and is no admin. Nothing
+  // of the body is read before those checks, and never more than a hook's
+  // limit: any peer can reach this.
   if (target_ok && method == "POST" && parsed.path.starts_with("/v1/hooks/")) {
+    std::string name = parsed.path.substr(10);
+    if (name.empty() || name.find('/') != std::string::npos) {
+      a.reject = WebhookDenied();
+      return a;
+    }
+    a.body_limit = kWebhookBodyLimit;
+    if (content_length && *content_length > a.body_limit) {
+      a.reject = ErrorResponse(413, "too_large",
+                               "the request body (" + std::to_string(*content_length) +
+                                   " bytes) exceeds the " + std::to_string(a.body_limit >> 20) +
+                                   " MiB limit of webhooks");
+      return a;
+    }
     a.principal = Principal{0, "webhook", std::string(kWebhookScope)};
+    a.hook = std::move(name);
     return a;
   }
   // Authentication comes before anything that depends on the path, so an

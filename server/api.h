@@ -56,12 +56,24 @@ class Api {
     std::optional<Principal> principal;  // who, when admitted
     uint64_t body_limit = kDefaultBodyLimit;
     bool health = false;  // answer with Health() right away
+    // POST /v1/hooks/NAME: the source NAME. Before the body is read, the
+    // transport passes the request's headers to AdmitHook.
+    std::optional<std::string> hook;
   };
   // Authentication happens here, before routing: every path but /health
-  // needs a valid token (401 otherwise). Also rejects a declared body larger
-  // than the route's limit (413). Cheap: no store access.
+  // and the webhooks needs a valid token (401 otherwise). Also rejects a
+  // declared body larger than the route's limit (413; webhooks:
+  // kWebhookBodyLimit). Cheap: no store access.
   Admission Admit(std::string_view method, std::string_view target, std::string_view authorization,
                   std::optional<uint64_t> content_length) const;
+  // The second look at a webhook, still before its body is read: 401 for a
+  // request without a well-formed signature header (server/webhook.h), for
+  // an unknown source, a source without a hook secret, and a GitLab token
+  // that does not match (one answer for all: an unauthenticated caller
+  // learns nothing about which sources exist). nullopt: read the body.
+  // Reads the store: call it on a worker thread.
+  std::optional<HttpResponse> AdmitHook(const std::string& source,
+                                        const std::map<std::string, std::string>& headers);
 
   // Routes and answers an admitted request. Never throws.
   // `headers` (lower-case names) reach the handler as HttpRequest::headers.

@@ -53,6 +53,11 @@ void AddRunRoutes(Api::Core& core);       // prisn run: runs and their logs
 void AddSourceRoutes(Api::Core& core);    // /v1/sources, /v1/hooks
 void AddNetworkRoutes(Api::Core& core);   // endpoints, proxy stats, DNS lookup
 
+// The one 401 of a webhook that is not accepted, whatever the reason (no or
+// bad signature, unknown source): an unauthenticated caller learns nothing
+// about which sources exist.
+HttpResponse WebhookDenied();
+
 // Objects applied by a GitOps source (apply set "source:NAME") refuse
 // imperative changes: a 409 naming the source and its commit, unless `force`
 // or the change comes from that same set (`acting_set`). nullopt: allowed.

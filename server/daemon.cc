@@ -229,7 +229,17 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
   api.SetSourceManager(&sources);
 
   boost::asio::io_context io(1);
-  HttpServer http(io, api, options.workers);
+  struct rlimit open_files {};
+  if (::getrlimit(RLIMIT_NOFILE, &open_files) != 0) open_files.rlim_cur = 1024;
+  auto limits = ConnectionLimits(
+      options.max_connections, options.max_connections_per_peer,
+      open_files.rlim_cur == RLIM_INFINITY ? uint64_t{1} << 20 : open_files.rlim_cur);
+  if (!limits) return report.Error(limits.error());
+  limits->workers = options.workers;
+  limits->idle_timeout = std::chrono::seconds(options.idle_timeout);
+  spdlog::info("API connections: at most {}, {} per address; idle ones closed after {} s",
+               limits->max_connections, limits->max_connections_per_peer, options.idle_timeout);
+  HttpServer http(io, api, *limits);
   auto bound = http.Listen(listen);
   if (!bound) return report.Error(bound.error());
   std::string url = "http://" + bound->ToString();

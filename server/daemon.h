@@ -29,6 +29,13 @@ struct StartOptions {
   // Run attempts alive at once (reconciler::ConvergeOptions::max_running_runs);
   // 0: one per 16 open-file descriptors the daemon may hold, 32 to 256.
   int max_running_runs = 0;
+  // API connections open at once, and from one peer address; 0: from the
+  // open-file limit (server/http_server.h ConnectionLimits). A connection
+  // that sends no whole request head within `idle_timeout` seconds (after it
+  // opens, after each response) is closed.
+  int max_connections = 0;
+  int max_connections_per_peer = 0;
+  int idle_timeout = 10;
 };
 
 // Exit codes: 0 ok, 2 error (the message is printed to stderr).

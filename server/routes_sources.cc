@@ -175,33 +175,57 @@ HttpResponse Reconcile(Api::Core& core, const RouteContext& ctx) {
   });
 }
 
+// A source's hook secret, when the source exists and has one.
+std::optional<std::string> HookSecret(store::Store& s, const std::string& name, bool* suspended) {
+  auto r = s.GetSource(name);
+  if (!r || !*r) return std::nullopt;
+  if (suspended) *suspended = (*r)->suspended;
+  auto spec =
+      reconciler::SourceSpecFromJson(nlohmann::json::parse((*r)->spec_json, nullptr, false));
+  if (!spec || spec->hook_secret.empty()) return std::nullopt;
+  return std::move(spec->hook_secret);
+}
+
+// Deliveries are remembered this long, at most this many per source: a
+// redelivery or replay within the window syncs nothing.
+constexpr int64_t kDeliveryWindowMs = 24 * 3600 * 1000;
+constexpr int kDeliveriesKept = 10'000;
+
 HttpResponse Hook(Api::Core& core, const RouteContext& ctx) {
-  // One answer for an unknown source and a bad signature: an unauthenticated
-  // caller learns nothing about which sources exist.
-  HttpResponse denied =
-      ErrorResponse(401, "unauthenticated", "the webhook signature is missing or does not match");
-  std::optional<reconciler::SourceSpec> spec;
+  const std::string& name = ctx.params.at("name");
+  std::optional<std::string> secret;
   bool suspended = false;
-  core.store.With([&](store::Store& s) {
-    auto r = s.GetSource(ctx.params.at("name"));
-    if (!r || !*r) return;
-    suspended = (*r)->suspended;
-    if (auto parsed =
-            reconciler::SourceSpecFromJson(nlohmann::json::parse((*r)->spec_json, nullptr, false)))
-      spec = std::move(*parsed);
-  });
-  if (!spec || !VerifyWebhook(ctx.request.headers, ctx.request.body, spec->hook_secret)) {
+  core.store.With([&](store::Store& s) { secret = HookSecret(s, name, &suspended); });
+  if (!secret || !VerifyWebhook(ctx.request.headers, ctx.request.body, *secret)) {
     core.metrics.CountWebhook("denied");
-    return denied;
+    return WebhookDenied();
   }
   if (suspended) {
     core.metrics.CountWebhook("suspended");
-    return JsonResponse(200, nlohmann::ordered_json{{"name", spec->name}, {"suspended", true}});
+    return JsonResponse(200, nlohmann::ordered_json{{"name", name}, {"suspended", true}});
   }
   if (!core.sources) return ErrorResponse(503, "unavailable", "the source manager is not running");
-  core.sources->Request(spec->name);
+  // Remembered only once accepted: a delivery answered 503 may come again.
+  auto fresh = core.store.With([&](store::Store& s) {
+    return s.RememberWebhookDelivery(name, WebhookDeliveryKeys(ctx.request.headers),
+                                     NowMs() - kDeliveryWindowMs, kDeliveriesKept);
+  });
+  if (!fresh) return ErrorResponse(fresh.error());
+  if (!*fresh) {
+    // 200, not an error: GitHub shows a non-2xx answer as a failed delivery,
+    // and a redelivery of an accepted one did not fail.
+    core.metrics.CountWebhook("duplicate");
+    return JsonResponse(200, nlohmann::ordered_json{
+                                 {"name", name},
+                                 {"duplicate", true},
+                                 {"message",
+                                  "this delivery was accepted before (same delivery id or "
+                                  "signature within 24 h): no new sync; use prisn source "
+                                  "reconcile " + name + " to sync now"}});
+  }
+  core.sources->Request(name);
   core.metrics.CountWebhook("accepted");
-  return JsonResponse(202, nlohmann::ordered_json{{"name", spec->name}, {"requested", true}});
+  return JsonResponse(202, nlohmann::ordered_json{{"name", name}, {"requested", true}});
 }
 
 }  // namespace
@@ -228,6 +252,24 @@ std::optional<HttpResponse> RefuseSourceOwned(Api::Core& core, store::Store& s,
                        key.ToString() + " is owned by source " + source + " (commit " + commit +
                            "): change it there, or pass --force (the next sync of the source "
                            "restores what it says)");
+}
+
+HttpResponse WebhookDenied() {
+  return ErrorResponse(401, "unauthenticated",
+                       "the webhook signature is missing or does not match");
+}
+
+// A member of Api defined here, with the hook route it guards.
+std::optional<HttpResponse> Api::AdmitHook(const std::string& source,
+                                           const std::map<std::string, std::string>& headers) {
+  auto form = WebhookSignatureForm(headers);
+  std::optional<std::string> secret;
+  if (form) core_->store.With([&](store::Store& s) { secret = HookSecret(s, source, nullptr); });
+  // A GitLab token is the secret itself: checked here in full.
+  bool ok = secret && (*form != WebhookForm::kGitLab || VerifyWebhook(headers, "", *secret));
+  if (ok) return std::nullopt;
+  core_->metrics.CountWebhook("denied");
+  return WebhookDenied();
 }
 
 void AddSourceRoutes(Api::Core& core) {

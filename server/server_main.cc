@@ -47,6 +47,22 @@ int ServerMain(int argc, char** argv) {
                         "from the open-file limit, 32 to 256")
       ->capture_default_str()
       ->check(CLI::Range(0, 100000));
+  start_cmd->add_option("--max-connections", start.max_connections,
+                        "API connections open at once; beyond, a new one replaces the oldest "
+                        "idle one or is answered 503. 0: an eighth of the open-file limit, 16 to "
+                        "4096 (at most half the limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
+  start_cmd->add_option("--max-connections-per-peer", start.max_connections_per_peer,
+                        "API connections open at once from one address. 0: a quarter of "
+                        "--max-connections")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
+  start_cmd->add_option("--idle-timeout", start.idle_timeout,
+                        "Seconds an API connection may take to send a request head (after it "
+                        "opens, and between keep-alive requests) before it is closed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   start_cmd->add_option("--log-level", start.log_level, "Log level")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
