@@ -43,11 +43,23 @@ SecretBox SecretBox::Ephemeral() {
 }
 
 Result<SecretBox> SecretBox::LoadOrCreate(const std::string& path) {
+  return LoadKey(path, /*create=*/true);
+}
+
+Result<SecretBox> SecretBox::Load(const std::string& path) { return LoadKey(path, false); }
+
+Result<SecretBox> SecretBox::LoadKey(const std::string& path, bool create) {
   EnsureSodium();
   std::array<unsigned char, kKeySize> master{};
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     if (errno != ENOENT) return std::unexpected(ErrnoError("stat " + path, errno));
+    if (!create) {
+      return Fail(ErrorCode::kNotFound,
+                  "the secret key file is missing; restore it from a backup copy of the state "
+                  "directory",
+                  path);
+    }
     crypto_kdf_keygen(master.data());
     auto written = WriteFileAtomic(
         path, std::string_view(reinterpret_cast<const char*>(master.data()), master.size()), 0600);

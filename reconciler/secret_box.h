@@ -21,6 +21,9 @@ class SecretBox {
   // written atomically) when it does not exist. Fails kInvalid when the file
   // has the wrong size, kPermission when it is readable by group or others.
   static Result<SecretBox> LoadOrCreate(const std::string& path);
+  // Reads the key file at `path`; kNotFound when it does not exist (a state
+  // directory with a database must never get a new key: see CheckStateDir).
+  static Result<SecretBox> Load(const std::string& path);
   // A box with a fresh random key that lives only in memory (tests).
   static SecretBox Ephemeral();
 
@@ -32,6 +35,7 @@ class SecretBox {
   std::string Hash(std::string_view data) const;
 
  private:
+  static Result<SecretBox> LoadKey(const std::string& path, bool create);
   explicit SecretBox(const std::array<unsigned char, kKeySize>& master);
   std::array<unsigned char, kKeySize> box_key_{};
   std::array<unsigned char, kKeySize> hash_key_{};

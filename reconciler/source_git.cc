@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "manifests/git_tree.h"
+#include "reconciler/source_git_stream.h"
 
 namespace prisn::reconciler {
 namespace {
@@ -67,15 +68,26 @@ int Credentials(git_credential** out, const char* /*url*/, const char* username_
 
 int Progress(const git_indexer_progress* /*stats*/, void* payload) {
   auto* state = static_cast<CallbackState*>(payload);
-  return state->cancel && state->cancel->load() ? -1 : 0;
+  if (state->cancel && state->cancel->load()) return -1;
+  // A remote that trickles data past the deadline is stopped here too.
+  if (auto* deadline = FetchDeadline::Current(); deadline && deadline->Stopped()) return -1;
+  return 0;
 }
 
 }  // namespace
 
+std::string SecondsText(std::chrono::milliseconds limit) {
+  auto ms = limit.count();
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  std::string text = std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100);
+  return text + "s";
+}
+
 Result<FetchResult> FetchGitSource(const SourceSpec& spec, const std::string& mirror,
                                    const std::map<std::string, std::string>& credentials,
-                                   const std::atomic<bool>* cancel) {
+                                   const std::atomic<bool>* cancel, const FetchLimits& limits) {
   manifests::git::EnsureInit();
+  InstallGitSocketStream();
   git_repository* raw = nullptr;
   std::error_code ec;
   if (std::filesystem::exists(std::filesystem::path(mirror) / "HEAD", ec)) {
@@ -87,6 +99,8 @@ Result<FetchResult> FetchGitSource(const SourceSpec& spec, const std::string& mi
       return Fail(ErrorCode::kIo, LastGitError("cannot create the mirror"), mirror);
   }
   std::unique_ptr<git_repository, RepoFree> repo(raw);
+  // Before the remote: its sockets point at the deadline and close first.
+  FetchDeadline deadline(limits.connect, limits.total, cancel);
   git_remote* raw_remote = nullptr;
   // An anonymous remote of the mirror. The mirror's config holds no url
   // rewrites; skipping them also avoids libgit2 1.5's config regex scan,
@@ -122,6 +136,19 @@ Result<FetchResult> FetchGitSource(const SourceSpec& spec, const std::string& mi
   git_strarray refspecs{specs, 1};
   if (git_remote_fetch(remote.get(), &refspecs, &options, nullptr) != 0) {
     if (cancel && cancel->load()) return Fail(ErrorCode::kUnavailable, "fetch cancelled", spec.url);
+    if (deadline.expired()) {
+      return Fail(ErrorCode::kTimeout,
+                  "fetch timed out after " + SecondsText(limits.total) +
+                      " (the remote did not finish sending in time; the last good revision "
+                      "stays in force)",
+                  spec.url);
+    }
+    if (deadline.connect_expired()) {
+      return Fail(ErrorCode::kTimeout,
+                  "fetch timed out after " + SecondsText(std::min(limits.connect, limits.total)) +
+                      ": " + LastGitError("cannot connect"),
+                  spec.url);
+    }
     std::string message = LastGitError("fetch failed");
     if (message.find("not find remote ref") != std::string::npos ||
         message.find("couldn't find remote ref") != std::string::npos) {

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -42,6 +44,20 @@ struct Entry {
   std::vector<int> watches;
 };
 
+// A sync handed to a worker, with everything it needs read beforehand.
+struct Job {
+  SourceSpec spec;
+  SyncOptions sync;
+  std::optional<Error> secret_error;  // the credentials could not be read
+};
+
+// A worker's news back to the manager's thread.
+struct Done {
+  std::string name;
+  bool failed = false;
+  bool forced = false;
+};
+
 }  // namespace
 
 struct SourceManager::State {
@@ -52,15 +68,20 @@ struct SourceManager::State {
   UniqueFd inotify_fd;
   std::atomic<bool> stopping{false};
   std::thread thread;
+  std::vector<std::thread> workers;
 
-  std::mutex mu;  // guards the two below
+  std::mutex mu;  // guards the five below
   bool reload = false;
   std::map<std::string, bool> requests;  // name -> force
   std::set<std::string> drifted;
+  std::deque<Job> jobs;    // waiting for a worker
+  std::vector<Done> done;  // finished, not yet seen by the manager's thread
+  std::condition_variable job_ready;
 
-  // Touched by the thread only.
+  // Touched by the manager's thread only.
   std::map<std::string, Entry> entries;
   std::map<int, std::string> watch_owner;
+  std::set<std::string> running;  // names handed to a worker and not done
 
   State(Synchronized<store::Store>& s, SourceTarget& t, SourceManagerOptions o)
       : store(s), target(t), options(std::move(o)) {}
@@ -172,55 +193,95 @@ struct SourceManager::State {
     return std::move(*values);
   }
 
-  void Sync(Entry& e) {
+  // Hands `e` to a worker. Runs on the manager's thread.
+  void Dispatch(const std::string& name, Entry& e) {
     auto record = store.With([&](store::Store& s) { return s.GetSource(e.spec.name); });
     e.due = Clock::now() + std::chrono::milliseconds(e.spec.interval_ms);
     e.dirty_at.reset();
     if (!record || !*record) return;  // deleted meanwhile; the reload drops it
-    SyncOptions sync;
-    sync.state_dir = options.state_dir;
-    sync.last_applied = (*record)->last_applied_commit;
-    sync.force = std::exchange(e.force, false) || std::exchange(e.drifted, false);
-    sync.cancel = &stopping;
-    std::optional<Error> secret_error;
-    sync.credentials = Credentials(e, secret_error);
+    Job job;
+    job.spec = e.spec;
+    job.sync.state_dir = options.state_dir;
+    job.sync.last_applied = (*record)->last_applied_commit;
+    job.sync.force = std::exchange(e.force, false) || std::exchange(e.drifted, false);
+    job.sync.cancel = &stopping;
+    job.sync.fetch_limits = options.fetch_limits;
+    job.sync.credentials = Credentials(e, job.secret_error);
+    running.insert(name);
+    {
+      std::lock_guard lock(mu);
+      jobs.push_back(std::move(job));
+    }
+    job_ready.notify_one();
+  }
+
+  // One sync, on a worker: fetch, load, apply, record.
+  void Work(Job& job) {
+    const SourceSpec& spec = job.spec;
     const auto started = Clock::now();
     SyncReport report;
-    if (secret_error) {
+    if (job.secret_error) {
       report.stage = "fetch";
-      report.error = Error{secret_error->code,
-                           "cannot read the source's secret: " + secret_error->message,
-                           e.spec.secret};
+      report.error = Error{job.secret_error->code,
+                           "cannot read the source's secret: " + job.secret_error->message,
+                           spec.secret};
     } else {
-      report = SyncSource(e.spec, target, sync);
+      report = SyncSource(spec, target, job.sync);
     }
     if (stopping) return;
-    auto recorded =
-        store.With([&](store::Store& s) { return RecordSync(s, e.spec.name, report); });
-    if (!recorded) spdlog::error("source {}: {}", e.spec.name, recorded.error().ToString());
+    auto recorded = store.With([&](store::Store& s) { return RecordSync(s, spec.name, report); });
+    if (!recorded) spdlog::error("source {}: {}", spec.name, recorded.error().ToString());
     std::string outcome = report.Outcome();
     if (report.error) {
-      spdlog::warn("source {}: {} failed: {}", e.spec.name, report.stage,
-                   report.error->ToString());
+      spdlog::warn("source {}: {} failed: {}", spec.name, report.stage, report.error->ToString());
     } else if (outcome == "applied") {
-      spdlog::info("source {}: applied {}", e.spec.name, report.revision);
+      spdlog::info("source {}: applied {}", spec.name, report.revision);
     }
     if (options.on_sync) {
-      options.on_sync(e.spec.type, outcome, report.error ? report.stage : "",
+      options.on_sync(spec.type, outcome, report.error ? report.stage : "",
                       std::chrono::duration<double>(Clock::now() - started).count());
     }
+    {
+      std::lock_guard lock(mu);
+      done.push_back(Done{spec.name, report.error.has_value(), job.sync.force});
+    }
+    Wake();
+  }
+
+  void WorkerLoop() {
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock lock(mu);
+        job_ready.wait(lock, [&] { return stopping.load() || !jobs.empty(); });
+        if (stopping) return;
+        job = std::move(jobs.front());
+        jobs.pop_front();
+      }
+      Work(job);
+    }
+  }
+
+  // A worker finished `d`. Runs on the manager's thread.
+  void Finished(const Done& d) {
+    running.erase(d.name);
+    auto it = entries.find(d.name);
+    if (it == entries.end()) return;
+    Entry& e = it->second;
     // A failed forced sync must not forget the drift it was to correct.
-    if (report.error && sync.force) e.drifted = true;
-    if (e.spec.type == "dir") Watch(e);
+    if (d.failed && d.forced) e.drifted = true;
+    if (e.spec.type == "dir" && !e.suspended) Watch(e);
   }
 
   void Run() {
     Load();
+    const size_t capacity = static_cast<size_t>(std::max(1, options.max_parallel));
     while (!stopping) {
       auto now = Clock::now();
       auto next = now + std::chrono::hours(1);
+      // Every worker busy: only a finished sync (a wake-up) can start more.
       for (const auto& [name, e] : entries) {
-        if (e.suspended) continue;
+        if (e.suspended || running.contains(name) || running.size() >= capacity) continue;
         next = std::min(next, e.due);
         if (e.dirty_at) next = std::min(next, *e.dirty_at + options.debounce);
       }
@@ -241,13 +302,16 @@ struct SourceManager::State {
       if (ready > 0 && (fds[1].revents & POLLIN)) ReadInotify();
       std::map<std::string, bool> requested;
       std::set<std::string> drifted_now;
+      std::vector<Done> finished;
       bool reload_now = false;
       {
         std::lock_guard lock(mu);
         requested.swap(requests);
         drifted_now.swap(drifted);
+        finished.swap(done);
         reload_now = std::exchange(reload, false);
       }
+      for (const Done& d : finished) Finished(d);
       if (reload_now) Load();
       for (const std::string& name : drifted_now)
         if (auto it = entries.find(name); it != entries.end()) it->second.drifted = true;
@@ -259,10 +323,11 @@ struct SourceManager::State {
       }
       for (auto& [name, e] : entries) {
         if (stopping) return;
-        if (e.suspended) continue;
+        if (e.suspended || running.contains(name)) continue;
+        if (running.size() >= capacity) break;
         now = Clock::now();
         bool quiet = e.dirty_at && *e.dirty_at + options.debounce <= now;
-        if (e.due <= now || quiet) Sync(e);
+        if (e.due <= now || quiet) Dispatch(name, e);
       }
     }
   }
@@ -280,6 +345,8 @@ Status SourceManager::Start() {
   state_->inotify_fd = UniqueFd(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
   if (!state_->inotify_fd) return std::unexpected(ErrnoError("inotify_init1", errno));
   manifests::git::EnsureInit();
+  for (int i = 0; i < std::max(1, state_->options.max_parallel); ++i)
+    state_->workers.emplace_back([this] { state_->WorkerLoop(); });
   state_->thread = std::thread([this] { state_->Run(); });
   return {};
 }
@@ -289,6 +356,15 @@ void SourceManager::Stop() {
   state_->stopping = true;
   state_->Wake();
   state_->thread.join();
+  {
+    // Under the lock: a worker between its check and its wait still wakes.
+    std::lock_guard lock(state_->mu);
+  }
+  state_->job_ready.notify_all();
+  // A worker in a fetch sees `stopping` through the fetch's deadline, which
+  // shuts its sockets down: even a silent remote lets it go at once.
+  for (std::thread& w : state_->workers) w.join();
+  state_->workers.clear();
 }
 
 void SourceManager::Reload() {

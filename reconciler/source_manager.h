@@ -4,8 +4,12 @@
 // Git sources are fetched every `interval` and at once on Request() (a
 // webhook, `prisn source reconcile`); dir sources are watched with inotify
 // and synced once writes have been quiet for `debounce`, with the interval as
-// a backstop. Fetches run on the manager's thread, never on the caller's, so
-// a slow remote never blocks the API; one source syncs at a time.
+// a backstop. Syncs run on the manager's workers, never on the caller's
+// thread, so a slow remote never blocks the API; up to `max_parallel`
+// sources sync at once (one source never twice at once), and every git fetch
+// has a deadline (`fetch_limits`): a remote that hangs costs one worker for
+// that long, records "fetch timed out after Ns" as the source's error, and
+// delays no other source.
 //
 // The manager reads source definitions from the store: after changing them
 // (add, delete, suspend, resume), call Reload().
@@ -28,7 +32,9 @@ namespace prisn::reconciler {
 struct SourceManagerOptions {
   std::string state_dir;  // git mirrors: <state_dir>/sources/
   std::chrono::milliseconds debounce{300};
-  // Told of each finished sync, on the manager's thread; must not block.
+  int max_parallel = 4;       // syncs running at once (>= 1)
+  FetchLimits fetch_limits;   // each git fetch's connect and total deadline
+  // Told of each finished sync, on the worker that ran it; must not block.
   // type: "git" | "dir"; outcome: "applied", "unchanged", "failed"; stage:
   // where a failure happened ("fetch", "load", "apply"), else empty.
   std::function<void(std::string_view type, std::string_view outcome, std::string_view stage,

@@ -98,7 +98,7 @@ SyncReport SyncSource(const SourceSpec& spec, SourceTarget& target, const SyncOp
   std::unique_ptr<manifests::FileTree> tree;
   if (spec.type == "git") {
     auto fetched = FetchGitSource(spec, MirrorPath(options.state_dir, spec.name),
-                                  options.credentials, options.cancel);
+                                  options.credentials, options.cancel, options.fetch_limits);
     if (!fetched) return Failed(std::move(report), "fetch", fetched.error());
     report.fetched = true;
     report.revision = fetched->commit;

@@ -16,6 +16,7 @@
 
 #include "manifests/load.h"
 #include "manifests/types.h"
+#include "reconciler/source_git.h"
 #include "reconciler/source_spec.h"
 #include "reconciler/store.h"
 #include "util/error.h"
@@ -59,6 +60,7 @@ struct SyncOptions {
   std::optional<std::string> last_applied;         // the revision in force
   bool force = false;  // apply even when the revision is the one in force
   const std::atomic<bool>* cancel = nullptr;
+  FetchLimits fetch_limits;  // a git fetch's connect and total deadline
 };
 
 struct SyncReport {

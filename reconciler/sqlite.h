@@ -6,16 +6,47 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/error.h"
 
 namespace prisn::sqlite {
 
 class Statement;
+
+// What a connection learned about its file: the first corrupt page, "not a
+// database" or I/O error any statement met. Sticky, because a damaged file
+// does not heal; read from any thread (the /health probe) while the
+// connection's owner keeps using it.
+class Damage {
+ public:
+  // Keeps the first damage; other result codes are ignored.
+  void Note(int rc, std::string_view message);
+  std::optional<std::string> Get() const;
+
+ private:
+  std::atomic<bool> damaged_{false};
+  mutable std::mutex mu_;
+  std::string message_;
+};
+
+// Whether `rc` says the file itself is damaged or unreadable (CORRUPT,
+// NOTADB, IOERR), rather than a busy lock, a full disk or a bad statement.
+bool IsDamage(int rc);
+
+// The result of PRAGMA quick_check.
+struct IntegrityReport {
+  bool complete = true;               // false: the time budget ran out first
+  std::vector<std::string> problems;  // empty: no damage found
+};
 
 // An open connection. Closing happens in the destructor; statements must be
 // destroyed before their database (the Store declares them after it).
@@ -30,6 +61,16 @@ class Database {
 
   // Opens (creating if needed) the file at `path`; ":memory:" works too.
   static Result<Database> Open(const std::string& path);
+  // Opens an existing file; kNotFound when it does not exist.
+  static Result<Database> OpenExisting(const std::string& path);
+
+  // PRAGMA quick_check (every page's b-tree structure, not index contents),
+  // interrupted once `budget` has passed (complete = false, no problems
+  // kept): a large file must not hold the start-up forever. A corrupt file
+  // may also fail the check outright (the error names the damage).
+  Result<IntegrityReport> QuickCheck(std::chrono::milliseconds budget);
+  // The damage any statement of this connection met, shared with probes.
+  std::shared_ptr<const Damage> damage() const { return damage_; }
 
   // Runs one or more statements that return no rows.
   Status Exec(std::string_view sql);
@@ -43,8 +84,10 @@ class Database {
   sqlite3* Get() const { return db_; }
 
  private:
-  explicit Database(sqlite3* db) : db_(db) {}
+  static Result<Database> OpenWith(const std::string& path, int flags);
+  explicit Database(sqlite3* db) : db_(db), damage_(std::make_shared<Damage>()) {}
   sqlite3* db_ = nullptr;
+  std::shared_ptr<Damage> damage_;
 };
 
 // A prepared statement, reusable: Reset() after each use (Step does not).
@@ -85,9 +128,11 @@ class Statement {
 
  private:
   friend class Database;
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(sqlite3* db, sqlite3_stmt* stmt, std::shared_ptr<Damage> damage)
+      : db_(db), stmt_(stmt), damage_(std::move(damage)) {}
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
+  std::shared_ptr<Damage> damage_;
 };
 
 // Resets a statement when the scope ends, whatever path leaves it.

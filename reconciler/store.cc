@@ -1,5 +1,8 @@
 // Opening the store: pragmas, schema migrations from the embedded schema.sql,
 // every prepared statement, and the row helpers the other store files share.
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <string_view>
@@ -169,7 +172,72 @@ Status PrepareAll(sqlite::Database& db, Statements& s) {
   return {};
 }
 
+// What an operator does about a damaged database file.
+constexpr std::string_view kRestoreAdvice =
+    "prisn will not run on a damaged database. Stop here and restore the state directory "
+    "(prisn.db with its prisn.db-wal, and secret.key, taken together) from a backup copy; "
+    "keep the damaged files aside for inspection";
+
+Error Damaged(const std::string& path, const std::string& what) {
+  return Error{ErrorCode::kIo, "the database is damaged (" + what + "). " + std::string(kRestoreAdvice),
+               path};
+}
+
+// PRAGMA quick_check on an existing file, before anything writes to it: a
+// migration or a checkpoint over a corrupt page could spread the damage.
+Status CheckIntegrity(sqlite::Database& db, const std::string& path) {
+  auto report = db.QuickCheck(kIntegrityCheckBudget);
+  if (!report) return std::unexpected(Damaged(path, report.error().message));
+  if (!report->problems.empty()) {
+    std::string what = "PRAGMA quick_check found " + std::to_string(report->problems.size()) +
+                       (report->problems.size() >= 20 ? "+" : "") + " problem(s): ";
+    for (size_t i = 0; i < report->problems.size() && i < 3; ++i)
+      what += (i ? "; " : "") + report->problems[i];
+    return std::unexpected(Damaged(path, what));
+  }
+  if (!report->complete) {
+    spdlog::warn("{}: the integrity check stopped after {} s (a large database); the rest of the "
+                 "file was not checked: run `sqlite3 {} 'PRAGMA quick_check'` with the daemon stopped",
+                 path, kIntegrityCheckBudget.count() / 1000, path);
+  }
+  return {};
+}
+
 }  // namespace
+
+StoreProbe::StoreProbe(std::string path, std::shared_ptr<const sqlite::Damage> damage)
+    : path_(std::move(path)), damage_(std::move(damage)) {}
+
+Status StoreProbe::Check() {
+  if (damage_) {
+    if (auto what = damage_->Get()) return std::unexpected(Damaged(path_, *what));
+  }
+  std::lock_guard lock(mu_);
+  auto now = std::chrono::steady_clock::now();
+  if (checked_ && now - *checked_ < std::chrono::seconds(1)) return last_;
+  last_ = Read();
+  checked_ = now;
+  return last_;
+}
+
+Status StoreProbe::Read() {
+  if (path_.empty()) return {};  // an in-memory store (tests) has no file to read
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0 || st.st_size == 0) {
+    return Fail(ErrorCode::kIo,
+                "the database file is missing or empty: writes go to a file no start will find. "
+                "Stop the daemon and restore the state directory from a backup copy",
+                path_);
+  }
+  // A connection of its own: the store's caches pages it read long ago.
+  auto db = sqlite::Database::OpenExisting(path_);
+  if (!db) return std::unexpected(Damaged(path_, db.error().message));
+  auto read = db->QueryInt(
+      "SELECT (SELECT state_index FROM state WHERE id = 1) + coalesce((SELECT max(rowid) FROM "
+      "objects), 0) + coalesce((SELECT max(id) FROM events), 0) + (SELECT count(*) FROM tokens)");
+  if (!read) return std::unexpected(Damaged(path_, read.error().message));
+  return {};
+}
 
 std::string ObjectKey::ToString() const {
   if (ns.empty()) return kind + "/" + name;
@@ -210,13 +278,22 @@ Result<Store> Store::Open(const std::string& path, SecretBox box, StoreOptions o
           .count();
     };
   }
+  struct stat file {};
+  bool existing = path != ":memory:" && ::stat(path.c_str(), &file) == 0 && file.st_size > 0;
   auto db = sqlite::Database::Open(path);
   if (!db) return std::unexpected(db.error());
+  if (existing) {
+    if (auto st = CheckIntegrity(*db, path); !st) return std::unexpected(st.error());
+  }
   // WAL lets readers run beside the writer; FULL syncs the WAL on every
   // commit, because every commit here is one the API acknowledges.
   for (const char* pragma :
        {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"}) {
-    if (auto st = db->Exec(pragma); !st) return std::unexpected(st.error());
+    if (auto st = db->Exec(pragma); !st) {
+      // "file is not a database": the header itself is gone.
+      if (db->damage()->Get()) return std::unexpected(Damaged(path, st.error().message));
+      return std::unexpected(st.error());
+    }
   }
   if (auto st = Migrate(*db, path); !st) return std::unexpected(st.error());
   auto impl = std::make_unique<Impl>(std::move(*db), std::move(box), std::move(options));
@@ -330,5 +407,10 @@ Status Store::Impl::TrimRevisions(int64_t object_id, const std::string& version,
 }
 
 Result<int64_t> Store::StateIndex() { return impl_->CurrentIndex(); }
+
+std::shared_ptr<StoreProbe> Store::Probe() const {
+  const char* file = sqlite3_db_filename(impl_->db.Get(), "main");
+  return std::make_shared<StoreProbe>(file ? file : "", impl_->db.damage());
+}
 
 }  // namespace prisn::store

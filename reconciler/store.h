@@ -12,16 +12,22 @@
 // are stored sealed (SecretBox); their clear JSON (`display_json`) must
 // already have the values masked.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "reconciler/secret_box.h"
 #include "util/error.h"
+
+namespace prisn::sqlite {
+class Damage;
+}
 
 namespace prisn::store {
 
@@ -224,13 +230,43 @@ struct StoreOptions {
   std::function<int64_t()> now_ms;  // defaults to the system clock
 };
 
+// How long Store::Open may spend on PRAGMA quick_check, which reads every
+// page: a larger database is checked only this far, with a warning in the
+// log, so that a start is never held for long.
+inline constexpr std::chrono::milliseconds kIntegrityCheckBudget{10'000};
+
+// A check of the store cheap enough for /health, safe from any thread
+// without the store's lock (/health answers on the I/O thread). Fails kIo,
+// saying what is damaged, once any statement of the store met a corrupt page,
+// "not a database" or an I/O error; or when a fresh connection to the file
+// cannot read the core tables (the file deleted, truncated, replaced or
+// damaged). The file is read at most once a second; between, the last
+// answer is repeated.
+class StoreProbe {
+ public:
+  StoreProbe(std::string path, std::shared_ptr<const sqlite::Damage> damage);
+  Status Check();
+
+ private:
+  Status Read();
+  const std::string path_;
+  const std::shared_ptr<const sqlite::Damage> damage_;
+  std::mutex mu_;  // guards the two below
+  std::optional<std::chrono::steady_clock::time_point> checked_;
+  Status last_;
+};
+
 class Store {
  public:
   // Opens or creates the database at `path`, applies WAL, synchronous=FULL and
-  // every pending schema step, and prepares all statements. Fails kConflict
-  // when the database has a newer schema than this binary knows (nothing is
-  // changed), kIo when the file cannot be opened.
+  // every pending schema step, and prepares all statements. A file that
+  // exists is first checked with PRAGMA quick_check (kIntegrityCheckBudget).
+  // Fails kConflict when the database has a newer schema than this binary
+  // knows (nothing is changed), kIo when the file cannot be opened or is
+  // damaged (the message lists what the check found).
   static Result<Store> Open(const std::string& path, SecretBox box, StoreOptions options = {});
+  // The probe /health runs; it outlives the store safely.
+  std::shared_ptr<StoreProbe> Probe() const;
   Store(Store&&) noexcept;
   Store& operator=(Store&&) noexcept;
   ~Store();

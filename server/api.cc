@@ -48,6 +48,7 @@ void AddStateRoutes(Api::Core& core) {
 Api::Api(store::Store store, ApiInfo info)
     : core_(std::make_unique<Core>(std::move(store), std::move(info))) {
   core_->store.With([&](store::Store& s) {
+    core_->store_probe = s.Probe();
     if (auto tokens = s.ListTokens()) core_->tokens.Load(*tokens);
     core_->RefreshGauges(s);
   });
@@ -173,6 +174,17 @@ HttpResponse Api::Health() const {
       {"status", "ok"},
       {"version", core_->info.version},
       {"pid", core_->info.pid},
+  // A daemon whose store fails answers nothing right: say so, so that a
+  // supervisor or load balancer stops sending it work.
+  if (auto store = core_->store_probe ? core_->store_probe->Check() : Status{}; !store) {
+    HttpResponse r = JsonResponse(
+        503, nlohmann::ordered_json{{"status", "failing"},
+                                    {"store", store.error().ToString()},
+                                    {"version", core_->info.version},
+                                    {"pid", core_->info.pid}});
+    r.route = "/health";
+    return r;
+  }
       {"startedAt", FormatTime(core_->info.started_ms)},
       {"uptimeSeconds", static_cast<double>(now - core_->info.started_ms) / 1000.0}};
   HttpResponse r = JsonResponse(200, body);

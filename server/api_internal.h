@@ -26,6 +26,8 @@ namespace prisn::server {
 struct Api::Core {
   Synchronized<store::Store> store;
   TokenRegistry tokens;
+  // /health's store check: runs without the store's lock.
+  std::shared_ptr<store::StoreProbe> store_probe;
   Metrics metrics;
   ApiInfo info;
   Router router;

@@ -140,11 +140,39 @@ int64_t NowMillis() {
       .count();
 }
 
+// A first start that fails leaves the state directory as fresh as it found
+// it: otherwise the key or database it made would be "history" without its
+// partner, and the next start would refuse (CheckStateDir).
+class FreshStartUndo {
+ public:
+  FreshStartUndo(const StatePaths& paths, bool fresh) : paths_(paths), armed_(fresh) {}
+  FreshStartUndo(const FreshStartUndo&) = delete;
+  FreshStartUndo& operator=(const FreshStartUndo&) = delete;
+  ~FreshStartUndo() {
+    if (!armed_) return;
+    for (const std::string& path :
+         {paths_.db, paths_.db + "-wal", paths_.db + "-shm", paths_.key, paths_.context}) {
+      ::unlink(path.c_str());
+    }
+  }
+  void Keep() { armed_ = false; }
+
+ private:
+  const StatePaths& paths_;
+  bool armed_;
+};
+
 // The store, the API and the listener live in here: when this returns, the
 // database is closed.
 int Serve(const StartOptions& options, const StateDirChoice& state, const ListenAddress& listen,
           const StatePaths& paths, Reporter& report) {
-  auto box = SecretBox::LoadOrCreate(paths.key);
+  // Checked again under the pid file's lock: StartServer's check ran before
+  // another start could have raced it.
+  auto checked = CheckStateDir(paths);
+  if (!checked) return report.Error(checked.error());
+  // Declared first, so that it runs after the store is closed.
+  FreshStartUndo undo(paths, checked->fresh);
+  auto box = checked->fresh ? SecretBox::LoadOrCreate(paths.key) : SecretBox::Load(paths.key);
   if (!box) return report.Error(box.error());
   store::StoreOptions store_options;
   store_options.revision_limit = options.revision_limit;
@@ -221,6 +249,10 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
   reconciler::SourceManagerOptions source_options;
   source_options.state_dir = state.dir;
   source_options.on_sync = [&api](std::string_view type, std::string_view outcome,
+  source_options.max_parallel = options.source_parallel;
+  source_options.fetch_limits.total = std::chrono::seconds(options.source_fetch_timeout);
+  source_options.fetch_limits.connect =
+      std::min(source_options.fetch_limits.connect, source_options.fetch_limits.total);
                                   std::string_view stage, double seconds) {
     api.metrics().ObserveSourceSync(type, outcome, stage, seconds);
   };
@@ -288,6 +320,7 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
   spdlog::info("prisn {} listening on {} (state dir {})", PRISN_VERSION, url, state.dir);
   if (*admin_token) report.Token(**admin_token, paths.context);
   report.Ready(url, state.dir);
+  undo.Keep();
 
   io.run();
   http.Shutdown();
@@ -424,6 +457,9 @@ int StartServer(const StartOptions& options) {
   if (!listen) return fail(listen.error());
   StatePaths paths = PathsFor(state->dir);
   if (auto st = MakeDirs(paths.dir, 0700); !st) return fail(st.error());
+  // Before anything is created: a directory that lost its database or key
+  // is refused as it is.
+  if (auto checked = CheckStateDir(paths); !checked) return fail(checked.error());
   // The directory holds the key and the database: nobody else may look in.
   if (::chmod(paths.dir.c_str(), 0700) != 0) return fail(ErrnoError("chmod " + paths.dir, errno));
   auto pid_file = PidFile::Acquire(paths.pid);

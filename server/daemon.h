@@ -12,6 +12,7 @@
 // the store is closed and the pid file removed.
 
 #include <string>
+#include <vector>
 
 namespace prisn::server {
 
@@ -39,6 +40,10 @@ struct StartOptions {
 };
 
 // Exit codes: 0 ok, 2 error (the message is printed to stderr).
+  // Each git fetch of a source is given up after this many seconds (its
+  // connections after at most 15 s); that many sources sync at once.
+  int source_fetch_timeout = 300;
+  int source_parallel = 4;
 int StartServer(const StartOptions& options);
 // 0 when stopped or not running; 2 on error or timeout.
 int StopServer(const std::string& state_dir, int timeout_seconds);

@@ -4,10 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
+#include <vector>
 
 namespace prisn::server {
 
@@ -100,6 +102,66 @@ Result<ListenAddress> ParseListen(std::string_view text) {
   }
   out.port = port;
   return out;
+}
+
+Result<StateDirState> CheckStateDir(const StatePaths& paths) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(paths.dir, ec)) {
+    if (ec) return Fail(ErrorCode::kIo, "cannot read the state directory: " + ec.message(), paths.dir);
+    return StateDirState{true};
+  }
+  // Everything prisn made here but what an early failed start leaves.
+  std::vector<std::string> history;
+  fs::directory_iterator it(paths.dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name == "prisn.pid") continue;
+    if (name == "logs") {
+      fs::directory_iterator logs(it->path(), ec), logs_end;
+      for (; !ec && logs != logs_end; logs.increment(ec)) {
+        std::string entry = logs->path().filename().string();
+        if (entry != "prisn.log") history.push_back("logs/" + entry);
+      }
+      if (ec) break;
+      continue;
+    }
+    // Not envs/, run/ or resolv.conf: caches and runtime files every start
+    // makes afresh, a first start that failed late included.
+    static const std::vector<std::string> kMarkers = {
+        "prisn.db", "prisn.db-wal", "prisn.db-shm", "secret.key", "context.json", "sources"};
+    if (std::find(kMarkers.begin(), kMarkers.end(), name) != kMarkers.end())
+      history.push_back(name);
+  }
+  if (ec) return Fail(ErrorCode::kIo, "cannot read the state directory: " + ec.message(), paths.dir);
+  if (history.empty()) return StateDirState{true};
+  std::sort(history.begin(), history.end());
+  std::string found;
+  for (const std::string& h : history) found += (found.empty() ? "" : ", ") + h;
+
+  struct stat db {};
+  bool db_present = ::stat(paths.db.c_str(), &db) == 0;
+  if (!db_present || db.st_size == 0) {
+    return Fail(ErrorCode::kNotFound,
+                "the state directory has history (" + found + ") but its database prisn.db " +
+                    (db_present ? "is empty (0 bytes)" : "is missing") +
+                    ": starting would make a fresh install over it, with a new admin token and "
+                    "none of its objects. Restore prisn.db (with prisn.db-wal if it was there) "
+                    "from a backup copy of the state directory; or, to really start over, move "
+                    "the whole state directory away and start again",
+                paths.dir);
+  }
+  struct stat key {};
+  if (::stat(paths.key.c_str(), &key) != 0) {
+    return Fail(ErrorCode::kNotFound,
+                "the state directory holds a database but its secret key secret.key is missing: "
+                "a new key could open none of the Secrets stored in prisn.db. Restore secret.key "
+                "from a backup copy of the state directory (the key this database was written "
+                "with); or, to really start over, move the whole state directory away and start "
+                "again",
+                paths.dir);
+  }
+  return StateDirState{false};
 }
 
 Status MakeDirs(const std::string& dir, int mode) {

@@ -35,6 +35,21 @@ struct StatePaths {
 };
 StatePaths PathsFor(const std::string& state_dir);
 
+// Whether a state directory may be started on, checked before anything is
+// created in it. Fresh: the directory is missing or holds nothing prisn made
+// but what a failed start leaves (prisn.pid, logs/prisn.log, and the caches
+// every start makes afresh: envs/, run/, resolv.conf). What only a daemon
+// that ran leaves (prisn.db, its -wal/-shm, secret.key, context.json,
+// sources/, workload logs under logs/) is history. A directory with history must hold a non-empty prisn.db and
+// secret.key: starting without the database would be a silent fresh install
+// (a new admin token, every object gone), and a new key would leave every
+// stored Secret undecryptable. Fails kNotFound then, naming what is missing
+// and how to restore it; kIo when the directory cannot be read.
+struct StateDirState {
+  bool fresh = false;
+};
+Result<StateDirState> CheckStateDir(const StatePaths& paths);
+
 // The state directory a command uses: --state-dir, else PRISN_STATE_DIR,
 // else the default. `is_default` tells whether the default was taken.
 struct StateDirChoice {

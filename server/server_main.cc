@@ -47,6 +47,17 @@ int ServerMain(int argc, char** argv) {
                         "from the open-file limit, 32 to 256")
       ->capture_default_str()
       ->check(CLI::Range(0, 100000));
+  start_cmd->add_option("--source-fetch-timeout", start.source_fetch_timeout,
+                        "Seconds a git source's fetch may take before it fails with \"fetch "
+                        "timed out\" (env PRISN_SOURCE_FETCH_TIMEOUT)")
+      ->capture_default_str()
+      ->envname("PRISN_SOURCE_FETCH_TIMEOUT")
+      ->check(CLI::Range(1, 86400));
+  start_cmd->add_option("--source-parallel", start.source_parallel,
+                        "Sources that sync at once (env PRISN_SOURCE_PARALLEL)")
+      ->capture_default_str()
+      ->envname("PRISN_SOURCE_PARALLEL")
+      ->check(CLI::Range(1, 64));
   start_cmd->add_option("--max-connections", start.max_connections,
                         "API connections open at once; beyond, a new one replaces the oldest "
                         "idle one or is answered 503. 0: an eighth of the open-file limit, 16 to "

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "server/webhook.h"
+#include "tests/common/loopback_listener.h"
 #include "tests/integration/daemon.h"
 
 namespace prisn::testing {
@@ -33,10 +34,11 @@ constexpr char kScript[] = "trap 'exit 0' TERM\nwhile true; do sleep 0.2; done\n
 
 struct Fixture {
   TempDir dir;
-  Daemon daemon{dir.path() / "state"};
+  Daemon daemon;
   std::map<std::string, std::string> env = IsolatedEnv(dir.path() / "home");
   std::string repo = dir / "repo";
-  Fixture() {
+  explicit Fixture(std::vector<std::string> daemon_args = {})
+      : daemon(dir.path() / "state", std::move(daemon_args)) {
     env["PRISN_STATE_DIR"] = (dir.path() / "state").string();
     std::filesystem::create_directories(repo);
     Git({"init", "-q", "-b", "main"});
@@ -257,6 +259,58 @@ TEST_CASE("a git source served by git daemon follows pushes on a 1s poll, restor
   json got = f.Get("source", "site");
   CHECK(got["status"]["lastAppliedCommit"] == c3);
   CHECK(got["spec"]["branch"] == "other");
+}
+
+TEST_CASE("a git remote that accepts and never answers times out alone: other sources sync on "
+          "time and source get shows the timeout") {
+  Fixture f({"--source-fetch-timeout", "6"});
+  std::string served = f.dir / "served";
+  std::filesystem::create_directories(served);
+  REQUIRE(Run({"/usr/bin/git", "init", "-q", "--bare", served + "/site.git"}, f.env, served)
+              .exit_code == 0);
+  f.Git({"remote", "add", "origin", served + "/site.git"});
+  f.dir.Write("repo/web.yaml", Sleeper("web", "web.sh"));
+  f.dir.Write("repo/web.sh", kScript);
+  std::string c1 = f.Commit("one");
+  f.Git({"push", "-q", "origin", "main"});
+  GitDaemon git_daemon(served);
+
+  // The kernel completes the handshakes; nobody ever reads or writes.
+  Listener silent;
+  std::string hung = "127.0.0.1:" + std::to_string(silent.port);
+  for (const auto& [name, url] : std::vector<std::pair<std::string, std::string>>{
+           {"hung-git", "git://" + hung + "/site.git"}, {"hung-http", "http://" + hung + "/site.git"}}) {
+    auto add = f({"source", "add", name, "--git", url, "--branch", "main"});
+    INFO(add.all());
+    REQUIRE(add.exit_code == 0);
+  }
+  auto add = f({"source", "add", "site", "--git", git_daemon.Url("site.git"), "--branch", "main"});
+  INFO(add.all());
+  REQUIRE(add.exit_code == 0);
+
+  // Applied well inside the 6 s the hung fetches hold their workers: before,
+  // one hung fetch held every source for good.
+  auto status = [&](const std::string& name, const char* field) {
+    json got = f.Get("source", name);
+    return got.is_object() ? got["status"].value(field, json()) : json("no answer");
+  };
+  bool synced = Eventually([&] { return status("site", "lastAppliedCommit") == c1; }, 5s);
+  INFO(f({"source", "get", "site"}).all());
+  CHECK(synced);
+  CHECK(status("hung-git", "lastError").is_null());
+
+  for (const char* name : {"hung-git", "hung-http"}) {
+    bool timed_out = Eventually(
+        [&] {
+          return f({"source", "get", name}).out.find("fetch timed out after 6s") != std::string::npos;
+        },
+        20s);
+    INFO(f({"source", "get", name}).all());
+    CHECK(timed_out);
+  }
+  // The good source keeps its revision and no error.
+  CHECK(status("site", "lastAppliedCommit") == c1);
+  CHECK(status("site", "lastError").is_null());
 }
 
 }  // namespace prisn::testing

@@ -8,8 +8,10 @@
 #include <fstream>
 #include <thread>
 
+#include "reconciler/source_git.h"
 #include "server/api_internal.h"
 #include "store_fixture.h"
+#include "tests/common/loopback_listener.h"
 
 namespace prisn::reconciler {
 namespace {
@@ -149,6 +151,90 @@ TEST_CASE("source manager: fetch credentials come from a Secret's values") {
   auto missing = SecretValues(f.store, "creds");  // namespace default
   REQUIRE(!missing);
   CHECK(missing.error().code == ErrorCode::kNotFound);
+}
+
+// A remote that completes the TCP handshake (the kernel does, from the
+// backlog) and then never sends a byte: libgit2 1.5 has no timeout of its own.
+// ssh:// is bounded the same way (libssh2 blocks on the stream's socket
+// until the watchdog shuts it down), but libgit2 1.5 leaks 32 bytes when an
+// ssh handshake fails, which LeakSanitizer would report here.
+TEST_CASE("FetchGitSource gives up on a silent remote at the deadline, over git and http") {
+  StoreFixture f;
+  testing::Listener silent;
+  std::string hung = "127.0.0.1:" + std::to_string(silent.port);
+  for (const std::string& url : {"git://" + hung + "/r.git", "http://" + hung + "/r.git"}) {
+    INFO(url);
+    SourceSpec spec;
+    spec.name = "hung";
+    spec.type = "git";
+    spec.url = url;
+    spec.branch = "main";
+    FetchLimits limits;
+    limits.total = std::chrono::milliseconds(1500);
+    auto started = std::chrono::steady_clock::now();
+    auto fetched = FetchGitSource(spec, f.dir.File("mirror.git"), {}, nullptr, limits);
+    auto took = std::chrono::steady_clock::now() - started;
+    REQUIRE_FALSE(fetched);
+    CHECK(fetched.error().code == ErrorCode::kTimeout);
+    CHECK(fetched.error().message.find("fetch timed out after 1.5s") != std::string::npos);
+    CHECK(took >= std::chrono::milliseconds(1400));
+    CHECK(took < std::chrono::seconds(5));
+  }
+}
+
+TEST_CASE("FetchGitSource stops a fetch blocked on a silent remote when cancelled") {
+  StoreFixture f;
+  testing::Listener silent;
+  SourceSpec spec;
+  spec.name = "hung";
+  spec.type = "git";
+  spec.url = "git://127.0.0.1:" + std::to_string(silent.port) + "/r.git";
+  spec.branch = "main";
+  std::atomic<bool> cancel{false};
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cancel = true;
+  });
+  auto started = std::chrono::steady_clock::now();
+  auto fetched = FetchGitSource(spec, f.dir.File("mirror.git"), {}, &cancel);  // 300 s limit
+  auto took = std::chrono::steady_clock::now() - started;
+  canceller.join();
+  REQUIRE_FALSE(fetched);
+  CHECK(fetched.error().message.find("cancelled") != std::string::npos);
+  CHECK(took < std::chrono::seconds(3));
+}
+
+TEST_CASE("FetchGitSource: a connection nobody accepts fails at the connect limit") {
+  // A listener whose backlog is full leaves further SYNs unanswered.
+  StoreFixture f;
+  testing::Listener full;
+  REQUIRE(::listen(full.fd.Get(), 0) == 0);
+  std::vector<UniqueFd> fillers;
+  for (int i = 0; i < 4; ++i) {
+    UniqueFd c(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(full.port));
+    ::connect(c.Get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    fillers.push_back(std::move(c));
+  }
+  SourceSpec spec;
+  spec.name = "full";
+  spec.type = "git";
+  spec.url = "git://127.0.0.1:" + std::to_string(full.port) + "/r.git";
+  spec.branch = "main";
+  FetchLimits limits;
+  limits.connect = std::chrono::milliseconds(700);
+  limits.total = std::chrono::seconds(30);
+  auto started = std::chrono::steady_clock::now();
+  auto fetched = FetchGitSource(spec, f.dir.File("mirror.git"), {}, nullptr, limits);
+  auto took = std::chrono::steady_clock::now() - started;
+  REQUIRE_FALSE(fetched);
+  INFO(fetched.error().ToString());
+  CHECK(took < std::chrono::seconds(5));
+  CHECK(fetched.error().code == ErrorCode::kTimeout);
+  CHECK(fetched.error().message.find("fetch timed out after 0.7s") != std::string::npos);
 }
 
 }  // namespace

@@ -6,9 +6,16 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 
 #include "api_test_util.h"
+#include "reconciler/store.h"
+#include "server/api.h"
+#include "tests/common/loopback_listener.h"
 
 namespace prisn::testing {
 namespace {
@@ -213,6 +220,154 @@ TEST_CASE(
   CHECK(daemon.Stop() == 0);
   daemon.Start();
   CHECK(daemon.Client().Get("/v1/namespaces/default/deployments/a").status == 200);
+}
+
+// Every regular file under `dir` with its bytes, but the daemon's own log
+// and pid file: what a start that is refused must leave as it was.
+std::map<std::string, std::string> Snapshot(const std::string& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    std::string rel = std::filesystem::relative(e.path(), dir).string();
+    if (!e.is_regular_file() || rel.starts_with("logs/prisn") || rel == "prisn.pid") continue;
+    files[rel] = ReadWholeFile(e.path().string());
+  }
+  return files;
+}
+
+// Page size and root page of `table` in a database nobody has open.
+std::pair<int64_t, int64_t> RootPage(const std::string& db, const std::string& table) {
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+  // Whatever is still in the WAL goes into the file, where the test damages it.
+  REQUIRE(sqlite3_exec(raw, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr) ==
+          SQLITE_OK);
+  int64_t page_size = 0, root = 0;
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(raw, "PRAGMA page_size", -1, &stmt, nullptr) == SQLITE_OK);
+  if (sqlite3_step(stmt) == SQLITE_ROW) page_size = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  REQUIRE(sqlite3_prepare_v2(raw, "SELECT rootpage FROM sqlite_master WHERE name = ?1", -1, &stmt,
+                             nullptr) == SQLITE_OK);
+  sqlite3_bind_text(stmt, 1, table.c_str(), -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(stmt) == SQLITE_ROW) root = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  sqlite3_close(raw);
+  REQUIRE(page_size > 0);
+  REQUIRE(root > 1);
+  return {page_size, root};
+}
+
+// Zeroes the table's root page with dd, as a disk fault would.
+void DamagePage(const std::string& db, const std::string& table) {
+  auto [page_size, root] = RootPage(db, table);
+  auto dd = RunCommand({"dd", "if=/dev/zero", "of=" + db, "bs=" + std::to_string(page_size),
+                        "seek=" + std::to_string(root - 1), "count=1", "conv=notrunc"});
+  REQUIRE(dd.exit_code == 0);
+}
+
+TEST_CASE("State dir: a zero-length prisn.db is refused, not taken for a fresh install") {
+  ScratchDir dir("emptydb");
+  std::string state = dir.File("state");
+  BackgroundDaemon guard{state};
+  {
+    Daemon daemon(state, {});
+    REQUIRE(daemon.Client().Post("/v1/tokens", nlohmann::json{{"namespace", "team"}}).status ==
+            201);
+    REQUIRE(daemon.Stop() == 0);
+  }
+  { std::ofstream truncate(state + "/prisn.db", std::ios::trunc); }
+  auto before = Snapshot(state);
+  // In the background, as an operator starts it: before, this answered
+  // with a new admin token over an empty store.
+  auto start = RunPrisn({"server", "start", "--state-dir", state, "--listen", "127.0.0.1:0"});
+  INFO(start.out + start.err);
+  CHECK(start.exit_code == 2);
+  CHECK(start.out.find("Admin token") == std::string::npos);
+  CHECK(start.err.find("prisn.db is empty (0 bytes)") != std::string::npos);
+  CHECK(start.err.find("backup copy of the state directory") != std::string::npos);
+  CHECK(Snapshot(state) == before);
+  CHECK(std::filesystem::file_size(state + "/prisn.db") == 0);
+}
+
+TEST_CASE("State dir: a missing secret.key is refused, not silently regenerated") {
+  ScratchDir dir("nokey");
+  std::string state = dir.File("state");
+  BackgroundDaemon guard{state};
+  {
+    Daemon daemon(state, {});
+    Files secret{{"s.yaml",
+                  "apiVersion: prisn.io/v1\nkind: Secret\nmetadata:\n  name: creds\nspec:\n"
+                  "  stringData:\n    token: t0k\n"}};
+    REQUIRE(daemon.Client().Post("/v1/apply", ApplyBody("s", secret)).status == 200);
+    REQUIRE(daemon.Stop() == 0);
+  }
+  std::filesystem::remove(state + "/secret.key");
+  auto before = Snapshot(state);
+  auto start = RunPrisn({"server", "start", "--state-dir", state, "--listen", "127.0.0.1:0"});
+  INFO(start.out + start.err);
+  CHECK(start.exit_code == 2);
+  CHECK(start.err.find("secret.key is missing") != std::string::npos);
+  CHECK(start.err.find("backup copy of the state directory") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(state + "/secret.key"));
+  CHECK(Snapshot(state) == before);
+}
+
+TEST_CASE("State dir: a first start that fails leaves the directory fresh for the next start") {
+  ScratchDir dir("firstfail");
+  std::string state = dir.File("state");
+  BackgroundDaemon guard{state};
+  Listener taken;  // the port the first start asks for is in use
+  auto failed = RunPrisn(
+      {"server", "start", "--state-dir", state, "--listen", "127.0.0.1:" + std::to_string(taken.port)});
+  INFO(failed.out + failed.err);
+  REQUIRE(failed.exit_code == 2);
+  CHECK_FALSE(std::filesystem::exists(state + "/prisn.db"));
+  CHECK_FALSE(std::filesystem::exists(state + "/secret.key"));
+  auto started = RunPrisn({"server", "start", "--state-dir", state, "--listen", "127.0.0.1:0"});
+  INFO(started.out + started.err);
+  CHECK(started.exit_code == 0);
+  CHECK(started.out.find("Admin token: prisn_") != std::string::npos);
+}
+
+TEST_CASE("State dir: a corrupt page is found at start and refused, the file left as it was") {
+  ScratchDir dir("corrupt");
+  std::string state = dir.File("state");
+  BackgroundDaemon guard{state};
+  {
+    Daemon daemon(state, {});
+    REQUIRE(daemon.Client().Post("/v1/tokens", nlohmann::json{{"namespace", "team"}}).status ==
+            201);
+    REQUIRE(daemon.Stop() == 0);
+  }
+  DamagePage(state + "/prisn.db", "objects");
+  std::string damaged = ReadWholeFile(state + "/prisn.db");
+  auto start = RunPrisn({"server", "start", "--state-dir", state, "--listen", "127.0.0.1:0"});
+  INFO(start.out + start.err);
+  CHECK(start.exit_code == 2);
+  CHECK(start.out.find("started") == std::string::npos);
+  CHECK(start.err.find("the database is damaged") != std::string::npos);
+  CHECK(start.err.find("backup copy") != std::string::npos);
+  CHECK(ReadWholeFile(state + "/prisn.db") == damaged);
+}
+
+TEST_CASE("/health answers 503 naming the store once the database file is damaged") {
+  ScratchDir dir("health");
+  std::string db = dir.File("prisn.db");
+  auto store = store::Store::Open(db, SecretBox::Ephemeral());
+  REQUIRE(store);
+  server::ApiInfo info;
+  info.version = "test";
+  info.state_dir = dir.path();
+  server::Api api(std::move(*store), info);
+  CHECK(api.Health().status == 200);
+  DamagePage(db, "objects");
+  // The probe reads the file at most once a second.
+  server::HttpResponse health;
+  CHECK(WaitFor([&] { return (health = api.Health()).status == 503; }, std::chrono::seconds(5)));
+  auto body = nlohmann::json::parse(health.body, nullptr, false);
+  REQUIRE(body.is_object());
+  CHECK(body["status"] == "failing");
+  CHECK(body["store"].get<std::string>().find("damaged") != std::string::npos);
 }
 
 }  // namespace

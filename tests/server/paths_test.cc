@@ -1,6 +1,10 @@
 #include "server/paths.h"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "daemon_fixture.h"
 
 namespace prisn::server {
 namespace {
@@ -50,6 +54,59 @@ TEST_CASE("ChooseStateDir prefers the flag, then PRISN_STATE_DIR, and makes it a
   auto relative = ChooseStateDir("rel/dir");
   REQUIRE(relative);
   CHECK(relative->dir.starts_with("/"));
+}
+
+TEST_CASE("CheckStateDir: only a missing or empty directory is a fresh install") {
+  struct Case {
+    std::vector<std::pair<std::string, std::string>> files;  // path, content
+    bool ok;
+    bool fresh;
+    std::string says;
+  };
+  const std::string db = "SQLite format 3";
+  const std::string key(32, 'k');
+  std::vector<Case> cases = {
+      {{}, true, true, ""},
+      // What a start that failed before the store leaves.
+      {{{"prisn.pid", ""}, {"logs/prisn.log", "x"}}, true, true, ""},
+      // ... or one that failed later: caches every start makes afresh.
+      {{{"envs/cache", ""}, {"run/x", ""}, {"resolv.conf", "x"}}, true, true, ""},
+      {{{"prisn.db", db}, {"secret.key", key}}, true, false, ""},
+      {{{"prisn.db", ""}, {"secret.key", key}, {"context.json", "{}"}}, false, false,
+       "prisn.db is empty (0 bytes)"},
+      {{{"prisn.db", ""}}, false, false, "prisn.db is empty"},
+      {{{"secret.key", key}, {"context.json", "{}"}}, false, false, "prisn.db is missing"},
+      {{{"logs/default/web/0.log", "x"}}, false, false, "prisn.db is missing"},
+      {{{"sources/site.git/HEAD", "x"}}, false, false, "prisn.db is missing"},
+      {{{"prisn.db", db}}, false, false, "secret.key is missing"},
+      {{{"prisn.db", db}, {"prisn.db-wal", "w"}, {"context.json", "{}"}}, false, false,
+       "secret.key is missing"},
+  };
+  for (const Case& c : cases) {
+    testing::ScratchDir dir("statedir");
+    std::string state = dir.File("state");
+    std::filesystem::create_directories(state);
+    std::string listing;
+    for (const auto& [rel, content] : c.files) {
+      std::filesystem::create_directories(std::filesystem::path(state + "/" + rel).parent_path());
+      std::ofstream(state + "/" + rel) << content;
+      listing += rel + " ";
+    }
+    INFO(listing);
+    auto checked = CheckStateDir(PathsFor(state));
+    REQUIRE(checked.has_value() == c.ok);
+    if (c.ok) {
+      CHECK(checked->fresh == c.fresh);
+    } else {
+      CHECK(checked.error().message.find(c.says) != std::string::npos);
+      CHECK(checked.error().message.find("backup copy of the state directory") !=
+            std::string::npos);
+    }
+  }
+  testing::ScratchDir dir("statedir");
+  auto missing = CheckStateDir(PathsFor(dir.File("not-there")));
+  REQUIRE(missing);
+  CHECK(missing->fresh);
 }
 
 }  // namespace
