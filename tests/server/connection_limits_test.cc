@@ -115,7 +115,7 @@ bool Busy(int fd, const std::string& token) {
 }
 
 TEST_CASE("Connection limits: a flood of idle connections leaves the API answering, bounded and "
-          "closed on time; a full house of busy ones is answered 503") {
+          "closed on time, and a full house of busy ones is answered 503") {
   DaemonOptions options;
   options.args = {"--max-connections", std::to_string(kMax), "--max-connections-per-peer",
                   std::to_string(kPerPeer), "--idle-timeout", "2"};

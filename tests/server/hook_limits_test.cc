@@ -171,8 +171,8 @@ TEST_CASE("Unauthenticated bodies: 100 MB declared or streamed to a hook or an A
   CHECK(f.MetricSum("prisn_source_webhooks_total{result=\"accepted\"}") == 0);
 }
 
-TEST_CASE("Webhook replay: a delivery is accepted once; a redelivery or a replay with another id "
-          "is 200 duplicate, also after a restart; a new delivery syncs") {
+TEST_CASE("Webhook replay: a delivery is accepted once, a redelivery or a replay with another id "
+          "is 200 duplicate (also after a restart), a new delivery syncs") {
   HookFixture f;
   REQUIRE(WaitFor([&] { return f.Syncs() >= 1; }));  // the first sync after the add
   const double syncs = f.Syncs();
