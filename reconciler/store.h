@@ -312,6 +312,12 @@ class Store {
                                   const std::string& actor);
   // Lifts a hold, restoring what the last apply asked for. kConflict: no hold.
   Result<RollbackResult> Release(const ObjectKey& key, const std::string& actor);
+  // The display JSON (secret values masked) of the revision that
+  // Rollback(key, version) would restore, or Release(key) when `release`:
+  // the API checks what a version asks of the host before restoring it.
+  // Fails as Rollback and Release would (kNotFound, kConflict, kInvalid).
+  Result<std::string> RestoreTargetSpec(const ObjectKey& key,
+                                        const std::optional<std::string>& version, bool release);
   // Soft-deletes (history stays). Returns the deleted object; kNotFound.
   Result<StoredObject> Delete(const ObjectKey& key, bool dry_run, const std::string& actor,
                               int64_t* state_index = nullptr);

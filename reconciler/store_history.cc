@@ -78,7 +78,60 @@ Result<ObjectRow> LiveRow(Store::Impl& impl, const ObjectKey& key) {
   return std::move(**row);
 }
 
+// The version Rollback(key, version) restores and its revision.
+Result<std::pair<std::string, std::optional<RevisionRow>>> RollbackTarget(
+    Store::Impl& impl, const ObjectRow& row, const ObjectKey& key,
+    const std::optional<std::string>& version) {
+  const std::string& current = row.object.version;
+  std::string target;
+  if (version) {
+    target = *version;
+  } else {
+    auto& s = impl.st.rev_previous;
+    sqlite::ResetGuard guard(s);
+    s.Bind(1, row.id).Bind(2, current);
+    auto step = s.Step();
+    if (!step) return std::unexpected(step.error());
+    if (!*step)
+      return Fail(ErrorCode::kConflict, "there is no earlier version to roll back to",
+                  key.ToString());
+    target = s.Text(0);
+  }
+  if (target == current) return Fail(ErrorCode::kInvalid, "already at " + target, key.ToString());
+  auto rev = LoadRevision(impl, row.id, target);
+  if (!rev) return std::unexpected(rev.error());
+  if (!*rev) {
+    return Fail(ErrorCode::kNotFound,
+                "version " + target + " is not in the history (see prisn history)", key.ToString());
+  }
+  return std::pair{target, std::move(*rev)};
+}
+
 }  // namespace
+
+Result<std::string> Store::RestoreTargetSpec(const ObjectKey& key,
+                                             const std::optional<std::string>& version,
+                                             bool release) {
+  Impl& impl = *impl_;
+  auto found = LiveRow(impl, key);
+  if (!found) return std::unexpected(found.error());
+  const ObjectRow& row = *found;
+  if (!release) {
+    auto chosen = RollbackTarget(impl, row, key, version);
+    if (!chosen) return std::unexpected(chosen.error());
+    return chosen->second->spec;
+  }
+  if (!row.object.hold)
+    return Fail(ErrorCode::kConflict, "there is no rollback hold to release", key.ToString());
+  if (row.object.applied_version == row.object.version) return row.object.spec_json;
+  auto rev = LoadRevision(impl, row.id, row.object.applied_version);
+  if (!rev) return std::unexpected(rev.error());
+  if (!*rev)
+    return Fail(ErrorCode::kInternal,
+                "the last applied version " + row.object.applied_version + " has no revision",
+                key.ToString());
+  return (*rev)->spec;
+}
 
 Result<std::vector<Revision>> Store::History(const ObjectKey& key) {
   Impl& impl = *impl_;
@@ -116,27 +169,10 @@ Result<RollbackResult> Store::Rollback(const ObjectKey& key,
   const ObjectRow& row = *found;
   const std::string& current = row.object.version;
 
-  std::string target;
-  if (version) {
-    target = *version;
-  } else {
-    auto& s = impl.st.rev_previous;
-    sqlite::ResetGuard guard(s);
-    s.Bind(1, row.id).Bind(2, current);
-    auto step = s.Step();
-    if (!step) return std::unexpected(step.error());
-    if (!*step)
-      return Fail(ErrorCode::kConflict, "there is no earlier version to roll back to",
-                  key.ToString());
-    target = s.Text(0);
-  }
-  if (target == current) return Fail(ErrorCode::kInvalid, "already at " + target, key.ToString());
-  auto rev = LoadRevision(impl, row.id, target);
-  if (!rev) return std::unexpected(rev.error());
-  if (!*rev) {
-    return Fail(ErrorCode::kNotFound,
-                "version " + target + " is not in the history (see prisn history)", key.ToString());
-  }
+  auto chosen = RollbackTarget(impl, row, key, version);
+  if (!chosen) return std::unexpected(chosen.error());
+  const std::string& target = chosen->first;
+  auto& rev = chosen->second;
   auto index = impl.CurrentIndex();
   if (!index) return std::unexpected(index.error());
   int64_t new_index = *index + 1;
@@ -144,7 +180,7 @@ Result<RollbackResult> Store::Rollback(const ObjectKey& key,
   std::optional<Hold> hold;
   if (target != row.object.applied_version)
     hold = Hold{target, row.object.applied_version, actor, impl.Now()};
-  if (auto st = Restore(impl, row, target, **rev, hold, new_index); !st)
+  if (auto st = Restore(impl, row, target, *rev, hold, new_index); !st)
     return std::unexpected(st.error());
   std::string message =
       hold ? fmt::format(

@@ -158,6 +158,10 @@ HttpResponse Api::Handle(std::string_view method, std::string_view target, std::
     return r;
   }
   HttpResponse response;
+  if (auto refused = CheckRequestShape(method, match.pattern, request)) {
+    refused->route = match.pattern;
+    return *refused;
+  }
   try {
     response = (*match.handler)(RouteContext{request, principal, std::move(match.params)});
   } catch (const std::exception& e) {
@@ -170,10 +174,6 @@ HttpResponse Api::Handle(std::string_view method, std::string_view target, std::
 
 HttpResponse Api::Health() const {
   int64_t now = NowMs();
-  nlohmann::ordered_json body{
-      {"status", "ok"},
-      {"version", core_->info.version},
-      {"pid", core_->info.pid},
   // A daemon whose store fails answers nothing right: say so, so that a
   // supervisor or load balancer stops sending it work.
   if (auto store = core_->store_probe ? core_->store_probe->Check() : Status{}; !store) {
@@ -185,6 +185,10 @@ HttpResponse Api::Health() const {
     r.route = "/health";
     return r;
   }
+  nlohmann::ordered_json body{
+      {"status", "ok"},
+      {"version", core_->info.version},
+      {"pid", core_->info.pid},
       {"startedAt", FormatTime(core_->info.started_ms)},
       {"uptimeSeconds", static_cast<double>(now - core_->info.started_ms) / 1000.0}};
   HttpResponse r = JsonResponse(200, body);

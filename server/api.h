@@ -35,6 +35,8 @@ struct ApiInfo {
   int64_t started_ms = 0;
   int revision_limit = 10;
   std::string state_dir;  // logs live under <state_dir>/logs
+  // Host privileges (isolation level 0, isolation.user) beyond admin tokens.
+  HostAccessPolicy host_access;
 };
 
 // Body limits (docs/API.md "Errors").

@@ -2,6 +2,7 @@
 // Shared by the api*.cc and routes_*.cc files: the state every handler uses,
 // and the JSON shapes of docs/API.md.
 
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -25,9 +26,9 @@ namespace prisn::server {
 
 struct Api::Core {
   Synchronized<store::Store> store;
-  TokenRegistry tokens;
   // /health's store check: runs without the store's lock.
   std::shared_ptr<store::StoreProbe> store_probe;
+  TokenRegistry tokens;
   Metrics metrics;
   ApiInfo info;
   Router router;
@@ -97,8 +98,23 @@ nlohmann::ordered_json KeyJson(const store::ObjectKey& key);
 // 403 for a namespace token naming another namespace; the message never says
 // whether anything exists there.
 HttpResponse Forbidden(const Principal& who, std::string_view ns);
-// The parsed JSON object body, or a 400 response (stored in `error`).
-std::optional<nlohmann::json> ParseBody(const HttpRequest& request, HttpResponse& error);
+// The members a request body may hold (docs/API.md), in the order the
+// message lists them.
+using BodyFields = std::initializer_list<std::string_view>;
+// The parsed JSON object body, or a 400 response (stored in `error`): not
+// JSON, not an object, or a member that is not one of `fields` (named, with
+// the closest field when one is close: {"dryrun": true} must never apply
+// for real, nor {"namesapce": "x"} create an admin token). Every route that
+// reads a body decodes it through here.
+std::optional<nlohmann::json> ParseBody(const HttpRequest& request, HttpResponse& error,
+                                        BodyFields fields);
+// The query parameters a route accepts and whether it reads a body, checked
+// for every request before its handler runs (api_json.cc holds the table, by
+// route pattern): a 400 for an unknown query parameter, or a body sent to a
+// route that takes none (an empty body and {} are accepted). nullopt: fine.
+// Routes missing from the table accept no query parameters and no body.
+std::optional<HttpResponse> CheckRequestShape(std::string_view method, std::string_view pattern,
+                                              const HttpRequest& request);
 // A query flag: absent -> false; "1"/"true"/"" -> true; "0"/"false" -> false;
 // anything else kInvalid.
 Result<bool> QueryFlag(const HttpRequest& request, const std::string& key);

@@ -1,12 +1,14 @@
 // JSON shapes of docs/API.md and the small parsers the handlers share.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
 #include <chrono>
 #include <ctime>
 
+#include "manifests/diagnostic.h"
 #include "server/api_internal.h"
 
 namespace prisn::server {
@@ -207,7 +209,92 @@ HttpResponse Forbidden(const Principal& who, std::string_view ns) {
       "this token is scoped to namespace " + who.ns.value_or("") + " and may not access " + where);
 }
 
-std::optional<nlohmann::json> ParseBody(const HttpRequest& request, HttpResponse& error) {
+namespace {
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// "unknown X \"word\" ...; did you mean \"close\"? (accepted: a, b)".
+std::string UnknownName(std::string_view what, std::string_view word, std::string_view where,
+                        const std::vector<std::string>& accepted) {
+  std::string message = "unknown " + std::string(what) + " \"" + std::string(word) + "\" " +
+                        std::string(where);
+  if (accepted.empty()) return message + " (it takes none)";
+  std::string close = manifests::ClosestMatch(word, accepted);
+  if (!close.empty()) message += "; did you mean \"" + close + "\"?";
+  return message + " (accepted: " + JoinNames(accepted) + ")";
+}
+
+struct RouteShape {
+  std::string_view method;
+  std::string_view pattern;
+  std::vector<std::string> query;  // accepted query parameters
+  bool body = false;               // reads a JSON body (its members: ParseBody)
+  bool any_query = false;          // webhooks: the provider's URL, not ours
+};
+
+// Every route of docs/API.md. A route added without a line here accepts no
+// query parameter and no body: a request that does not fit is refused
+// rather than half understood.
+const std::vector<RouteShape>& RouteShapes() {
+  static const std::vector<RouteShape> kShapes = {
+      {"GET", "/metrics", {}},
+      {"GET", "/v1/state", {}},
+      {"POST", "/v1/apply", {"force"}, true},
+      {"POST", "/v1/diff", {}, true},
+      {"GET", "/v1/events", {"kind", "namespace", "name", "since", "after", "limit"}},
+      {"GET", "/v1/namespaces/{ns}/endpoints/{name}", {}},
+      {"GET", "/v1/endpoints", {"namespace"}},
+      {"GET", "/v1/proxy/stats", {}},
+      {"GET", "/v1/dns/lookup", {"name", "namespace"}},
+      {"GET", "/v1/objects", {"kind", "namespace", "set"}},
+      {"GET", "/v1/namespaces/{ns}/{kind}/{name}", {}},
+      {"DELETE", "/v1/namespaces/{ns}/{kind}/{name}", {"dryRun", "force"}},
+      {"GET", "/v1/namespaces/{ns}/{kind}/{name}/history", {}},
+      {"POST", "/v1/namespaces/{ns}/{kind}/{name}/rollback", {}, true},
+      {"GET", "/v1/status", {"namespace"}},
+      {"GET", "/v1/namespaces/{ns}/{kind}/{name}/status", {}},
+      {"POST", "/v1/namespaces/{ns}/{kind}/{name}/scale", {"force"}, true},
+      {"GET", "/v1/namespaces/{ns}/{kind}/{name}/logs", {"tail", "wait", "since", "cursor", "replica"}},
+      {"POST", "/v1/runs", {}, true},
+      {"GET", "/v1/runs", {"namespace", "job", "limit"}},
+      {"GET", "/v1/runs/{id}", {}},
+      {"POST", "/v1/runs/{id}/stop", {}},
+      {"GET", "/v1/runs/{id}/logs", {"wait", "tail", "cursor"}},
+      {"GET", "/v1/secrets", {"namespace"}},
+      {"POST", "/v1/secrets", {}, true},
+      {"GET", "/v1/tokens", {}},
+      {"POST", "/v1/tokens", {}, true},
+      {"DELETE", "/v1/tokens/{id}", {}},
+      {"GET", "/v1/sources", {}},
+      {"POST", "/v1/sources", {}, true},
+      {"GET", "/v1/sources/{name}", {}},
+      {"PUT", "/v1/sources/{name}", {}, true},
+      {"DELETE", "/v1/sources/{name}", {}},
+      {"POST", "/v1/sources/{name}/reconcile", {}},
+      {"POST", "/v1/sources/{name}/suspend", {}},
+      {"POST", "/v1/sources/{name}/resume", {}},
+      {"POST", "/v1/hooks/{name}", {}, true, /*any_query=*/true},
+  };
+  return kShapes;
+}
+
+// An empty body, or an empty JSON object (what the CLI sends to routes that
+// take none).
+bool EmptyBody(std::string_view body) {
+  size_t first = body.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return true;
+  auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  return j.is_object() && j.empty();
+}
+
+}  // namespace
+
+std::optional<nlohmann::json> ParseBody(const HttpRequest& request, HttpResponse& error,
+                                        BodyFields fields) {
   auto body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) {
     error = ErrorResponse(400, "invalid", "the request body is not valid JSON");
@@ -217,7 +304,41 @@ std::optional<nlohmann::json> ParseBody(const HttpRequest& request, HttpResponse
     error = ErrorResponse(400, "invalid", "the request body must be a JSON object");
     return std::nullopt;
   }
+  for (const auto& item : body.items()) {
+    const std::string& key = item.key();
+    bool known = false;
+    for (std::string_view f : fields) known |= f == key;
+    if (known) continue;
+    std::vector<std::string> accepted(fields.begin(), fields.end());
+    error = ErrorResponse(400, "invalid",
+                          UnknownName("field", key,
+                                      "in the body of " + request.method + " " + request.path,
+                                      accepted) +
+                              "; nothing was changed");
+    return std::nullopt;
+  }
   return body;
+}
+
+std::optional<HttpResponse> CheckRequestShape(std::string_view method, std::string_view pattern,
+                                              const HttpRequest& request) {
+  static const RouteShape kNone{};
+  const RouteShape* shape = &kNone;
+  for (const RouteShape& s : RouteShapes()) {
+    if (s.method == method && s.pattern == pattern) shape = &s;
+  }
+  std::string route = std::string(method) + " " + std::string(pattern);
+  if (!shape->any_query) {
+    for (const auto& [key, value] : request.query) {
+      if (std::find(shape->query.begin(), shape->query.end(), key) != shape->query.end()) continue;
+      return ErrorResponse(400, "invalid",
+                           UnknownName("query parameter", key, "for " + route, shape->query));
+    }
+  }
+  if (!shape->body && !EmptyBody(request.body)) {
+    return ErrorResponse(400, "invalid", route + " takes no request body: send none (or {})");
+  }
+  return std::nullopt;
 }
 
 Result<bool> QueryFlag(const HttpRequest& request, const std::string& key) {

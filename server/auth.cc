@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <nlohmann/json.hpp>
+
 #include "reconciler/secret_box.h"
 
 namespace prisn::server {
@@ -25,6 +27,74 @@ std::string HashToken(std::string_view token) {
                      reinterpret_cast<const unsigned char*>(token.data()), token.size(), nullptr,
                      0);
   return out;
+}
+
+Status CheckHostAccess(const Principal& who, const HostAccessPolicy& policy,
+                       std::string_view object, int level, std::string_view user) {
+  if (who.admin()) return {};
+  const std::string what(object);
+  if (level < 1) {
+    return Fail(ErrorCode::kPermission,
+                what + " asks for isolation level " + std::to_string(level) +
+                    ", which runs it as the daemon's own user with the host's files and "
+                    "processes: only an admin token may ask for it (this token is scoped to "
+                    "namespace " + who.ns.value_or("") +
+                    "). Use level 1 (the default) or 2, or have an admin apply it");
+  }
+  if (!user.empty() && !policy.allowed_users.contains(std::string(user))) {
+    return Fail(ErrorCode::kPermission,
+                what + " asks to run as host user \"" + std::string(user) +
+                    "\" (isolation.user), which gives it that user's files: only an admin "
+                    "token may ask for it, or a user the daemon was started to allow (prisn "
+                    "server start --allow-host-user " + std::string(user) +
+                    "). Omit isolation.user to run as prisn's own unprivileged user");
+  }
+  return {};
+}
+
+Status CheckHostAccess(const Principal& who, const HostAccessPolicy& policy,
+                       const manifests::Object& object) {
+  const manifests::WorkloadSpec* w = object.Workload();
+  if (w == nullptr) return {};
+  return CheckHostAccess(who, policy, object.kind + " " + object.meta.namespace_ + "/" + object.meta.name,
+                         w->isolation.level, w->isolation.user);
+}
+
+Status CheckHostAccess(const Principal& who, const HostAccessPolicy& policy,
+                       const store::ObjectKey& key, std::string_view spec_json) {
+  if (who.admin()) return {};
+  const std::string what = key.kind + " " + key.ns + "/" + key.name;
+  auto j = nlohmann::json::parse(spec_json, nullptr, /*allow_exceptions=*/false);
+  const nlohmann::json* spec = nullptr;
+  if (j.is_object()) {
+    auto it = j.find("spec");
+    if (it != j.end() && it->is_object()) spec = &*it;
+  }
+  if (spec == nullptr) return {};  // no spec: not a workload
+  auto iso = spec->find("isolation");
+  if (iso == spec->end()) return {};  // a kind without isolation
+  int level = 1;
+  std::string user;
+  bool readable = iso->is_object();
+  if (readable) {
+    auto l = iso->find("level");
+    auto u = iso->find("user");
+    if (l != iso->end() && !l->is_null()) {
+      readable = l->is_number_integer() && l->get<int64_t>() >= 0 && l->get<int64_t>() <= 2;
+      if (readable) level = static_cast<int>(l->get<int64_t>());
+    }
+    if (u != iso->end() && !u->is_null()) {
+      readable = readable && u->is_string();
+      if (u->is_string()) user = u->get<std::string>();
+    }
+  }
+  if (!readable) {
+    // Fail closed: what cannot be read might ask for anything.
+    return Fail(ErrorCode::kPermission,
+                what + ": the stored isolation of this version cannot be read; only an admin "
+                       "token may restore it");
+  }
+  return CheckHostAccess(who, policy, what, level, user);
 }
 
 void TokenRegistry::Load(const std::vector<store::Token>& tokens) {

@@ -7,10 +7,12 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "manifests/types.h"
 #include "reconciler/store.h"
 #include "util/synchronized.h"
 
@@ -27,6 +29,31 @@ struct Principal {
   // Objects without a namespace ("") are admin-only.
   bool MayAccess(std::string_view object_ns) const { return admin() || *ns == object_ns; }
 };
+
+// What a workload may ask of the host (docs/SECURITY.md). Isolation level 0
+// runs it as the daemon's own user (root, on a packaged install) with the
+// host's files, processes and network; `isolation.user` runs it as a named
+// host user, with that user's files. Either hands the host to whoever wrote
+// the manifest, so only an admin token may ask for them; namespace tokens may
+// name the host users the daemon was started to allow (--allow-host-user).
+struct HostAccessPolicy {
+  std::set<std::string> allowed_users;  // names or uids, as isolation.user spells them
+};
+
+// kPermission (a 403) saying what `object` ("Job team-a/report") asks for,
+// that it needs an admin token and what to do instead, when `who` may not run
+// a workload with this isolation; ok otherwise. Levels above the default (2)
+// are always allowed: they only take privileges away.
+Status CheckHostAccess(const Principal& who, const HostAccessPolicy& policy,
+                       std::string_view object, int level, std::string_view user);
+// The same for a typed object (Deployment, Job, CronJob; other kinds pass).
+Status CheckHostAccess(const Principal& who, const HostAccessPolicy& policy,
+                       const manifests::Object& object);
+// The same for an object as the store keeps it (display JSON with
+// spec.isolation {level, user}): a rollback restores such a revision. A
+// workload whose isolation cannot be read is refused to a namespace token.
+Status CheckHostAccess(const Principal& who, const HostAccessPolicy& policy,
+                       const store::ObjectKey& key, std::string_view spec_json);
 
 // "prisn_" + 43 URL-safe base64 characters (32 random bytes).
 std::string GenerateToken();

@@ -179,7 +179,8 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
   auto store = store::Store::Open(paths.db, std::move(*box), store_options);
   if (!store) return report.Error(store.error());
 
-  ApiInfo info{PRISN_VERSION, ::getpid(), NowMillis(), options.revision_limit, state.dir};
+  ApiInfo info{PRISN_VERSION, ::getpid(), NowMillis(), options.revision_limit, state.dir,
+               HostAccessPolicy{{options.allow_host_users.begin(), options.allow_host_users.end()}}};
   Api api(std::move(*store), info);
   auto admin_token = api.EnsureAdminToken();
   if (!admin_token) return report.Error(admin_token.error());
@@ -248,11 +249,11 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
       api.store(), ToDesired, [&converger](const store::ObjectKey& key) { converger.Wake(key); });
   reconciler::SourceManagerOptions source_options;
   source_options.state_dir = state.dir;
-  source_options.on_sync = [&api](std::string_view type, std::string_view outcome,
   source_options.max_parallel = options.source_parallel;
   source_options.fetch_limits.total = std::chrono::seconds(options.source_fetch_timeout);
   source_options.fetch_limits.connect =
       std::min(source_options.fetch_limits.connect, source_options.fetch_limits.total);
+  source_options.on_sync = [&api](std::string_view type, std::string_view outcome,
                                   std::string_view stage, double seconds) {
     api.metrics().ObserveSourceSync(type, outcome, stage, seconds);
   };
@@ -319,8 +320,8 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
   http.Start();
   spdlog::info("prisn {} listening on {} (state dir {})", PRISN_VERSION, url, state.dir);
   if (*admin_token) report.Token(**admin_token, paths.context);
-  report.Ready(url, state.dir);
   undo.Keep();
+  report.Ready(url, state.dir);
 
   io.run();
   http.Shutdown();
@@ -456,10 +457,10 @@ int StartServer(const StartOptions& options) {
   auto listen = ParseListen(listen_text);
   if (!listen) return fail(listen.error());
   StatePaths paths = PathsFor(state->dir);
-  if (auto st = MakeDirs(paths.dir, 0700); !st) return fail(st.error());
   // Before anything is created: a directory that lost its database or key
   // is refused as it is.
   if (auto checked = CheckStateDir(paths); !checked) return fail(checked.error());
+  if (auto st = MakeDirs(paths.dir, 0700); !st) return fail(st.error());
   // The directory holds the key and the database: nobody else may look in.
   if (::chmod(paths.dir.c_str(), 0700) != 0) return fail(ErrnoError("chmod " + paths.dir, errno));
   auto pid_file = PidFile::Acquire(paths.pid);

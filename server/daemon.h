@@ -30,6 +30,9 @@ struct StartOptions {
   // Run attempts alive at once (reconciler::ConvergeOptions::max_running_runs);
   // 0: one per 16 open-file descriptors the daemon may hold, 32 to 256.
   int max_running_runs = 0;
+  // Host users (isolation.user) that namespace tokens may name; admin tokens
+  // may name any. Empty: host users are admin-only (server/auth.h).
+  std::vector<std::string> allow_host_users;
   // API connections open at once, and from one peer address; 0: from the
   // open-file limit (server/http_server.h ConnectionLimits). A connection
   // that sends no whole request head within `idle_timeout` seconds (after it
@@ -37,13 +40,13 @@ struct StartOptions {
   int max_connections = 0;
   int max_connections_per_peer = 0;
   int idle_timeout = 10;
-};
-
-// Exit codes: 0 ok, 2 error (the message is printed to stderr).
   // Each git fetch of a source is given up after this many seconds (its
   // connections after at most 15 s); that many sources sync at once.
   int source_fetch_timeout = 300;
   int source_parallel = 4;
+};
+
+// Exit codes: 0 ok, 2 error (the message is printed to stderr).
 int StartServer(const StartOptions& options);
 // 0 when stopped or not running; 2 on error or timeout.
 int StopServer(const std::string& state_dir, int timeout_seconds);

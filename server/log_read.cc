@@ -185,7 +185,7 @@ Result<LogCursors> DecodeLogCursor(std::string_view text) {
     if (c1 == 0 || c2 == std::string_view::npos) return invalid();
     std::int64_t inode = 0, offset = 0;
     if (!ParseInt(item.substr(c1 + 1, c2 - c1 - 1), inode) ||
-        !ParseInt(item.substr(c2 + 1), offset)) {
+        !ParseInt(item.substr(c2 + 1), offset) || inode < 0 || offset < 0) {
       return invalid();
     }
     out[std::string(item.substr(0, c1))] = executor::LogCursor{static_cast<ino_t>(inode), offset};

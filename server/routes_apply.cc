@@ -103,7 +103,8 @@ struct LoadedRequest {
 LoadedRequest Load(Api::Core& core, const RouteContext& ctx) {
   LoadedRequest out;
   HttpResponse error;
-  auto body = ParseBody(ctx.request, error);
+  auto body = ParseBody(ctx.request, error,
+                        {"set", "prune", "confirmPrune", "dryRun", "checkIndex", "paths", "files"});
   if (!body) {
     out.error = error;
     return out;
@@ -147,6 +148,13 @@ LoadedRequest Load(Api::Core& core, const RouteContext& ctx) {
           ErrorResponse(403, "permission",
                         "this token is scoped to namespace " + ctx.principal.ns.value_or("") +
                             "; the set holds " + o.Key() + " (" + o.file + ")");
+      return out;
+    }
+    // Level 0 and host users are checked here, where every applied object
+    // passes (apply, diff, deploy and the cron shortcut all send a set).
+    if (auto host = CheckHostAccess(ctx.principal, core.info.host_access, o); !host) {
+      host.error().context = o.file;
+      out.error = ErrorResponse(host.error());
       return out;
     }
   }

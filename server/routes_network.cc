@@ -59,11 +59,16 @@ HttpResponse Endpoints(Api::Core& core, const RouteContext& ctx) {
 }
 
 HttpResponse EndpointsAll(Api::Core& core, const RouteContext& ctx) {
-  if (!core.network) return NoNetwork();
   std::optional<std::string> ns;
-  if (auto it = ctx.request.query.find("namespace"); it != ctx.request.query.end())
+  if (auto it = ctx.request.query.find("namespace");
+      it != ctx.request.query.end() && !it->second.empty()) {
     ns = it->second;
+    // Another namespace is refused, never answered with an empty list: an
+    // empty answer would read as "nothing there" (docs/API.md).
+    if (!ctx.principal.MayAccess(*ns)) return Forbidden(ctx.principal, *ns);
+  }
   if (!ctx.principal.admin()) ns = ctx.principal.ns;
+  if (!core.network) return NoNetwork();
   auto stats = core.network->ProxyStats();
   ojson items = ojson::array();
   for (const ServiceView& v : core.network->Services(ns))

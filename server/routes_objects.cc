@@ -126,7 +126,7 @@ HttpResponse Rollback(Api::Core& core, const RouteContext& ctx) {
   bool release = false;
   if (!ctx.request.body.empty()) {
     HttpResponse error;
-    auto body = ParseBody(ctx.request, error);
+    auto body = ParseBody(ctx.request, error, {"version", "release"});
     if (!body) return error;
     if (auto it = body->find("version"); it != body->end() && !it->is_null()) {
       if (!it->is_string())
@@ -141,6 +141,16 @@ HttpResponse Rollback(Api::Core& core, const RouteContext& ctx) {
   if (release && version)
     return ErrorResponse(400, "invalid", "give either version or release, not both");
   return core.store.With([&](store::Store& s) {
+    // A namespace token may not bring back a version that asks for host
+    // privileges (an admin's level 0 revision): restoring it would run that
+    // version on the namespace token's say. Checked under the same lock as
+    // the restore, so the version checked is the version restored.
+    if (!ctx.principal.admin()) {
+      auto spec = s.RestoreTargetSpec(r.key, version, release);
+      if (!spec) return ErrorResponse(spec.error());
+      if (auto host = CheckHostAccess(ctx.principal, core.info.host_access, r.key, *spec); !host)
+        return ErrorResponse(host.error());
+    }
     auto done = release ? s.Release(r.key, ctx.principal.name)
                         : s.Rollback(r.key, version, ctx.principal.name);
     if (!done) return ErrorResponse(done.error());

@@ -57,7 +57,9 @@ Result<std::vector<KnownRunner>> StoredRunners(Api::Core& core, const std::strin
 HttpResponse Submit(Api::Core& core, const RouteContext& ctx) {
   if (core.converger == nullptr) return NoConvergeLoop();
   HttpResponse error;
-  auto body = ParseBody(ctx.request, error);
+  auto body = ParseBody(ctx.request, error,
+                        {"namespace", "name", "files", "filesBase64", "entrypoint", "runtime",
+                         "args", "env", "timeout", "isolation", "memory", "cpu"});
   if (!body) return error;
   auto request = ParseRunRequest(*body);
   if (!request) return ErrorResponse(request.error());
@@ -66,6 +68,8 @@ HttpResponse Submit(Api::Core& core, const RouteContext& ctx) {
   if (!runners) return ErrorResponse(runners.error());
   auto job = BuildRunJob(*request, *runners);
   if (!job) return ErrorResponse(job.error());
+  if (auto host = CheckHostAccess(ctx.principal, core.info.host_access, *job); !host)
+    return ErrorResponse(host.error());
   auto run = core.converger->SubmitRun(*job);
   if (!run) return ErrorResponse(run.error());
   return JsonResponse(201, RunJson(*run));

@@ -25,7 +25,7 @@ std::vector<std::string> SecretKeys(const std::string& display_json) {
 
 HttpResponse Create(Api::Core& core, const RouteContext& ctx) {
   HttpResponse error;
-  auto body = ParseBody(ctx.request, error);
+  auto body = ParseBody(ctx.request, error, {"namespace", "name", "data", "overwrite"});
   if (!body) return error;
   std::string ns = "default";
   if (auto it = body->find("namespace"); it != body->end() && !it->is_null()) {

@@ -72,7 +72,10 @@ Result<store::SourceRecord> Find(store::Store& s, const std::string& name) {
 HttpResponse Create(Api::Core& core, const RouteContext& ctx, bool replace) {
   if (!ctx.principal.admin()) return AdminOnly();
   HttpResponse error;
-  auto body = ParseBody(ctx.request, error);
+  // The members of a source (reconciler/source_spec.h).
+  auto body = ParseBody(ctx.request, error,
+                        {"name", "type", "url", "branch", "tag", "commit", "path", "dir",
+                         "interval", "secret", "hookSecret", "allowMassPrune"});
   if (!body) return error;
   if (replace) {
     if (!body->is_object()) return ErrorResponse(400, "invalid", "the body must be a JSON object");

@@ -59,7 +59,7 @@ HttpResponse List(Api::Core& core, const RouteContext& ctx) {
 HttpResponse Create(Api::Core& core, const RouteContext& ctx) {
   if (!ctx.principal.admin()) return AdminOnly();
   HttpResponse error;
-  auto body = ParseBody(ctx.request, error);
+  auto body = ParseBody(ctx.request, error, {"namespace", "name"});
   if (!body) return error;
   std::optional<std::string> ns, name;
   if (auto it = body->find("namespace"); it != body->end() && !it->is_null()) {

@@ -149,7 +149,7 @@ HttpResponse Scale(Api::Core& core, const RouteContext& ctx) {
   Target t = ResolveWorkload(ctx, true);
   if (t.error) return *t.error;
   HttpResponse error;
-  auto body = ParseBody(ctx.request, error);
+  auto body = ParseBody(ctx.request, error, {"replicas", "add", "multiply"});
   if (!body) return error;
   auto request = ParseScaleRequest(*body);
   if (!request) return ErrorResponse(request.error());

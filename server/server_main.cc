@@ -74,6 +74,12 @@ int ServerMain(int argc, char** argv) {
                         "opens, and between keep-alive requests) before it is closed")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  start_cmd->add_option("--allow-host-user", start.allow_host_users,
+                        "A host user (name or uid) that namespace tokens may run workloads as "
+                        "(isolation.user); repeat for more. Without it only admin tokens may "
+                        "name host users")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   start_cmd->add_option("--log-level", start.log_level, "Log level")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));

@@ -97,7 +97,8 @@ Result<ScaleRequest> ParseScaleRequest(const nlohmann::json& body) {
     r.mode = key == "replicas" ? ScaleRequest::Mode::kSet : ScaleRequest::Mode::kAdd;
     // Unsigned JSON numbers beyond int64 are refused rather than wrapped.
     if (value.is_number_unsigned() && value.get<std::uint64_t>() > kMaxReplicas * 2ull) {
-      return Fail(ErrorCode::kInvalid, "replicas cannot exceed " + std::to_string(kMaxReplicas));
+      return Fail(ErrorCode::kInvalid, key + " is too large: a deployment has at most " +
+                                           std::to_string(kMaxReplicas) + " replicas");
     }
     r.count = value.get<std::int64_t>();
     if (r.mode == ScaleRequest::Mode::kSet && r.count < 0) {
@@ -134,10 +135,13 @@ Result<int> ScaledReplicas(const ScaleRequest& request, int current) {
       break;
   }
   if (target < 0) target = 0;
-  if (target > kMaxReplicas) {
+  // Compared as doubles before any conversion: a product such as 3 x 1e308
+  // has no integer value, and converting it would be undefined behaviour.
+  if (!(target <= kMaxReplicas)) {
     return Fail(ErrorCode::kInvalid,
-                "that would make " + std::to_string(static_cast<long long>(target)) +
-                    " replicas; at most " + std::to_string(kMaxReplicas) + " are allowed");
+                "that would make more than " + std::to_string(kMaxReplicas) + " replicas (" +
+                    std::to_string(current) + " now); at most " + std::to_string(kMaxReplicas) +
+                    " are allowed");
   }
   return static_cast<int>(target);
 }

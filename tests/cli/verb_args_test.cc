@@ -1,6 +1,7 @@
 // Argument handling of scale, logs and the run-aware `get job`, and the exit
 // codes of usage mistakes (no server needed: they fail before connecting).
 #include <catch2/catch.hpp>
+#include <limits>
 
 #include "cli/cli.h"
 #include "cli/get_runs.h"
@@ -43,6 +44,28 @@ TEST_CASE("scale takes exactly one of a count, --add and --multiply") {
   CHECK(job.error().message == "only deployments scale");
   CHECK(ScaleText("api", 3, 5) == "deployment/api scaled from 3 to 5\n");
   CHECK(ScaleText("api", 1, 1) == "deployment/api already has 1 replica\n");
+}
+
+TEST_CASE("scale refuses counts and factors no replica count can come from, before sending") {
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (const char* count : {"1e308", "99999999999999999999", "-9223372036854775809", "1.5", "nan"}) {
+    INFO(count);
+    CHECK_FALSE(ParseScaleWords({"api", count}, {}));
+  }
+  for (double factor : {nan, inf, -inf, -1.0, -1e308}) {
+    INFO(factor);
+    CHECK_FALSE(ParseScaleWords({"api"}, {std::nullopt, factor}));
+  }
+  // Finite and large: the server refuses it with the replica limit.
+  auto large = ParseScaleWords({"api"}, {std::nullopt, 1e308});
+  REQUIRE(large);
+  CHECK(large->body["multiply"].get<double>() == 1e308);
+  // As command lines: a usage error (exit 2), no server asked.
+  CHECK(Main({"scale", "api", "--add", "1e308"}) == 2);
+  CHECK(Main({"scale", "api", "--add", "99999999999999999999"}) == 2);
+  CHECK(Main({"scale", "api", "--multiply", "nan"}) == 2);
+  CHECK(Main({"scale", "api", "--multiply", "inf"}) == 2);
 }
 
 TEST_CASE("log targets name runs, deployments, jobs or something to look up") {
