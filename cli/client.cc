@@ -127,6 +127,11 @@ Result<nlohmann::ordered_json> ApiClient::Send(const char* method, std::string_v
                 fmt::format("not a server URL: \"{}\" (expected http://HOST:PORT)", server),
                 "server from " + connection_.origin);
   }
+  // PRISN_LISTEN with port 0 names a daemon that picks its port at start and
+  // has not written it to its state dir yet: nothing can answer there.
+  if (connection_.origin == "PRISN_LISTEN" && server.ends_with(":0")) {
+    return Fail(ErrorCode::kUnavailable, UnreachableMessage(connection_));
+  }
   net::HttpRequest request;
   request.method = method;
   request.url = connection_.server + std::string(path);

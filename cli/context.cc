@@ -49,13 +49,22 @@ std::vector<std::string> ContextFilePaths(const EnvLookup& env) {
     if (v && !v->empty()) return v;
     return std::nullopt;
   };
-  if (auto dir = non_empty("PRISN_STATE_DIR")) paths.push_back(*dir + "/context.json");
+  // A state dir names one daemon: the user's own context (another daemon,
+  // perhaps the one on the default port) is never consulted for it.
+  if (auto dir = non_empty("PRISN_STATE_DIR")) return {*dir + "/context.json"};
   if (auto xdg = non_empty("XDG_CONFIG_HOME")) {
     paths.push_back(*xdg + "/prisn/context.json");
   } else if (auto home = non_empty("HOME")) {
     paths.push_back(*home + "/.config/prisn/context.json");
   }
   return paths;
+}
+
+// A listen address as a client reaches it: a wildcard host means this host.
+std::string ConnectableAddress(std::string listen) {
+  if (listen.starts_with("0.0.0.0:")) return "127.0.0.1" + listen.substr(7);
+  if (listen.starts_with("[::]:")) return "[::1]" + listen.substr(4);
+  return listen;
 }
 
 std::string TrimSlash(std::string url) {
@@ -104,8 +113,17 @@ Result<Connection> DiscoverConnection(const ConnectionFlags& flags, const EnvLoo
   }
 
   if (c.server.empty()) {
-    c.server = std::string(kDefaultServer);
-    c.origin = "default";
+    auto dir = env("PRISN_STATE_DIR");
+    auto listen = env("PRISN_LISTEN");
+    if (dir && !dir->empty() && listen && !listen->empty()) {
+      // The address that state dir's daemon listens on (or would, once
+      // started): never whatever answers on the default port.
+      c.server = "http://" + ConnectableAddress(*listen);
+      c.origin = "PRISN_LISTEN";
+    } else {
+      c.server = std::string(kDefaultServer);
+      c.origin = "default";
+    }
   }
   c.server = TrimSlash(std::move(c.server));
   return c;

@@ -5,6 +5,9 @@
 //   1. the flags `--server URL` / `--token T`;
 //   2. the environment `PRISN_SERVER` / `PRISN_TOKEN`;
 //   3. `$PRISN_STATE_DIR/context.json` (the file the daemon writes at start);
+//      with PRISN_STATE_DIR set and no server there, `http://$PRISN_LISTEN`:
+//      a state dir names one daemon, so the user's own context file and the
+//      default port are not consulted for it;
 //   4. `$XDG_CONFIG_HOME/prisn/context.json`, or `~/.config/prisn/context.json`
 //      when XDG_CONFIG_HOME is unset.
 // A context file's token is only used together with the server named in the
