@@ -7,6 +7,7 @@
 #include <charconv>
 #include <chrono>
 #include <ctime>
+#include <set>
 
 #include "manifests/diagnostic.h"
 #include "server/api_internal.h"
@@ -295,9 +296,30 @@ bool EmptyBody(std::string_view body) {
 
 std::optional<nlohmann::json> ParseBody(const HttpRequest& request, HttpResponse& error,
                                         BodyFields fields) {
-  auto body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  // A member given twice would silently keep the last one (the parser's
+  // choice): {"namespace": "team-a", "namespace": null} must not read as an
+  // admin token to one reader and a team token to another.
+  std::vector<std::set<std::string>> open_objects;
+  std::optional<std::string> repeated;
+  auto watch = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    if (event == Event::object_start) open_objects.emplace_back();
+    if (event == Event::object_end && !open_objects.empty()) open_objects.pop_back();
+    if (event == Event::key && !open_objects.empty() && parsed.is_string() && !repeated &&
+        !open_objects.back().insert(parsed.get<std::string>()).second) {
+      repeated = parsed.get<std::string>();
+    }
+    return true;
+  };
+  auto body = nlohmann::json::parse(request.body, watch, /*allow_exceptions=*/false);
   if (body.is_discarded()) {
     error = ErrorResponse(400, "invalid", "the request body is not valid JSON");
+    return std::nullopt;
+  }
+  if (repeated) {
+    error = ErrorResponse(400, "invalid",
+                          "the request body names \"" + *repeated +
+                              "\" twice in one object; give each field once");
     return std::nullopt;
   }
   if (!body.is_object()) {

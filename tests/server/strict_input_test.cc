@@ -56,6 +56,16 @@ TEST_CASE("ParseBody refuses a field the route does not take, naming it and the 
   CHECK_FALSE(server::ParseBody(Request("POST", "/v1/apply", R"({"set": "s", "dryrun": true})"),
                                 error, {"set", "dryRun"}));
   CHECK(MessageOf(error).find("did you mean \"dryRun\"?") != std::string::npos);
+  // A field given twice: refused, not "the last one wins".
+  CHECK_FALSE(server::ParseBody(
+      Request("POST", "/v1/tokens", R"({"namespace": "team-a", "namespace": null})"), error,
+      {"namespace", "name"}));
+  CHECK(MessageOf(error).find("\"namespace\" twice") != std::string::npos);
+  CHECK_FALSE(server::ParseBody(
+      Request("POST", "/v1/secrets", R"({"name": "a", "data": {"K": "YQ==", "K": "Yg=="}})"), error,
+      {"name", "data"}));
+  CHECK(server::ParseBody(Request("POST", "/v1/x", R"({"a": {"k": 1}, "b": {"k": 2}})"), error,
+                          {"a", "b"}));
   // Nothing close: the accepted fields are listed.
   CHECK_FALSE(server::ParseBody(Request("POST", "/v1/x", R"({"zzzzzzzz": 1})"), error, {"set"}));
   CHECK(MessageOf(error).find("(accepted: set)") != std::string::npos);
