@@ -20,6 +20,9 @@ namespace {
 using namespace std::chrono_literals;
 constexpr int kMax = 50;
 constexpr int kPerPeer = 20;
+// A connection the daemon took from the queue to refuse it or to put it in
+// an evicted one's place holds a descriptor for a moment.
+constexpr int kInFlight = 2;
 
 int Port(const Daemon& d) { return std::stoi(d.url().substr(d.url().rfind(':') + 1)); }
 
@@ -137,13 +140,13 @@ TEST_CASE("Connection limits: a flood of idle connections leaves the API answeri
   // Each new connection took the place of an old idle one: at most the cap
   // stays open.
   CHECK(WaitFor([&] { return idle.ClosedByServer() >= 160 - kMax; }, 10s));
-  CHECK(Sockets(pid) - baseline <= kMax);
+  CHECK(Sockets(pid) - baseline <= kMax + kInFlight);
   // The admin and /health are served at once (they take an idle slot).
   auto start = std::chrono::steady_clock::now();
   CHECK(admin.Get("/health").status == 200);
   CHECK(admin.Get("/v1/state").status == 200);
   CHECK(std::chrono::steady_clock::now() - start < 2s);
-  CHECK(Sockets(pid) - baseline <= kMax);
+  CHECK(Sockets(pid) - baseline <= kMax + kInFlight);
   // Idle connections are closed within the idle timeout (2 s).
   CHECK(WaitFor([&] { return idle.ClosedByServer() == 160; }, 5s));
   CHECK(WaitFor([&] { return Sockets(pid) <= baseline; }, 5s));
@@ -168,7 +171,7 @@ TEST_CASE("Connection limits: a flood of idle connections leaves the API answeri
   std::string answer = RawExchange(daemon.url(), "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", 5s);
   CHECK(answer.starts_with("HTTP/1.1 503"));
   CHECK(answer.find("too many connections") != std::string::npos);
-  CHECK(Sockets(pid) - baseline <= kMax);
+  CHECK(Sockets(pid) - baseline <= kMax + kInFlight);
   // Once they are gone, the API answers again.
   busy.CloseAll();
   refused.CloseAll();
