@@ -112,7 +112,6 @@ HttpResponse ProxyStats(Api::Core& core, const RouteContext& ctx) {
 // name: "api" (namespace from the query, default "default"), "api.prod",
 // "api.prod.prisn.local" or "_http._tcp.api.prod.prisn.local".
 HttpResponse DnsLookup(Api::Core& core, const RouteContext& ctx) {
-  if (!core.network) return NoNetwork();
   auto it = ctx.request.query.find("name");
   if (it == ctx.request.query.end() || it->second.empty())
     return ErrorResponse(400, "invalid", "give the name to look up: ?name=api.default");
@@ -133,6 +132,7 @@ HttpResponse DnsLookup(Api::Core& core, const RouteContext& ctx) {
     name = name.substr(0, dot);
   }
   if (!ctx.principal.MayAccess(ns)) return Forbidden(ctx.principal, ns);
+  if (!core.network) return NoNetwork();
   std::string fqdn = name + "." + ns + ".prisn.local";
   ojson server = core.network->dns_address().empty()
                      ? ojson(nullptr)
