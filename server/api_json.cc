@@ -221,8 +221,8 @@ std::string JoinNames(const std::vector<std::string>& names) {
 // "unknown X \"word\" ...; did you mean \"close\"? (accepted: a, b)".
 std::string UnknownName(std::string_view what, std::string_view word, std::string_view where,
                         const std::vector<std::string>& accepted) {
-  std::string message = "unknown " + std::string(what) + " \"" + std::string(word) + "\" " +
-                        std::string(where);
+  std::string message =
+      "unknown " + std::string(what) + " \"" + std::string(word) + "\" " + std::string(where);
   if (accepted.empty()) return message + " (it takes none)";
   std::string close = manifests::ClosestMatch(word, accepted);
   if (!close.empty()) message += "; did you mean \"" + close + "\"?";
@@ -259,7 +259,9 @@ const std::vector<RouteShape>& RouteShapes() {
       {"GET", "/v1/status", {"namespace"}},
       {"GET", "/v1/namespaces/{ns}/{kind}/{name}/status", {}},
       {"POST", "/v1/namespaces/{ns}/{kind}/{name}/scale", {"force"}, true},
-      {"GET", "/v1/namespaces/{ns}/{kind}/{name}/logs", {"tail", "wait", "since", "cursor", "replica"}},
+      {"GET",
+       "/v1/namespaces/{ns}/{kind}/{name}/logs",
+       {"tail", "wait", "since", "cursor", "replica"}},
       {"POST", "/v1/runs", {}, true},
       {"GET", "/v1/runs", {"namespace", "job", "limit"}},
       {"GET", "/v1/runs/{id}", {}},
@@ -317,9 +319,9 @@ std::optional<nlohmann::json> ParseBody(const HttpRequest& request, HttpResponse
     return std::nullopt;
   }
   if (repeated) {
-    error = ErrorResponse(400, "invalid",
-                          "the request body names \"" + *repeated +
-                              "\" twice in one object; give each field once");
+    error = ErrorResponse(
+        400, "invalid",
+        "the request body names \"" + *repeated + "\" twice in one object; give each field once");
     return std::nullopt;
   }
   if (!body.is_object()) {
@@ -332,11 +334,11 @@ std::optional<nlohmann::json> ParseBody(const HttpRequest& request, HttpResponse
     for (std::string_view f : fields) known |= f == key;
     if (known) continue;
     std::vector<std::string> accepted(fields.begin(), fields.end());
-    error = ErrorResponse(400, "invalid",
-                          UnknownName("field", key,
-                                      "in the body of " + request.method + " " + request.path,
-                                      accepted) +
-                              "; nothing was changed");
+    error = ErrorResponse(
+        400, "invalid",
+        UnknownName("field", key, "in the body of " + request.method + " " + request.path,
+                    accepted) +
+            "; nothing was changed");
     return std::nullopt;
   }
   return body;

@@ -38,7 +38,8 @@ Status CheckHostAccess(const Principal& who, const HostAccessPolicy& policy,
                 what + " asks for isolation level " + std::to_string(level) +
                     ", which runs it as the daemon's own user with the host's files and "
                     "processes: only an admin token may ask for it (this token is scoped to "
-                    "namespace " + who.ns.value_or("") +
+                    "namespace " +
+                    who.ns.value_or("") +
                     "). Use level 1 (the default) or 2, or have an admin apply it");
   }
   if (!user.empty() && !policy.allowed_users.contains(std::string(user))) {
@@ -46,7 +47,8 @@ Status CheckHostAccess(const Principal& who, const HostAccessPolicy& policy,
                 what + " asks to run as host user \"" + std::string(user) +
                     "\" (isolation.user), which gives it that user's files: only an admin "
                     "token may ask for it, or a user the daemon was started to allow (prisn "
-                    "server start --allow-host-user " + std::string(user) +
+                    "server start --allow-host-user " +
+                    std::string(user) +
                     "). Omit isolation.user to run as prisn's own unprivileged user");
   }
   return {};
@@ -56,7 +58,8 @@ Status CheckHostAccess(const Principal& who, const HostAccessPolicy& policy,
                        const manifests::Object& object) {
   const manifests::WorkloadSpec* w = object.Workload();
   if (w == nullptr) return {};
-  return CheckHostAccess(who, policy, object.kind + " " + object.meta.namespace_ + "/" + object.meta.name,
+  return CheckHostAccess(who, policy,
+                         object.kind + " " + object.meta.namespace_ + "/" + object.meta.name,
                          w->isolation.level, w->isolation.user);
 }
 
@@ -91,8 +94,9 @@ Status CheckHostAccess(const Principal& who, const HostAccessPolicy& policy,
   if (!readable) {
     // Fail closed: what cannot be read might ask for anything.
     return Fail(ErrorCode::kPermission,
-                what + ": the stored isolation of this version cannot be read; only an admin "
-                       "token may restore it");
+                what +
+                    ": the stored isolation of this version cannot be read; only an admin "
+                    "token may restore it");
   }
   return CheckHostAccess(who, policy, what, level, user);
 }

@@ -16,9 +16,10 @@ using nlohmann::json;
 
 std::string JobYaml(const std::string& name, int level, const std::string& user = "",
                     const std::string& text = "echo hi") {
-  std::string yaml = "apiVersion: prisn.io/v1\nkind: Job\nmetadata:\n  name: " + name +
-                     "\n  namespace: team-a\nspec:\n  runtime: bash\n  source:\n    inline: " +
-                     text + "\n  isolation:\n    level: " + std::to_string(level) + "\n";
+  std::string yaml =
+      "apiVersion: prisn.io/v1\nkind: Job\nmetadata:\n  name: " + name +
+      "\n  namespace: team-a\nspec:\n  runtime: bash\n  source:\n    inline: " + text +
+      "\n  isolation:\n    level: " + std::to_string(level) + "\n";
   if (!user.empty()) yaml += "    user: " + user + "\n";
   return yaml;
 }
@@ -174,7 +175,7 @@ TEST_CASE("a namespace token naming another namespace in a listing gets 403, nev
   expect_403({"get", "endpoints", "-n", "team-b"});
   expect_403({"get", "endpoints", "api", "-n", "team-b"});
   expect_403({"get", "deploy", "-n", "team-b"});  // objects
-  expect_403({"get", "jobs", "-n", "team-b"});  // runs
+  expect_403({"get", "jobs", "-n", "team-b"});    // runs
   expect_403({"events", "-n", "team-b"});
   expect_403({"secret", "ls", "-n", "team-b"});
   expect_403({"status", "-n", "team-b"});

@@ -74,8 +74,8 @@ TEST_CASE("ParseBody refuses a field the route does not take, naming it and the 
 TEST_CASE("CheckRequestShape refuses unknown query parameters and bodies on routes without one") {
   CHECK_FALSE(server::CheckRequestShape("GET", "/v1/objects",
                                         Request("GET", "/v1/objects", "", {{"kind", "jobs"}})));
-  auto typo = server::CheckRequestShape(
-      "GET", "/v1/objects", Request("GET", "/v1/objects", "", {{"namspace", "a"}}));
+  auto typo = server::CheckRequestShape("GET", "/v1/objects",
+                                        Request("GET", "/v1/objects", "", {{"namspace", "a"}}));
   REQUIRE(typo);
   CHECK(typo->status == 400);
   CHECK(MessageOf(*typo).find("did you mean \"namespace\"?") != std::string::npos);
@@ -109,11 +109,11 @@ TEST_CASE("scale multiplies and adds beyond any replica count are refused, not w
     int64_t count;
     double factor;
   };
-  for (const Case& c : {Case{Mode::kMultiply, 0, 1e308}, Case{Mode::kMultiply, 0, inf},
-                        Case{Mode::kMultiply, 0, nan}, Case{Mode::kMultiply, 0, 10001},
-                        Case{Mode::kAdd, std::numeric_limits<int64_t>::max(), 1},
-                        Case{Mode::kSet, std::numeric_limits<int64_t>::max(), 1},
-                        Case{Mode::kAdd, 9999, 1}}) {
+  for (const Case& c :
+       {Case{Mode::kMultiply, 0, 1e308}, Case{Mode::kMultiply, 0, inf},
+        Case{Mode::kMultiply, 0, nan}, Case{Mode::kMultiply, 0, 10001},
+        Case{Mode::kAdd, std::numeric_limits<int64_t>::max(), 1},
+        Case{Mode::kSet, std::numeric_limits<int64_t>::max(), 1}, Case{Mode::kAdd, 9999, 1}}) {
     INFO(static_cast<int>(c.mode) << " " << c.count << " " << c.factor);
     auto r = server::ScaledReplicas({c.mode, c.count, c.factor}, 3);
     REQUIRE_FALSE(r);
@@ -124,9 +124,9 @@ TEST_CASE("scale multiplies and adds beyond any replica count are refused, not w
   CHECK(*server::ScaledReplicas({Mode::kMultiply, 0, 1e-308}, 3) == 0);
   CHECK(*server::ScaledReplicas({Mode::kMultiply, 0, 3333.3}, 3) == 10000);
   // As JSON: numbers beyond int64 and 1e308 are refused before conversion.
-  for (const char* body : {R"({"replicas": 18446744073709551615})", R"({"add": 18446744073709551615})",
-                           R"({"replicas": 1e308})", R"({"add": 99999999999999999999})",
-                           R"({"multiply": -1e308})"}) {
+  for (const char* body :
+       {R"({"replicas": 18446744073709551615})", R"({"add": 18446744073709551615})",
+        R"({"replicas": 1e308})", R"({"add": 99999999999999999999})", R"({"multiply": -1e308})"}) {
     INFO(body);
     CHECK_FALSE(server::ParseScaleRequest(json::parse(body)));
   }
@@ -157,7 +157,8 @@ TEST_CASE("Strict input: a misspelt field changes nothing, on every route that t
   CHECK(token.status == 400);
   CHECK(MessageOf(token).find("did you mean \"namespace\"?") != std::string::npos);
   CHECK(f.TokenCount() == tokens);
-  auto apply = f.api.Post("/v1/apply", ApplyBody("s", DeploymentSet({"a", "b"}), {{"dryrun", true}}));
+  auto apply =
+      f.api.Post("/v1/apply", ApplyBody("s", DeploymentSet({"a", "b"}), {{"dryrun", true}}));
   CHECK(apply.status == 400);
   CHECK(MessageOf(apply).find("did you mean \"dryRun\"?") != std::string::npos);
 
@@ -196,7 +197,9 @@ TEST_CASE("Strict input: wrong types are 400 naming the field, never 500 or a de
   std::vector<std::tuple<std::string, json, std::string>> cases = {
       {"/v1/tokens", {{"namespace", 5}}, "namespace"},
       {"/v1/tokens", {{"name", true}}, "name"},
-      {"/v1/secrets", {{"name", "db"}, {"data", {{"K", "YQ=="}}}, {"overwrite", "yes"}}, "overwrite"},
+      {"/v1/secrets",
+       {{"name", "db"}, {"data", {{"K", "YQ=="}}}, {"overwrite", "yes"}},
+       "overwrite"},
       {"/v1/secrets", {{"name", 1}, {"data", {{"K", "YQ=="}}}}, "name"},
       {"/v1/secrets", {{"namespace", {1}}, {"name", "db"}, {"data", {{"K", "YQ=="}}}}, "namespace"},
       {"/v1/runs", {{"files", {{"a.sh", "echo"}}}, {"isolation", "0"}}, "isolation"},
@@ -204,12 +207,16 @@ TEST_CASE("Strict input: wrong types are 400 naming the field, never 500 or a de
       {"/v1/runs", {{"files", {{"a.sh", "echo"}}}, {"timeout", 30}}, "timeout"},
       {"/v1/runs", {{"files", {{"a.sh", "echo"}}}, {"cpu", 1e308}}, "cpu"},
       {"/v1/runs", {{"files", {{"a.sh", "echo"}}}, {"memory", "1e308Gi"}}, "memory"},
-      {"/v1/runs", {{"files", {{"a.sh", "echo"}}}, {"timeout", "99999999999999999999h"}}, "timeout"},
+      {"/v1/runs",
+       {{"files", {{"a.sh", "echo"}}}, {"timeout", "99999999999999999999h"}},
+       "timeout"},
       {deploy + "/scale", {{"replicas", "3"}}, "replicas"},
       {deploy + "/scale", {{"multiply", 1e308}}, "10000"},
       {deploy + "/rollback", {{"release", "yes"}}, "release"},
       {deploy + "/rollback", {{"version", 3}}, "version"},
-      {"/v1/sources", {{"name", "src"}, {"dir", "/tmp"}, {"allowMassPrune", "yes"}}, "allowMassPrune"},
+      {"/v1/sources",
+       {{"name", "src"}, {"dir", "/tmp"}, {"allowMassPrune", "yes"}},
+       "allowMassPrune"},
       {"/v1/apply", ApplyBody("s", DeploymentSet({"a"}), {{"checkIndex", 1e308}}), "checkIndex"},
       {"/v1/apply", ApplyBody("s", DeploymentSet({"a"}), {{"checkIndex", -1}}), "checkIndex"},
   };
@@ -227,12 +234,12 @@ TEST_CASE("Strict input: query numbers out of range and unknown query parameters
   const std::string logs = "/v1/namespaces/default/deployments/a/logs";
   for (const std::string& path : std::vector<std::string>{
            "/v1/events?limit=1e308", "/v1/events?limit=-1", "/v1/events?limit=99999999999999999999",
-        "/v1/events?after=-5", "/v1/events?after=NaN", "/v1/events?since=99999999999999999999d",
-        "/v1/runs?limit=1e308", "/v1/runs?limit=0", "/v1/runs?limit=nan",
-        "/v1/runs/r-0123456789/logs?tail=-1", logs + "?tail=99999999999999999999",
-        logs + "?wait=-1", logs + "?tail=1e3", logs + "?cursor=v1,a-0:1:-5",
-        "/v1/objects?namespac=default", "/v1/state?x=1", "/v1/events?limits=5",
-        "/v1/namespaces/default/deployments/a?force=1"}) {
+           "/v1/events?after=-5", "/v1/events?after=NaN", "/v1/events?since=99999999999999999999d",
+           "/v1/runs?limit=1e308", "/v1/runs?limit=0", "/v1/runs?limit=nan",
+           "/v1/runs/r-0123456789/logs?tail=-1", logs + "?tail=99999999999999999999",
+           logs + "?wait=-1", logs + "?tail=1e3", logs + "?cursor=v1,a-0:1:-5",
+           "/v1/objects?namespac=default", "/v1/state?x=1", "/v1/events?limits=5",
+           "/v1/namespaces/default/deployments/a?force=1"}) {
     auto reply = f.api.Get(path);
     INFO(path << " -> " << reply.body);
     CHECK(reply.status == 400);
