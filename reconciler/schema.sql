@@ -231,21 +231,6 @@ CREATE TABLE service_addresses (
   PRIMARY KEY (namespace, name)
 );
 
--- @version 7
-
--- Who owns each apply set (docs/API.md, "Apply sets and ownership"): the
--- namespace of the token that created it, or NULL for an admin. A namespace
--- token applies only into sets its namespace owns. Sets named source:NAME
--- belong to their source and have no row. A set made before this step gets
--- its row at its next apply: the namespace all its live members share, else
--- an admin.
-CREATE TABLE apply_sets (
-  name TEXT PRIMARY KEY,
-  namespace TEXT,
-  created_by TEXT NOT NULL,
-  created_at INTEGER NOT NULL
-) WITHOUT ROWID;
-
 -- @version 6
 
 -- Webhook deliveries accepted in the last 24 hours, by source: a delivery
