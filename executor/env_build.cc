@@ -89,13 +89,17 @@ Status EnvCache::BuildPython(const DependencySpec& spec, const std::string& pyth
   if (auto st = WriteFileAtomic(req_path, requirements, 0644); !st) return st;
 
   // The interpreter's own pip installs into the venv (--python, pip >= 22.3):
-  // no pip inside every environment, one pip to upgrade.
+  // no pip inside every environment, one pip to upgrade. Wheels only: the
+  // install runs as the daemon's user, and building a source distribution
+  // would run the package's setup code there (env_spec.cc refuses a
+  // --no-binary line that would undo this).
   std::vector<std::string> extra;
   if (!HasVar(options_.build_env, "PIP_CACHE_DIR"))
     extra.push_back("PIP_CACHE_DIR=" + options_.root + "/.pip-cache");
   auto pip = RunTool(
       {python, "-m", "pip", "--python", dir + "/bin/python3", "install",
-       "--disable-pip-version-check", "--no-input", "--root-user-action=ignore", "-r", req_path},
+       "--disable-pip-version-check", "--no-input", "--root-user-action=ignore",
+       "--only-binary=:all:", "-r", req_path},
       dir, "pip install (" + spec.origin + ")", extra);
   if (!pip) {
     Error e = pip.error();
@@ -132,7 +136,10 @@ Status EnvCache::BuildNode(const DependencySpec& spec, const std::string& node,
   } else {
     argv = {*npm};
   }
-  for (const char* arg : {locked ? "ci" : "install", "--no-audit", "--no-fund", "--omit=dev"})
+  // --ignore-scripts: the install runs as the daemon's user, and a package's
+  // (pre|post)install script would run there with it.
+  for (const char* arg :
+       {locked ? "ci" : "install", "--no-audit", "--no-fund", "--omit=dev", "--ignore-scripts"})
     argv.emplace_back(arg);
   std::vector<std::string> extra;
   if (!HasVar(options_.build_env, "npm_config_cache") &&

@@ -60,6 +60,14 @@ Result<std::vector<std::string>> NormalizeRequirements(std::string_view text,
                     std::string(origin) + ":" + std::to_string(line_no));
       }
     }
+    // Environments are built from wheels only (env_build.cc): a source build
+    // would run the package's own code as the daemon's user.
+    if (squeezed.find("--no-binary") != std::string::npos) {
+      return Fail(ErrorCode::kInvalid,
+                  "--no-binary is not supported: environments are built from wheels only, "
+                  "since building a source distribution runs its code as the daemon's user",
+                  std::string(origin) + ":" + std::to_string(line_no));
+    }
     out.push_back(std::move(squeezed));
   }
   std::sort(out.begin(), out.end());

@@ -33,6 +33,14 @@ Status CheckHostAccess(const Principal& who, const HostAccessPolicy& policy,
                        std::string_view object, int level, std::string_view user) {
   if (who.admin()) return {};
   const std::string what(object);
+  if (!policy.isolates) {
+    return Fail(ErrorCode::kPermission,
+                what + " cannot be isolated: this daemon does not run as root, so every "
+                       "workload would run as the daemon's own user, which owns its state "
+                       "and admin token; only an admin token may start workloads here. Run "
+                       "the daemon as root (the packaged service does) to give namespace "
+                       "tokens isolated workloads");
+  }
   if (level < 1) {
     return Fail(ErrorCode::kPermission,
                 what + " asks for isolation level " + std::to_string(level) +
@@ -56,6 +64,13 @@ Status CheckHostAccess(const Principal& who, const HostAccessPolicy& policy,
 
 Status CheckHostAccess(const Principal& who, const HostAccessPolicy& policy,
                        const manifests::Object& object) {
+  if (object.kind == "Runner" && object.meta.namespace_ == "default" && !who.admin()) {
+    return Fail(ErrorCode::kPermission,
+                "Runner default/" + object.meta.name +
+                    " is shared by every namespace's workloads: only an admin token may "
+                    "define or change it. Define the Runner in your own namespace (" +
+                    who.ns.value_or("") + ") instead");
+  }
   const manifests::WorkloadSpec* w = object.Workload();
   if (w == nullptr) return {};
   return CheckHostAccess(who, policy,

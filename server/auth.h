@@ -38,6 +38,10 @@ struct Principal {
 // name the host users the daemon was started to allow (--allow-host-user).
 struct HostAccessPolicy {
   std::set<std::string> allowed_users;  // names or uids, as isolation.user spells them
+  // False when the daemon cannot isolate (it does not run as root): every
+  // workload would then run as the daemon's own user, the owner of the state
+  // dir and the admin token, so no namespace token may start one.
+  bool isolates = true;
 };
 
 // kPermission (a 403) saying what `object` ("Job team-a/report") asks for,
@@ -46,7 +50,9 @@ struct HostAccessPolicy {
 // are always allowed: they only take privileges away.
 Status CheckHostAccess(const Principal& who, const HostAccessPolicy& policy,
                        std::string_view object, int level, std::string_view user);
-// The same for a typed object (Deployment, Job, CronJob; other kinds pass).
+// The same for a typed object (Deployment, Job, CronJob). A Runner in the
+// "default" namespace is admin-only too: every namespace's workloads may run
+// with it. Other kinds pass.
 Status CheckHostAccess(const Principal& who, const HostAccessPolicy& policy,
                        const manifests::Object& object);
 // The same for an object as the store keeps it (display JSON with

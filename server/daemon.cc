@@ -26,6 +26,7 @@
 
 #include "executor/env_cache.h"
 #include "executor/local_backend.h"
+#include "executor/spawn.h"
 #include "net/dns_resolv.h"
 #include "net/service_address.h"
 #include "reconciler/converge.h"
@@ -179,8 +180,10 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
   auto store = store::Store::Open(paths.db, std::move(*box), store_options);
   if (!store) return report.Error(store.error());
 
+  HostAccessPolicy host_access{{options.allow_host_users.begin(), options.allow_host_users.end()},
+                               executor::ProbeIsolation().max_level >= 1};
   ApiInfo info{PRISN_VERSION, ::getpid(), NowMillis(), options.revision_limit, state.dir,
-               HostAccessPolicy{{options.allow_host_users.begin(), options.allow_host_users.end()}}};
+               std::move(host_access)};
   Api api(std::move(*store), info);
   auto admin_token = api.EnsureAdminToken();
   if (!admin_token) return report.Error(admin_token.error());

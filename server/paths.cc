@@ -129,7 +129,8 @@ Result<StateDirState> CheckStateDir(const StatePaths& paths) {
     // Not envs/, run/ or resolv.conf: caches and runtime files every start
     // makes afresh, a first start that failed late included.
     static const std::vector<std::string> kMarkers = {
-        "prisn.db", "prisn.db-wal", "prisn.db-shm", "secret.key", "context.json", "sources"};
+        "prisn.db", "prisn.db-wal", "prisn.db-shm", "secret.key", "context.json", "sources",
+        "uids"};
     if (std::find(kMarkers.begin(), kMarkers.end(), name) != kMarkers.end())
       history.push_back(name);
   }

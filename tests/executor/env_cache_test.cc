@@ -263,6 +263,62 @@ TEST_CASE(
   CHECK_FALSE((*again)->built);
 }
 
+TEST_CASE("EnvCache: no code of a dependency runs at install, neither a Python sdist's setup nor an npm install script") {
+  Fixture f;
+  std::string marker = f.dir / "ran-as-daemon";
+  // A source distribution whose setup.py would leave a marker if pip built it.
+  std::string sdist = f.dir / "sdist/prisn-evil-0.1";
+  fs::create_directories(sdist);
+  std::ofstream(sdist + "/setup.py")
+      << "open('" << marker << "', 'w').write('pip')\nfrom setuptools import setup\n"
+      << "setup(name='prisn-evil', version='0.1')\n";
+  SpawnOptions tar;
+  tar.argv = {"/bin/tar", "-czf", f.house + "/prisn-evil-0.1.tar.gz", "-C", f.dir / "sdist",
+              "prisn-evil-0.1"};
+  tar.isolation_level = 0;
+  REQUIRE(RunCapture(tar).status.Success());
+  // setuptools in reach (Debian's python3-venv brings its wheel): without
+  // --only-binary pip would build the sdist offline, running setup.py.
+  bool have_setuptools = false;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/usr/share/python-wheels", ec)) {
+    if (e.path().filename().string().starts_with("setuptools-")) {
+      fs::copy_file(e.path(), f.house + "/" + e.path().filename().string());
+      have_setuptools = true;
+    }
+  }
+  if (!have_setuptools) WARN("setuptools wheel missing: the sdist could not be built anyway");
+  MakeWheel(f.house, "wheel", "0");  // pip's build environment asks for it, nothing more
+  std::ofstream(f.src + "/requirements.txt") << "prisn-evil==0.1\n";
+  EnvCache cache(f.Options());
+  auto py = cache.EnsurePython(f.src, kPython);
+  CHECK_FALSE(py);
+  CHECK_FALSE(fs::exists(marker));
+  fs::remove(f.src + "/requirements.txt");
+
+  RunnerRegistry runners("/usr/local/bin:/usr/bin:/bin");
+  auto node = runners.Interpreter(runners.Find("node").value());
+  if (!node || !FindOnPath("npm", "/usr/local/bin:/usr/bin:/bin")) {
+    WARN("npm part skipped: node or npm is missing");
+    return;
+  }
+  // The app's own preinstall script, and its dependency's, would run as the
+  // daemon's user.
+  std::string pkg = f.dir / "pkg";
+  fs::create_directories(pkg);
+  std::ofstream(pkg + "/package.json")
+      << R"({"name": "prisn-dep", "version": "1.0.0", "scripts": {"install": "touch )" << marker
+      << R"(-dep"}})";
+  std::ofstream(f.src + "/package.json")
+      << R"({"name": "app", "version": "1.0.0", "scripts": {"preinstall": "touch )" << marker
+      << R"("}, "dependencies": {"prisn-dep": "file:)" << pkg << R"("}})";
+  auto js = cache.EnsureNode(f.src, *node);
+  INFO((js ? std::string("built") : js.error().message));
+  CHECK(js);
+  CHECK_FALSE(fs::exists(marker));
+  CHECK_FALSE(fs::exists(marker + "-dep"));
+}
+
 TEST_CASE("EnvCache::SuggestPython names undeclared imports, leaving out the standard library and local modules") {
   if (!fs::exists(kPython)) {
     WARN("skipped: /usr/bin/python3 is missing");

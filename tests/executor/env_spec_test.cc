@@ -33,6 +33,16 @@ TEST_CASE("NormalizeRequirements refuses includes and editables, naming the line
   }
 }
 
+TEST_CASE("NormalizeRequirements refuses --no-binary: environments are built from wheels only") {
+  for (std::string bad : {"--no-binary :all:", "--no-binary=prisn-demo", "flask --no-binary flask"}) {
+    auto r = NormalizeRequirements("requests\n" + bad + "\n", "requirements.txt");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::kInvalid);
+    CHECK(r.error().context == "requirements.txt:2");
+    CHECK(r.error().message.find("wheels only") != std::string::npos);
+  }
+}
+
 TEST_CASE("ReadPythonDependencies: requirements.txt first, then pyproject.toml, else none") {
   testing::TempDir dir;
   CHECK_FALSE(ReadPythonDependencies(dir.path()).value().has_value());

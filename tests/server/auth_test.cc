@@ -66,3 +66,38 @@ TEST_CASE("TokenRegistry forgets removed tokens and ignores revoked ones") {
 
 }  // namespace
 }  // namespace prisn::server
+
+namespace prisn::server {
+namespace {
+
+TEST_CASE("CheckHostAccess: a daemon that cannot isolate starts no namespace token's workload") {
+  Principal team{2, "team", "team-a"};
+  Principal admin{1, "admin", std::nullopt};
+  HostAccessPolicy policy;
+  CHECK(CheckHostAccess(team, policy, "Job team-a/x", 1, ""));
+  policy.isolates = false;
+  auto refused = CheckHostAccess(team, policy, "Job team-a/x", 2, "");
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == ErrorCode::kPermission);
+  CHECK(refused.error().message.find("does not run as root") != std::string::npos);
+  CHECK(CheckHostAccess(admin, policy, "Job team-a/x", 1, ""));
+}
+
+TEST_CASE("CheckHostAccess: a Runner in the default namespace is for admins, one in a team's own namespace is not") {
+  Principal team{2, "team", "default"};
+  Principal admin{1, "admin", std::nullopt};
+  HostAccessPolicy policy;
+  manifests::Object runner;
+  runner.kind = "Runner";
+  runner.meta.name = "ruby";
+  runner.meta.namespace_ = "default";
+  auto refused = CheckHostAccess(team, policy, runner);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message.find("shared by every namespace") != std::string::npos);
+  CHECK(CheckHostAccess(admin, policy, runner));
+  runner.meta.namespace_ = "team-a";
+  CHECK(CheckHostAccess(Principal{3, "a", "team-a"}, policy, runner));
+}
+
+}  // namespace
+}  // namespace prisn::server
