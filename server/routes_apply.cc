@@ -99,12 +99,15 @@ struct LoadedRequest {
 };
 
 // Parses the body, rebuilds the tree, validates the set and checks that the
-// token may touch every object in it.
-LoadedRequest Load(Api::Core& core, const RouteContext& ctx) {
+// token may touch every object in it. A diff takes no apply controls: a
+// dryRun, confirmPrune or checkIndex sent to it would be silently dropped.
+LoadedRequest Load(Api::Core& core, const RouteContext& ctx, bool for_apply) {
   LoadedRequest out;
   HttpResponse error;
-  auto body = ParseBody(ctx.request, error,
-                        {"set", "prune", "confirmPrune", "dryRun", "checkIndex", "paths", "files"});
+  auto body = for_apply ? ParseBody(ctx.request, error,
+                                    {"set", "prune", "confirmPrune", "dryRun", "checkIndex",
+                                     "paths", "files"})
+                        : ParseBody(ctx.request, error, {"set", "prune", "paths", "files"});
   if (!body) {
     out.error = error;
     return out;
@@ -227,7 +230,7 @@ HttpResponse Apply(Api::Core& core, const RouteContext& ctx) {
   auto seconds = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
-  LoadedRequest loaded = Load(core, ctx);
+  LoadedRequest loaded = Load(core, ctx, /*for_apply=*/true);
   if (loaded.error) {
     core.metrics.ObserveApply(loaded.error->status == 403 ? "forbidden" : "invalid", seconds());
     return *loaded.error;
@@ -315,7 +318,7 @@ nlohmann::ordered_json YamlOf(const manifests::Object* object) {
 }
 
 HttpResponse Diff(Api::Core& core, const RouteContext& ctx) {
-  LoadedRequest loaded = Load(core, ctx);
+  LoadedRequest loaded = Load(core, ctx, /*for_apply=*/false);
   if (loaded.error) return *loaded.error;
   const ApplyRequest& req = loaded.request;
   std::vector<store::DesiredObject> desired;

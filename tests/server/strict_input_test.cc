@@ -179,6 +179,13 @@ TEST_CASE("Strict input: a misspelt field changes nothing, on every route that t
     CHECK(reply.status == 400);
     CHECK(MessageOf(reply).find("\"bogus\"") != std::string::npos);
   }
+  // A diff never applies: the apply's controls are refused, not dropped.
+  for (const char* control : {"dryRun", "confirmPrune", "checkIndex"}) {
+    auto reply = f.api.Post("/v1/diff", ApplyBody("s", DeploymentSet({"a"}), {{control, 1}}));
+    INFO(control << " " << reply.body);
+    CHECK(reply.status == 400);
+    CHECK(MessageOf(reply).find(std::string("\"") + control + "\"") != std::string::npos);
+  }
   auto put = f.api.Send("PUT", "/v1/sources/src", json{{"dir", "/tmp"}, {"bogus", 1}}.dump());
   CHECK(put.status == 400);
   // Routes without a body refuse one rather than ignore it.
