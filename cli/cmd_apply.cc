@@ -8,6 +8,7 @@
 #include "cli/diff_render.h"
 #include "cli/printer.h"
 #include "cli/set_request.h"
+#include "cli/json_fields.h"
 
 namespace prisn::cli {
 namespace {
@@ -23,12 +24,6 @@ struct ApplyOptions {
   bool dry_run = false;
   bool force = false;  // objects owned by a GitOps source too
 };
-
-std::string Str(const json& o, const char* key) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->is_string()) return {};
-  return it->get<std::string>();
-}
 
 std::string ResultLine(const json& r) {
   std::string line = Label(Str(r, "kind"), Str(r, "name")) + " " + Str(r, "action");

@@ -6,6 +6,7 @@
 #include "cli/command_util.h"
 #include "cli/object_view.h"
 #include "cli/printer.h"
+#include "cli/json_fields.h"
 
 namespace prisn::cli {
 namespace {
@@ -19,12 +20,6 @@ struct EventsOptions {
   int limit = 100;
   NamespaceOptions ns;
 };
-
-std::string Str(const json& o, const char* key) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->is_string()) return {};
-  return it->get<std::string>();
-}
 
 int RunEvents(Context& ctx, const EventsOptions& opts) {
   std::string kind_word = opts.kind;

@@ -6,6 +6,7 @@
 #include "cli/command_util.h"
 #include "cli/object_view.h"
 #include "cli/printer.h"
+#include "cli/json_fields.h"
 
 namespace prisn::cli {
 namespace {
@@ -23,12 +24,6 @@ struct RollbackOptions {
   bool release = false;
   NamespaceOptions ns;
 };
-
-std::string Str(const json& o, const char* key) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->is_string()) return {};
-  return it->get<std::string>();
-}
 
 int RunHistory(Context& ctx, const HistoryOptions& opts) {
   auto client = Connect(ctx);

@@ -10,6 +10,7 @@
 #include "cli/command_util.h"
 #include "cli/printer.h"
 #include "util/files.h"
+#include "cli/json_fields.h"
 
 namespace prisn::cli {
 namespace {
@@ -23,12 +24,6 @@ struct SecretOptions {
   bool overwrite = false;
   NamespaceOptions ns;
 };
-
-std::string Str(const json& o, const char* key) {
-  auto it = o.find(key);
-  if (it == o.end() || it->is_null()) return {};
-  return it->is_string() ? it->get<std::string>() : it->dump();
-}
 
 // A key usable as an environment variable name or file name.
 bool ValidKey(std::string_view key) {
@@ -89,7 +84,7 @@ Result<std::map<std::string, std::string>> CollectData(const SecretOptions& opts
   return data;
 }
 
-int RunCreate(Context& ctx, const SecretOptions& opts) {
+int RunSecretCreate(Context& ctx, const SecretOptions& opts) {
   auto data = CollectData(opts);
   if (!data) {
     Report(ctx, data.error());
@@ -119,12 +114,12 @@ int RunCreate(Context& ctx, const SecretOptions& opts) {
     for (const auto& [key, value] : *data) keys += (keys.empty() ? "" : ", ") + key;
     const json object = answer->value("object", json::object());
     return fmt::format("secret/{} {} in namespace {} (keys: {}; {})\n", opts.name,
-                       Str(*answer, "action"), opts.ns.name, keys, Str(object, "version"));
+                       StrOrDump(*answer, "action"), opts.ns.name, keys, StrOrDump(object, "version"));
   });
   return kExitOk;
 }
 
-int RunList(Context& ctx, const SecretOptions& opts) {
+int RunSecretList(Context& ctx, const SecretOptions& opts) {
   auto client = Connect(ctx);
   if (!client) {
     Report(ctx, client.error());
@@ -152,9 +147,9 @@ int RunList(Context& ctx, const SecretOptions& opts) {
       for (const auto& k : item.value("keys", json::array())) {
         if (k.is_string()) keys += (keys.empty() ? "" : ",") + k.get<std::string>();
       }
-      std::vector<std::string> row = {Str(item, "name"), keys, Str(item, "version"),
+      std::vector<std::string> row = {StrOrDump(item, "name"), keys, StrOrDump(item, "version"),
                                       AgeOf(item.value("updatedAt", json()), now)};
-      if (opts.ns.all) row.insert(row.begin(), Str(item, "namespace"));
+      if (opts.ns.all) row.insert(row.begin(), StrOrDump(item, "namespace"));
       t.AddRow(std::move(row));
     }
     return t.Render();
@@ -187,14 +182,14 @@ void RegisterSecret(CLI::App& app, Context& ctx) {
       "  prisn secret create tls -n web --from-file tls.crt=./cert.pem --from-file "
       "tls.key=./key.pem\n"
       "Workloads use it with `envFrom: [{secretRef: {name: db}}]`.");
-  create->callback([&ctx, opts] { ctx.exit_code = RunCreate(ctx, *opts); });
+  create->callback([&ctx, opts] { ctx.exit_code = RunSecretCreate(ctx, *opts); });
 
   auto ls_opts = std::make_shared<SecretOptions>();
   auto* ls = secret->add_subcommand("ls", "List secrets: names and keys, never values");
   AddNamespaceOption(*ls, ls_opts->ns, /*listing=*/true);
   AddOutputOption(*ls, ctx);
   ls->footer("Examples:\n  prisn secret ls\n  prisn secret ls -A -o json");
-  ls->callback([&ctx, ls_opts] { ctx.exit_code = RunList(ctx, *ls_opts); });
+  ls->callback([&ctx, ls_opts] { ctx.exit_code = RunSecretList(ctx, *ls_opts); });
 }
 
 }  // namespace prisn::cli

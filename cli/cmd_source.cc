@@ -9,6 +9,7 @@
 #include "cli/command_util.h"
 #include "cli/object_view.h"
 #include "cli/printer.h"
+#include "cli/json_fields.h"
 
 namespace prisn::cli {
 namespace {
@@ -32,31 +33,25 @@ struct SourceOptions {
   int timeout_s = 120;
 };
 
-std::string Str(const json& o, const char* key) {
-  auto it = o.find(key);
-  if (it == o.end() || it->is_null()) return {};
-  return it->is_string() ? it->get<std::string>() : it->dump();
-}
-
 std::string Short(const std::string& commit) {
   return commit.empty() ? "-" : commit.substr(0, 12);
 }
 
 std::string Where(const json& item) {
   const json& spec = item.value("spec", json::object());
-  if (Str(item, "type") == "dir") return Str(spec, "dir");
-  std::string ref = Str(spec, "branch");
-  if (ref.empty()) ref = Str(spec, "tag");
-  if (ref.empty()) ref = Str(spec, "commit");
-  std::string out = Str(spec, "url");
+  if (StrOrDump(item, "type") == "dir") return StrOrDump(spec, "dir");
+  std::string ref = StrOrDump(spec, "branch");
+  if (ref.empty()) ref = StrOrDump(spec, "tag");
+  if (ref.empty()) ref = StrOrDump(spec, "commit");
+  std::string out = StrOrDump(spec, "url");
   if (!ref.empty()) out += "@" + ref;
-  if (!Str(spec, "path").empty()) out += " (" + Str(spec, "path") + ")";
+  if (!StrOrDump(spec, "path").empty()) out += " (" + StrOrDump(spec, "path") + ")";
   return out;
 }
 
 std::string ErrorText(const json& error) {
   if (error.is_null()) return {};
-  std::string out = Str(error, "stage") + ": " + Str(error, "message");
+  std::string out = StrOrDump(error, "stage") + ": " + StrOrDump(error, "message");
   for (const auto& p : error.value("problems", json::array()))
     out += "\n  " + (p.is_string() ? p.get<std::string>() : p.dump());
   return out;
@@ -67,21 +62,21 @@ std::string Describe(const json& item) {
   const json& spec = item.value("spec", json::object());
   std::string error = ErrorText(status.value("lastError", json()));
   std::vector<std::pair<std::string, std::string>> fields{
-      {"Name", Str(item, "name")},
-      {"Type", Str(item, "type")},
+      {"Name", StrOrDump(item, "name")},
+      {"Type", StrOrDump(item, "type")},
       {"Source", Where(item)},
-      {"Interval", Str(spec, "interval")},
+      {"Interval", StrOrDump(spec, "interval")},
       {"Suspended", item.value("suspended", false) ? "yes" : "no"},
-      {"Webhook", item.value("webhook", false) ? "POST /v1/hooks/" + Str(item, "name") : "-"},
-      {"Last fetched", Str(status, "lastFetchedCommit").empty()
+      {"Webhook", item.value("webhook", false) ? "POST /v1/hooks/" + StrOrDump(item, "name") : "-"},
+      {"Last fetched", StrOrDump(status, "lastFetchedCommit").empty()
                            ? "-"
-                           : Str(status, "lastFetchedCommit") + " at " +
+                           : StrOrDump(status, "lastFetchedCommit") + " at " +
                                  LocalTime(status.value("lastFetchedAt", json()))},
-      {"Last applied", Str(status, "lastAppliedCommit").empty()
+      {"Last applied", StrOrDump(status, "lastAppliedCommit").empty()
                            ? "-"
-                           : Str(status, "lastAppliedCommit") + " at " +
+                           : StrOrDump(status, "lastAppliedCommit") + " at " +
                                  LocalTime(status.value("lastAppliedAt", json()))},
-      {"Objects", Str(status, "objects")},
+      {"Objects", StrOrDump(status, "objects")},
       {"Error", error.empty() ? "-" : error}};
   return RenderFields(fields);
 }
@@ -127,7 +122,7 @@ int RunAdd(Context& ctx, const SourceOptions& o) {
     PrintOutput(ctx.global.output, *answer, [&] {
       std::string out = fmt::format("source {} {} ({}); it syncs within seconds\n", o.name,
                                     o.update ? "updated" : "added", Where(*answer));
-      if (auto secret = Str(*answer, "hookSecret"); !secret.empty()) {
+      if (auto secret = StrOrDump(*answer, "hookSecret"); !secret.empty()) {
         out += fmt::format(
             "webhook: POST /v1/hooks/{} signed with this secret (shown only once):\n{}\n", o.name,
             secret);
@@ -138,7 +133,7 @@ int RunAdd(Context& ctx, const SourceOptions& o) {
   });
 }
 
-int RunList(Context& ctx) {
+int RunSourceList(Context& ctx) {
   return WithClient(ctx, [&](ApiClient& client) {
     auto answer = client.Get("/v1/sources");
     if (!answer) return Fail(ctx, client, answer.error());
@@ -149,9 +144,9 @@ int RunList(Context& ctx) {
         std::string state = item.value("suspended", false) ? "suspended"
                             : !status.value("lastError", json()).is_null()
                                 ? "failed"
-                                : (Str(status, "lastAppliedCommit").empty() ? "pending" : "ready");
-        t.AddRow({Str(item, "name"), Str(item, "type"), Where(item),
-                  Short(Str(status, "lastAppliedCommit")), Str(status, "objects"), state});
+                                : (StrOrDump(status, "lastAppliedCommit").empty() ? "pending" : "ready");
+        t.AddRow({StrOrDump(item, "name"), StrOrDump(item, "type"), Where(item),
+                  Short(StrOrDump(status, "lastAppliedCommit")), StrOrDump(status, "objects"), state});
       }
       return t.empty() ? std::string("No sources (add one with prisn source add)\n") : t.Render();
     });
@@ -159,7 +154,7 @@ int RunList(Context& ctx) {
   });
 }
 
-int RunGet(Context& ctx, const SourceOptions& o) {
+int RunSourceGet(Context& ctx, const SourceOptions& o) {
   return WithClient(ctx, [&](ApiClient& client) {
     auto answer = client.Get("/v1/sources/" + UrlEncode(o.name));
     if (!answer) return Fail(ctx, client, answer.error());
@@ -192,10 +187,10 @@ int RunReconcile(Context& ctx, const SourceOptions& o) {
         PrintOutput(ctx.global.output, *now, [&] {
           if (!error.is_null()) {
             return fmt::format("source {}: sync failed; {} stays in force\n{}\n", o.name,
-                               Short(Str(status, "lastAppliedCommit")), ErrorText(error));
+                               Short(StrOrDump(status, "lastAppliedCommit")), ErrorText(error));
           }
           return fmt::format("source {}: {} applied ({} objects)\n", o.name,
-                             Short(Str(status, "lastAppliedCommit")), Str(status, "objects"));
+                             Short(StrOrDump(status, "lastAppliedCommit")), StrOrDump(status, "objects"));
         });
         return error.is_null() ? kExitOk : kExitFailure;
       }
@@ -265,14 +260,14 @@ void RegisterSource(CLI::App& app, Context& ctx) {
 
   auto* ls = source->add_subcommand("ls", "List sources and their state");
   AddOutputOption(*ls, ctx);
-  ls->callback([&ctx] { ctx.exit_code = RunList(ctx); });
+  ls->callback([&ctx] { ctx.exit_code = RunSourceList(ctx); });
 
   auto* get = source->add_subcommand(
       "get", "Show a source: last fetched and applied commit, objects, errors");
   get->add_option("NAME", opts->name, "The source")->required();
   AddOutputOption(*get, ctx);
   get->footer("Exit status: 0 ok, 1 the last sync failed, 2 any other error.");
-  get->callback([&ctx, opts] { ctx.exit_code = RunGet(ctx, *opts); });
+  get->callback([&ctx, opts] { ctx.exit_code = RunSourceGet(ctx, *opts); });
 
   auto* reconcile = source->add_subcommand(
       "reconcile", "Sync now and re-apply what the source says (overrides --force edits)");

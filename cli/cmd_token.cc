@@ -6,6 +6,7 @@
 #include "cli/command_util.h"
 #include "cli/object_view.h"
 #include "cli/printer.h"
+#include "cli/json_fields.h"
 
 namespace prisn::cli {
 namespace {
@@ -19,13 +20,7 @@ struct TokenOptions {
   std::string target;  // revoke: id or name
 };
 
-std::string Str(const json& o, const char* key) {
-  auto it = o.find(key);
-  if (it == o.end() || it->is_null()) return {};
-  return it->is_string() ? it->get<std::string>() : it->dump();
-}
-
-int RunCreate(Context& ctx, const TokenOptions& opts) {
+int RunTokenCreate(Context& ctx, const TokenOptions& opts) {
   if (opts.admin == !opts.ns.empty()) {
     Report(ctx, Error{ErrorCode::kInvalid,
                       "say whom the token is for: --namespace NAME (that namespace only) or "
@@ -48,14 +43,14 @@ int RunCreate(Context& ctx, const TokenOptions& opts) {
   // The clear token alone on stdout, so that `T=$(prisn token create ...)` works.
   PrintOutput(ctx.global.output, *answer, [&] {
     fmt::print(stderr, "created token \"{}\" (id {}) for {}; it is shown only this once:\n",
-               Str(*answer, "name"), Str(*answer, "id"),
+               StrOrDump(*answer, "name"), StrOrDump(*answer, "id"),
                opts.admin ? std::string("everything (admin)") : "namespace " + opts.ns);
-    return Str(*answer, "token") + "\n";
+    return StrOrDump(*answer, "token") + "\n";
   });
   return kExitOk;
 }
 
-int RunList(Context& ctx) {
+int RunTokenList(Context& ctx) {
   auto client = Connect(ctx);
   if (!client) {
     Report(ctx, client.error());
@@ -70,9 +65,9 @@ int RunList(Context& ctx) {
   PrintOutput(ctx.global.output, *answer, [&] {
     Table t({"ID", "NAME", "NAMESPACE", "CREATED", "REVOKED"});
     for (const auto& item : answer->value("items", json::array())) {
-      std::string ns = Str(item, "namespace");
+      std::string ns = StrOrDump(item, "namespace");
       json revoked = item.value("revokedAt", json());
-      t.AddRow({Str(item, "id"), Str(item, "name"), ns.empty() ? "(admin)" : ns,
+      t.AddRow({StrOrDump(item, "id"), StrOrDump(item, "name"), ns.empty() ? "(admin)" : ns,
                 AgeOf(item.value("createdAt", json()), now) + " ago",
                 revoked.is_null() ? "-" : LocalTime(revoked)});
     }
@@ -93,7 +88,7 @@ int RunRevoke(Context& ctx, const TokenOptions& opts) {
     return ctx.exit_code;
   }
   PrintOutput(ctx.global.output, *answer, [&] {
-    return fmt::format("token \"{}\" (id {}) revoked\n", Str(*answer, "name"), Str(*answer, "id"));
+    return fmt::format("token \"{}\" (id {}) revoked\n", StrOrDump(*answer, "name"), StrOrDump(*answer, "id"));
   });
   return kExitOk;
 }
@@ -120,12 +115,12 @@ void RegisterToken(CLI::App& app, Context& ctx) {
       "  prisn token create --namespace team-a --name ci\n"
       "  export PRISN_TOKEN=$(prisn token create --namespace team-a)\n"
       "The token goes to stdout, everything else to stderr.");
-  create->callback([&ctx, opts] { ctx.exit_code = RunCreate(ctx, *opts); });
+  create->callback([&ctx, opts] { ctx.exit_code = RunTokenCreate(ctx, *opts); });
 
   auto* ls = token->add_subcommand("ls", "List tokens (never their values)");
   AddOutputOption(*ls, ctx);
   ls->footer("Example:\n  prisn token ls -o json");
-  ls->callback([&ctx] { ctx.exit_code = RunList(ctx); });
+  ls->callback([&ctx] { ctx.exit_code = RunTokenList(ctx); });
 
   auto* revoke = token->add_subcommand("revoke", "Revoke a token by id or name");
   revoke->add_option("TOKEN", opts->target, "Id or name from `prisn token ls`")->required();

@@ -1,4 +1,5 @@
 #include "cli/command_util.h"
+#include "util/strings.h"
 
 #include <fmt/core.h>
 #include <sodium.h>
@@ -7,12 +8,6 @@
 
 namespace prisn::cli {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // One diagnostic of the server's error details, as the manifest library's
 // FormatText prints it: "file:line:col: field: message" and a hint line.
@@ -77,7 +72,7 @@ std::string ObjectPath(const ObjectRef& ref) {
 }
 
 std::string Label(std::string_view kind, std::string_view name) {
-  return fmt::format("{}/{}", Lower(kind), name);
+  return fmt::format("{}/{}", AsciiLower(kind), name);
 }
 
 std::string Query(const std::vector<std::pair<std::string, std::string>>& params) {

@@ -7,19 +7,12 @@
 
 #include "cli/command_util.h"
 #include "cli/unified_diff.h"
+#include "cli/json_fields.h"
+#include "cli/ansi.h"
 
 namespace prisn::cli {
 namespace {
 
-constexpr std::string_view kBold = "\x1b[1m";
-constexpr std::string_view kYellow = "\x1b[33m";
-constexpr std::string_view kReset = "\x1b[0m";
-
-std::string Str(const nlohmann::ordered_json& o, const char* key) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->is_string()) return {};
-  return it->get<std::string>();
-}
 
 bool Held(const nlohmann::ordered_json& o) {
   auto it = o.find("held");

@@ -1,4 +1,5 @@
 #include "cli/kinds.h"
+#include "util/strings.h"
 
 #include <fmt/core.h>
 
@@ -21,12 +22,6 @@ constexpr std::array<KindInfo, 7> kKinds{{
     {"Ingress", "ingress", "ingresses", "ing", true},
 }};
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 size_t EditDistance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -47,7 +42,7 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 std::span<const KindInfo> AllKinds() { return kKinds; }
 
 Result<KindInfo> ResolveKind(std::string_view word) {
-  std::string w = Lower(word);
+  std::string w = AsciiLower(word);
   for (const auto& k : kKinds) {
     if (w == k.singular || w == k.plural || (!k.short_name.empty() && w == k.short_name)) {
       return k;

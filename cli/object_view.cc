@@ -9,18 +9,12 @@
 
 #include "cli/command_util.h"
 #include "cli/workload_view.h"
+#include "cli/json_fields.h"
 
 namespace prisn::cli {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-std::string Str(const json& o, const char* key) {
-  if (!o.is_object()) return {};
-  auto it = o.find(key);
-  if (it == o.end() || it->is_null()) return {};
-  return it->is_string() ? it->get<std::string>() : it->dump();
-}
 
 std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
   std::string out;
@@ -32,14 +26,14 @@ std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
 }
 
 std::string VersionCell(const json& o) {
-  std::string v = Str(o, "version");
+  std::string v = StrOrDump(o, "version");
   if (o.contains("hold") && o["hold"].is_object()) v += " (held)";
   return v;
 }
 
 std::string StatusCell(const json& o) {
   const json status = o.value("status", json::object());
-  std::string state = Str(status, "state");
+  std::string state = StrOrDump(status, "state");
   return state.empty() ? "unknown" : state;
 }
 
@@ -58,9 +52,9 @@ std::string ReplicasCell(const json& o) {
 }
 
 std::string ScheduleCell(const json& spec) {
-  std::string s = Str(spec, "schedule");
+  std::string s = StrOrDump(spec, "schedule");
   if (!s.empty()) return s;
-  std::string every = Str(spec, "every");
+  std::string every = StrOrDump(spec, "every");
   return every.empty() ? "-" : "every " + every;
 }
 
@@ -83,7 +77,7 @@ std::vector<std::string> StringList(const json& v) {
 std::string HostsCell(const json& spec) {
   std::vector<std::string> hosts;
   for (const auto& rule : spec.value("rules", json::array())) {
-    std::string h = Str(rule, "host");
+    std::string h = StrOrDump(rule, "host");
     hosts.push_back(h.empty() ? "*" : h);
   }
   return hosts.empty() ? "-" : Join(hosts, ",");
@@ -98,7 +92,7 @@ std::string TypeCell(std::string_view kind) {
 }
 
 std::string NsCell(const json& o) {
-  std::string ns = Str(o, "namespace");
+  std::string ns = StrOrDump(o, "namespace");
   return ns.empty() ? "-" : ns;
 }
 
@@ -156,10 +150,10 @@ Table ObjectTable(const json& items, std::string_view kind, bool with_namespace,
   if (!items.is_array()) return table;
   for (const auto& o : items) {
     json spec = SpecOf(o);
-    std::string k = Str(o, "kind");
+    std::string k = StrOrDump(o, "kind");
     std::vector<std::string> row;
     if (with_namespace) row.push_back(NsCell(o));
-    row.push_back(Str(o, "name"));
+    row.push_back(StrOrDump(o, "name"));
     std::string age = AgeOf(o.value("createdAt", json()), now);
     if (kind.empty()) {
       bool workload = k == "Deployment" || k == "Job" || k == "CronJob";
@@ -171,7 +165,7 @@ Table ObjectTable(const json& items, std::string_view kind, bool with_namespace,
     } else if (kind == "Deployment") {
       row.insert(row.end(), {ReplicasCell(o), PortCell(spec), VersionCell(o), StatusCell(o), age});
     } else if (kind == "Job") {
-      row.insert(row.end(), {Str(spec, "runtime"), VersionCell(o), StatusCell(o), age});
+      row.insert(row.end(), {StrOrDump(spec, "runtime"), VersionCell(o), StatusCell(o), age});
     } else if (kind == "CronJob") {
       row.insert(row.end(),
                  {ScheduleCell(spec), spec.contains("suspend") ? Cell(spec["suspend"]) : "-",
@@ -184,7 +178,7 @@ Table ObjectTable(const json& items, std::string_view kind, bool with_namespace,
       row.insert(row.end(), {KeysCell(spec), VersionCell(o), age});
     } else if (kind == "Ingress") {
       row.insert(row.end(),
-                 {HostsCell(spec), fmt::format("{}:{}", Str(spec, "address"), PortCell(spec)),
+                 {HostsCell(spec), fmt::format("{}:{}", StrOrDump(spec, "address"), PortCell(spec)),
                   VersionCell(o), age});
     } else {
       row.insert(row.end(), {VersionCell(o), age});
@@ -198,14 +192,14 @@ std::string DescribeText(const json& o, const json& events,
                          std::chrono::system_clock::time_point now, const json& status) {
   const bool observed = status.is_object();
   json spec = SpecOf(o);
-  std::string kind = Str(o, "kind");
+  std::string kind = StrOrDump(o, "kind");
   std::vector<std::pair<std::string, std::string>> fields = {
-      {"Name", Str(o, "name")},
+      {"Name", StrOrDump(o, "name")},
       {"Kind", kind},
       {"Namespace", NsCell(o)},
-      {"Version", fmt::format("{} (generation {})", Str(o, "version"), Str(o, "generation"))},
-      {"Applied by", Str(o, "appliedBy")},
-      {"Set", Str(o, "set")},
+      {"Version", fmt::format("{} (generation {})", StrOrDump(o, "version"), StrOrDump(o, "generation"))},
+      {"Applied by", StrOrDump(o, "appliedBy")},
+      {"Set", StrOrDump(o, "set")},
       {"Created", fmt::format("{} ({} ago)", LocalTime(o.value("createdAt", json())),
                               AgeOf(o.value("createdAt", json()), now))},
       {"Updated", fmt::format("{} ({} ago)", LocalTime(o.value("updatedAt", json())),
@@ -217,32 +211,32 @@ std::string DescribeText(const json& o, const json& events,
         "Hold",
         fmt::format("pinned to {} by {} at {} (applies asking for {} leave it; release "
                     "with `prisn rollback {} --release`)",
-                    Str(hold, "version"), Str(hold, "by"), LocalTime(hold.value("at", json())),
-                    Str(hold, "heldFrom"), Label(kind, Str(o, "name"))));
+                    StrOrDump(hold, "version"), StrOrDump(hold, "by"), LocalTime(hold.value("at", json())),
+                    StrOrDump(hold, "heldFrom"), Label(kind, StrOrDump(o, "name"))));
   } else {
     fields.emplace_back("Hold", "-");
   }
   bool workload = kind == "Deployment" || kind == "Job" || kind == "CronJob";
   if (workload) {
-    fields.emplace_back("Status", observed ? Str(status, "state") : StatusCell(o));
-    if (observed && !Str(status, "reason").empty()) fields.emplace_back("Reason", Str(status, "reason"));
-    fields.emplace_back("Runtime", Str(spec, "runtime"));
+    fields.emplace_back("Status", observed ? StrOrDump(status, "state") : StatusCell(o));
+    if (observed && !StrOrDump(status, "reason").empty()) fields.emplace_back("Reason", StrOrDump(status, "reason"));
+    fields.emplace_back("Runtime", StrOrDump(spec, "runtime"));
     const json source = spec.value("source", json());
     fields.emplace_back("Source", source.is_object() && source.contains("path")
-                                      ? Str(source, "path")
+                                      ? StrOrDump(source, "path")
                                       : (source.is_object() ? "inline" : "-"));
-    fields.emplace_back("Entrypoint", Str(spec, "entrypoint"));
+    fields.emplace_back("Entrypoint", StrOrDump(spec, "entrypoint"));
   }
   if (kind == "Deployment") {
     fields.emplace_back("Port", PortCell(spec));
-    fields.emplace_back("Replicas", (observed ? fmt::format("{}/{}", Str(status, "ready"),
-                                                            Str(status, "desired"))
+    fields.emplace_back("Replicas", (observed ? fmt::format("{}/{}", StrOrDump(status, "ready"),
+                                                            StrOrDump(status, "desired"))
                                               : ReplicasCell(o)) +
                                         " ready");
   }
   if (kind == "CronJob") {
     fields.emplace_back("Schedule", ScheduleCell(spec));
-    std::string tz = Str(spec, "timeZone");
+    std::string tz = StrOrDump(spec, "timeZone");
     fields.emplace_back("Time zone", tz.empty() ? "the host's" : tz);
     fields.emplace_back("Suspend", spec.contains("suspend") ? Cell(spec["suspend"]) : "-");
   }
@@ -276,8 +270,8 @@ std::string DescribeText(const json& o, const json& events,
   } else {
     Table t({"  TIME", "TYPE", "MESSAGE", "BY"});
     for (const auto& e : events) {
-      t.AddRow({"  " + LocalTime(e.value("time", json())), Str(e, "type"), Str(e, "message"),
-                Str(e, "actor")});
+      t.AddRow({"  " + LocalTime(e.value("time", json())), StrOrDump(e, "type"), StrOrDump(e, "message"),
+                StrOrDump(e, "actor")});
     }
     out += t.Render();
   }

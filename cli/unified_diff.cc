@@ -1,4 +1,5 @@
 #include "cli/unified_diff.h"
+#include "cli/ansi.h"
 
 #include <fmt/core.h>
 #include <unistd.h>
@@ -14,11 +15,6 @@ namespace {
 // of Myers' search grows with the square of the edit distance.
 constexpr int kMaxEditSteps = 2000;
 
-constexpr std::string_view kBold = "\x1b[1m";
-constexpr std::string_view kCyan = "\x1b[36m";
-constexpr std::string_view kRed = "\x1b[31m";
-constexpr std::string_view kGreen = "\x1b[32m";
-constexpr std::string_view kReset = "\x1b[0m";
 
 enum class Op { kEqual, kDelete, kInsert };
 

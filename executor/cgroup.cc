@@ -24,11 +24,6 @@ bool Has(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-bool Exists(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0;
-}
-
 std::vector<pid_t> ParsePids(const std::string& text) {
   std::vector<pid_t> out;
   size_t pos = 0;
@@ -103,7 +98,7 @@ Result<Cgroup> Cgroup::Create(const CgroupLayout& layout, std::string_view name,
   auto write = [&](std::string_view controller, std::string_view file, const std::string& value,
                    bool optional) -> Status {
     std::string path = cg.FileIn(controller, file);
-    if (optional && !Exists(path)) return {};
+    if (optional && !PathExists(path)) return {};
     return WriteSysFile(path, value, !optional);
   };
   bool v2 = layout.version == CgroupVersion::kV2;
@@ -250,11 +245,11 @@ Status Cgroup::KillAll(int deadline_ms) const {
   if (version_ == CgroupVersion::kV2) {
     // cgroup.kill (Linux 5.14) kills atomically, forks in flight included.
     std::string kill_file = dirs_.front() + "/cgroup.kill";
-    if (Exists(kill_file)) (void)WriteSysFile(kill_file, "1", false);
+    if (PathExists(kill_file)) (void)WriteSysFile(kill_file, "1", false);
   }
   std::string freezer = FileIn("freezer", "freezer.state");
   bool frozen = false;
-  if (version_ == CgroupVersion::kV1 && !freezer.empty() && Exists(freezer)) {
+  if (version_ == CgroupVersion::kV1 && !freezer.empty() && PathExists(freezer)) {
     // Freeze so that no member forks while the loop below kills; a frozen
     // task takes its SIGKILL when thawed.
     if (WriteSysFile(freezer, "FROZEN", false)) {

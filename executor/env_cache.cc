@@ -32,11 +32,6 @@ std::string Platform() {
   return fmt::format("{} glibc {}", u.machine, ::gnu_get_libc_version());
 }
 
-bool Exists(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0;
-}
-
 // An flock held on <root>/<name>.lock: exclusive for builders and the
 // collector, shared for users that only check the marker.
 Result<UniqueFd> Lock(const std::string& path, int operation) {
@@ -161,7 +156,7 @@ Result<Environment> EnvCache::Ensure(const DependencySpec& spec, const Identity&
   {
     auto shared = Lock(lock_path, LOCK_SH);
     if (!shared) return std::unexpected(shared.error());
-    if (Exists(dir + "/" + kReady)) {
+    if (PathExists(dir + "/" + kReady)) {
       Touch(dir + "/" + kUsed);
       return Describe(spec.kind, key, dir, interpreter);
     }
@@ -169,7 +164,7 @@ Result<Environment> EnvCache::Ensure(const DependencySpec& spec, const Identity&
   auto exclusive = Lock(lock_path, LOCK_EX);
   if (!exclusive) return std::unexpected(exclusive.error());
   Environment env = Describe(spec.kind, key, dir, interpreter);
-  if (Exists(dir + "/" + kReady)) {  // another builder finished while we waited
+  if (PathExists(dir + "/" + kReady)) {  // another builder finished while we waited
     Touch(dir + "/" + kUsed);
     return env;
   }
@@ -235,9 +230,9 @@ Result<int> EnvCache::CollectGarbage(std::chrono::seconds max_age,
     std::string dir = entry.path().string();
     UniqueFd lock(::open((dir + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
     if (!lock || ::flock(lock.Get(), LOCK_EX | LOCK_NB) != 0) continue;  // busy: next time
-    bool ready = Exists(dir + "/" + kReady);
+    bool ready = PathExists(dir + "/" + kReady);
     if (ready) {
-      std::string marker = Exists(dir + "/" + kUsed) ? dir + "/" + kUsed : dir + "/" + kReady;
+      std::string marker = PathExists(dir + "/" + kUsed) ? dir + "/" + kUsed : dir + "/" + kReady;
       auto used = fs::last_write_time(marker, ec);
       if (ec || now - used < max_age) continue;
     }

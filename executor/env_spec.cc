@@ -21,11 +21,6 @@ std::string Trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
-bool Exists(const std::string& path) {
-  std::error_code ec;
-  return std::filesystem::exists(path, ec);
-}
-
 }  // namespace
 
 Result<std::vector<std::string>> NormalizeRequirements(std::string_view text,
@@ -77,7 +72,7 @@ Result<std::vector<std::string>> NormalizeRequirements(std::string_view text,
 
 Result<std::optional<DependencySpec>> ReadPythonDependencies(const std::string& dir) {
   std::string requirements = dir + "/requirements.txt";
-  if (Exists(requirements)) {
+  if (PathExists(requirements)) {
     auto text = ReadFile(requirements);
     if (!text) return std::unexpected(text.error());
     auto lines = NormalizeRequirements(*text, "requirements.txt");
@@ -86,7 +81,7 @@ Result<std::optional<DependencySpec>> ReadPythonDependencies(const std::string& 
     return DependencySpec{EnvKind::kPython, "requirements.txt", std::move(*lines), {}, {}};
   }
   std::string pyproject = dir + "/pyproject.toml";
-  if (!Exists(pyproject)) return std::optional<DependencySpec>();
+  if (!PathExists(pyproject)) return std::optional<DependencySpec>();
   toml::table table;
   try {
     table = toml::parse_file(pyproject);
@@ -112,7 +107,7 @@ Result<std::optional<DependencySpec>> ReadPythonDependencies(const std::string& 
 
 Result<std::optional<DependencySpec>> ReadNodeDependencies(const std::string& dir) {
   std::string manifest_path = dir + "/package.json";
-  if (!Exists(manifest_path)) return std::optional<DependencySpec>();
+  if (!PathExists(manifest_path)) return std::optional<DependencySpec>();
   auto manifest = ReadFile(manifest_path);
   if (!manifest) return std::unexpected(manifest.error());
   auto json = nlohmann::json::parse(*manifest, nullptr, /*allow_exceptions=*/false);
@@ -124,7 +119,7 @@ Result<std::optional<DependencySpec>> ReadNodeDependencies(const std::string& di
     return std::optional<DependencySpec>();
   DependencySpec spec{EnvKind::kNode, "package.json", {}, std::move(*manifest), {}};
   std::string lock_path = dir + "/package-lock.json";
-  if (Exists(lock_path)) {
+  if (PathExists(lock_path)) {
     auto lock = ReadFile(lock_path);
     if (!lock) return std::unexpected(lock.error());
     spec.lockfile = std::move(*lock);

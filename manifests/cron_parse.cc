@@ -14,6 +14,7 @@
 
 #include "manifests/cron.h"
 #include "manifests/cron_match.h"
+#include "util/strings.h"
 
 namespace prisn::cron {
 namespace {
@@ -54,12 +55,6 @@ bool IsAlpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; 
 std::string Upper(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -336,7 +331,7 @@ constexpr int64_t kMaxIntervalSeconds = int64_t{100} * 366 * 86400;
 // A duration in expr[begin, end) (already trimmed, non-empty).
 std::expected<std::chrono::seconds, ParseError> ParseDuration(std::string_view expr, size_t begin,
                                                               size_t end) {
-  const std::string word = Lower(expr.substr(begin, end - begin));
+  const std::string word = AsciiLower(expr.substr(begin, end - begin));
   static constexpr std::pair<std::string_view, int64_t> kWords[] = {
       {"second", 1}, {"minute", 60}, {"hour", 3600}, {"day", 86400}, {"week", 604800}};
   for (const auto& [name, secs] : kWords) {
@@ -361,7 +356,7 @@ std::expected<std::chrono::seconds, ParseError> ParseDuration(std::string_view e
     }
     const size_t unit_at = pos;
     while (pos < end && IsAlpha(expr[pos])) ++pos;
-    const std::string unit = Lower(expr.substr(unit_at, pos - unit_at));
+    const std::string unit = AsciiLower(expr.substr(unit_at, pos - unit_at));
     int64_t scale = 0;
     if (unit == "s") {
       scale = 1;
@@ -433,7 +428,7 @@ std::expected<Schedule, ParseError> Schedule::Parse(std::string_view expr) {
     s.fields_ = *fields;
     return s;
   }
-  const std::string name = Lower(expr.substr(head.begin + 1, head.end - head.begin - 1));
+  const std::string name = AsciiLower(expr.substr(head.begin + 1, head.end - head.begin - 1));
   if (name == "every") {
     if (tokens.size() < 2) {
       return Error(expr.size(), "@every needs an interval, e.g. @every 10m");

@@ -13,15 +13,10 @@
 #include <vector>
 
 #include "manifests/cron.h"
+#include "util/strings.h"
 
 namespace prisn::cron {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 size_t EditDistance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
@@ -46,17 +41,17 @@ std::string_view LastPart(std::string_view name) {
 // Up to three database names close to `wanted`: by the whole name, or by its
 // last part ("Berlin" finds "Europe/Berlin"), ignoring case.
 std::vector<std::string> Suggestions(std::string_view wanted) {
-  const std::string key = Lower(wanted);
-  const std::string key_last = Lower(LastPart(wanted));
+  const std::string key = AsciiLower(wanted);
+  const std::string key_last = AsciiLower(LastPart(wanted));
   const size_t limit = std::max<size_t>(2, key.size() / 4);
   std::vector<std::pair<size_t, std::string>> scored;
   try {
     for (const auto& zone : date::get_tzdb().zones) {
       const std::string& name = zone.name();
       if (name == "localtime" || name == "posixrules" || name == "Factory") continue;
-      const std::string lower = Lower(name);
+      const std::string lower = AsciiLower(name);
       size_t d = EditDistance(key, lower);
-      d = std::min(d, EditDistance(key_last, Lower(LastPart(name))) + (key_last == key ? 0 : 1));
+      d = std::min(d, EditDistance(key_last, AsciiLower(LastPart(name))) + (key_last == key ? 0 : 1));
       if (d <= limit) scored.emplace_back(d, name);
     }
   } catch (const std::exception&) {

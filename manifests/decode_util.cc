@@ -1,4 +1,5 @@
 #include "manifests/decode_util.h"
+#include "util/strings.h"
 
 #include <fmt/core.h>
 
@@ -370,13 +371,6 @@ std::optional<std::string> ReadEnum(Ctx& ctx, const YNode* n, const std::string&
   }
   ctx.Error(*n, path, fmt::format("expected {}, found {}", list, Describe(*n)), hint);
   return std::nullopt;
-}
-
-bool IsDnsLabel(std::string_view s) {
-  if (s.empty() || s.size() > 63) return false;
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!alnum(s.front()) || !alnum(s.back())) return false;
-  return std::all_of(s.begin(), s.end(), [&](char c) { return alnum(c) || c == '-'; });
 }
 
 std::string SuggestDnsLabel(std::string_view s) {

@@ -14,6 +14,7 @@
 #include "manifests/diagnostic.h"
 #include "manifests/types.h"
 #include "manifests/yaml_tree.h"
+#include "util/strings.h"
 
 namespace prisn::manifests::internal {
 
@@ -90,8 +91,6 @@ std::optional<std::string> ReadEnum(Ctx& ctx, const YNode* n, const std::string&
 // Checks that `n` is a mapping; reports "expected a mapping, found ..." if not.
 bool ExpectMap(Ctx& ctx, const YNode& n, const std::string& path, std::string_view what = "a mapping");
 
-// DNS-1123 label: 1-63 of [a-z0-9-], starting and ending with [a-z0-9].
-bool IsDnsLabel(std::string_view s);
 // A lowercase DNS label close to `s` ("My_App" -> "my-app"), or empty.
 std::string SuggestDnsLabel(std::string_view s);
 // Reads a DNS-1123 label and reports a helpful error if it is not one.

@@ -1,4 +1,5 @@
 #include "manifests/diagnostic.h"
+#include "util/strings.h"
 
 #include <fmt/core.h>
 
@@ -8,12 +9,6 @@
 
 namespace prisn::manifests {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Optimal string alignment distance (adjacent transpositions count as one).
 std::size_t EditDistance(std::string_view a, std::string_view b) {
@@ -73,12 +68,12 @@ void SortDiagnostics(std::vector<Diagnostic>& diags) {
 
 std::string ClosestMatch(std::string_view word, const std::vector<std::string>& candidates) {
   if (word.empty() || word.size() > 64) return {};
-  const std::string w = Lower(word);
+  const std::string w = AsciiLower(word);
   std::string best;
   std::size_t best_distance = SIZE_MAX;
   for (const auto& c : candidates) {
     if (c == word) continue;
-    const std::string lc = Lower(c);
+    const std::string lc = AsciiLower(c);
     std::size_t dist = EditDistance(w, lc);
     // "health" -> "healthCheck": a clear prefix is as good as a typo.
     if (w.size() >= 4 && lc.starts_with(w)) dist = std::min<std::size_t>(dist, 1);

@@ -1,4 +1,5 @@
 #include "manifests/ingress_claims.h"
+#include "util/strings.h"
 
 #include <arpa/inet.h>
 #include <fmt/core.h>
@@ -7,12 +8,6 @@
 
 namespace prisn::manifests {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // "Host: a.example.com:8443" -> "a.example.com"; "[::1]:80" -> "[::1]".
 std::string_view StripPort(std::string_view host) {
@@ -36,7 +31,7 @@ int Specificity(std::string_view h) {
 bool HostsOverlap(std::string_view a, std::string_view b) {
   if (AnyHost(a) || AnyHost(b)) return true;
   int sa = Specificity(a), sb = Specificity(b);
-  if (sa == sb) return Lower(a) == Lower(b);
+  if (sa == sb) return AsciiLower(a) == AsciiLower(b);
   return sa == 1 ? HostMatch(a, b) == 1 : HostMatch(b, a) == 1;
 }
 
@@ -44,7 +39,7 @@ bool HostsOverlap(std::string_view a, std::string_view b) {
 bool HostCovers(std::string_view outer, std::string_view inner) {
   if (AnyHost(outer)) return true;
   if (AnyHost(inner)) return false;
-  if (Specificity(outer) == Specificity(inner)) return Lower(outer) == Lower(inner);
+  if (Specificity(outer) == Specificity(inner)) return AsciiLower(outer) == AsciiLower(inner);
   return Specificity(outer) == 1 && HostMatch(outer, inner) == 1;
 }
 
@@ -118,8 +113,8 @@ bool PathHasPrefix(std::string_view path, std::string_view prefix) {
 
 int HostMatch(std::string_view route_host, std::string_view host) {
   if (AnyHost(route_host)) return 0;
-  std::string want = Lower(route_host);
-  std::string have = Lower(StripPort(host));
+  std::string want = AsciiLower(route_host);
+  std::string have = AsciiLower(StripPort(host));
   if (want.starts_with("*.")) {
     std::string_view suffix = std::string_view(want).substr(1);  // ".example.com"
     if (have.size() <= suffix.size() || !have.ends_with(suffix)) return -1;
@@ -156,7 +151,7 @@ std::optional<std::string> ClaimConflict(const RouteClaim& newer, const RouteCla
         Rank(h) > Rank(older))
       return std::nullopt;
   }
-  if (sn == so && Lower(newer.host) == Lower(older.host) && newer.path == older.path)
+  if (sn == so && AsciiLower(newer.host) == AsciiLower(older.host) && newer.path == older.path)
     return std::string("the same host and path");
   return fmt::format("it would answer requests that {} answers today", Describe(older));
 }

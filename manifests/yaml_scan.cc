@@ -5,13 +5,14 @@
 #include "manifests/load.h"
 
 namespace prisn::manifests::internal {
-namespace {
 
 void AddError(std::vector<Diagnostic>& diags, std::string_view file, int line, int column,
-              std::string message, std::string hint = {}) {
+              std::string message, std::string hint) {
   diags.push_back(Diagnostic{std::string(file), line, column, "", std::move(message),
                              std::move(hint)});
 }
+
+namespace {
 
 // Stop yaml-cpp's recursive-descent parser well before its own guard (2000
 // levels), which is deeper than a small thread stack survives under ASan.

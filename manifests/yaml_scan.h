@@ -11,6 +11,10 @@
 
 namespace prisn::manifests::internal {
 
+// Appends an error at file:line:column (0 = unknown).
+void AddError(std::vector<Diagnostic>& diags, std::string_view file, int line, int column,
+              std::string message, std::string hint = {});
+
 // One YAML document's text, as split on `---` lines.
 struct Piece {
   std::string_view text;

@@ -12,12 +12,6 @@
 namespace prisn::manifests::internal {
 namespace {
 
-void AddError(std::vector<Diagnostic>& diags, std::string_view file, int line, int column,
-              std::string message, std::string hint = {}) {
-  diags.push_back(Diagnostic{std::string(file), line, column, "", std::move(message),
-                             std::move(hint)});
-}
-
 std::string FriendlyParserMessage(const std::string& msg, std::string* hint) {
   if (msg == YAML::ErrorMsg::MAP_VALUE) {
     *hint = "check the indentation, and quote values that contain \": \"";

@@ -16,6 +16,7 @@
 #include <boost/asio/write.hpp>
 
 #include "net/proxy_pool.h"
+#include "net/asio_tokens.h"
 
 namespace prisn::net {
 
@@ -25,7 +26,6 @@ using asio::awaitable;
 
 namespace {
 
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 // Copies from -> to. On end of stream the write side of `to` is shut down
 // (the peer sees the half-close); on any error both sockets close, which
@@ -52,16 +52,10 @@ awaitable<void> Pump(tcp::socket& from, tcp::socket& to) {
   to.close(ignored);
 }
 
-struct ActiveCount {
-  explicit ActiveCount(ServicePool& p) : pool(p) { pool.AddActive(1); }
-  ~ActiveCount() { pool.AddActive(-1); }
-  ServicePool& pool;
-};
-
 awaitable<void> Session(tcp::socket client, std::shared_ptr<ServicePool> pool) {
   auto start = std::chrono::steady_clock::now();
   pool->CountRequest();
-  ActiveCount active(*pool);
+  ActiveSession active(*pool);
   tcp::socket upstream(client.get_executor());
   std::vector<const UpstreamState*> tried;
   UpstreamLease lease;

@@ -18,6 +18,7 @@
 
 #include "net/l7_deadline.h"
 #include "net/proxy_pool.h"
+#include "net/asio_tokens.h"
 
 namespace prisn::net {
 
@@ -29,7 +30,6 @@ using asio::awaitable;
 
 namespace {
 
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::seconds kConnectTimeout{5};
 
 // How far one exchange with an upstream got before it failed.
@@ -37,7 +37,7 @@ enum class Stage { kOk, kConnect, kWrite, kReadNothing, kReadPartial, kTimeout }
 
 struct Exchange {
   Stage stage = Stage::kOk;
-  HttpResponse response;
+  ProxyResponse response;
   bool reusable = false;
 };
 
@@ -55,8 +55,8 @@ bool Idempotent(http::verb method) {
   }
 }
 
-HttpResponse ProxyAnswer(http::status status, std::string_view text) {
-  HttpResponse res{status, 11};
+ProxyResponse ProxyAnswer(http::status status, std::string_view text) {
+  ProxyResponse res{status, 11};
   res.set(http::field::content_type, "text/plain; charset=utf-8");
   res.set(http::field::cache_control, "no-store");
   res.body() = fmt::format("prisn proxy: {}\n", text);
@@ -90,7 +90,7 @@ struct BackToClient {
 
 // One request/response on `socket`, connecting first when `connect` is set.
 awaitable<Exchange> Exchange1(tcp::socket& socket, bool connect, const tcp::endpoint& endpoint,
-                              const HttpRequest& req, const ProxyOptions& options,
+                              const ProxyRequest& req, const ProxyOptions& options,
                               Deadline& deadline) {
   Exchange out;
   BackToClient back{deadline, options.upstream_timeout};
@@ -132,7 +132,7 @@ awaitable<Exchange> Exchange1(tcp::socket& socket, bool connect, const tcp::endp
 }
 
 // Shapes an upstream's answer for the client: its framing is the proxy's.
-void ShapeResponse(HttpResponse& res, bool head) {
+void ShapeResponse(ProxyResponse& res, bool head) {
   StripHopByHop(res);
   unsigned status = res.result_int();
   bool bodiless = head || status / 100 == 1 || status == 204 || status == 304;
@@ -144,12 +144,6 @@ void ShapeResponse(HttpResponse& res, bool head) {
     res.prepare_payload();
   }
 }
-
-struct ActiveCount {
-  explicit ActiveCount(ServicePool& p) : pool(p) { pool.AddActive(1); }
-  ~ActiveCount() { pool.AddActive(-1); }
-  ServicePool& pool;
-};
 
 }  // namespace
 
@@ -169,7 +163,7 @@ std::string_view CookieValue(std::string_view header, std::string_view name) {
   return {};
 }
 
-awaitable<HttpResponse> Forward(HttpRequest req, const ClientInfo& client, L7Site& site) {
+awaitable<ProxyResponse> Forward(ProxyRequest req, const ClientInfo& client, L7Site& site) {
   auto start = std::chrono::steady_clock::now();
   std::shared_ptr<ServicePool> pool = site.service;
   if (!pool) {
@@ -184,8 +178,8 @@ awaitable<HttpResponse> Forward(HttpRequest req, const ClientInfo& client, L7Sit
     }
   }
   pool->CountRequest();
-  ActiveCount active(*pool);
-  auto finish = [&](HttpResponse res, bool proxy_error) {
+  ActiveSession active(*pool);
+  auto finish = [&](ProxyResponse res, bool proxy_error) {
     if (proxy_error) pool->CountError();
     pool->latency().Record(std::chrono::steady_clock::now() - start);
     return res;

@@ -48,12 +48,12 @@ struct ClientInfo {
 
 inline constexpr const char* kAffinityCookie = "prisn-affinity";
 
-using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
-using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+using ProxyRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using ProxyResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
 // The response to send to the client, with hop-by-hop headers removed and
 // Content-Length set; the caller sets its version and keep-alive.
-boost::asio::awaitable<HttpResponse> Forward(HttpRequest request, const ClientInfo& client,
+boost::asio::awaitable<ProxyResponse> Forward(ProxyRequest request, const ClientInfo& client,
                                              L7Site& site);
 
 // The value of cookie `name` in a Cookie header; empty when absent.

@@ -52,7 +52,7 @@ ClientInfo Describe(const tcp::socket& socket, int worker, bool tls) {
 
 template <class Stream>
 awaitable<void> WriteBadRequest(Stream& client, std::string_view why) {
-  HttpResponse res{http::status::bad_request, 11};
+  ProxyResponse res{http::status::bad_request, 11};
   res.set(http::field::content_type, "text/plain; charset=utf-8");
   res.body() = "prisn proxy: bad request: " + std::string(why) + "\n";
   res.keep_alive(false);
@@ -92,10 +92,10 @@ awaitable<void> Serve(Stream& client, const ClientInfo& info, L7Site& site) {
       if (body_ec != asio::error::operation_aborted) co_await WriteBadRequest(client, body_ec.message());
       co_return;
     }
-    HttpRequest req = parser.release();
+    ProxyRequest req = parser.release();
     const bool keep_alive = req.keep_alive();
     const unsigned version = req.version();
-    HttpResponse res = co_await Forward(std::move(req), info, site);
+    ProxyResponse res = co_await Forward(std::move(req), info, site);
     res.version(version);
     res.keep_alive(keep_alive);
     info.deadline->Arm(site.options.upstream_timeout);

@@ -157,4 +157,16 @@ class ServicePool {
   LatencyHistogram latency_;
 };
 
+// One session counted as active on `pool` for the guard's lifetime.
+class ActiveSession {
+ public:
+  explicit ActiveSession(ServicePool& pool) : pool_(pool) { pool_.AddActive(1); }
+  ~ActiveSession() { pool_.AddActive(-1); }
+  ActiveSession(const ActiveSession&) = delete;
+  ActiveSession& operator=(const ActiveSession&) = delete;
+
+ private:
+  ServicePool& pool_;
+};
+
 }  // namespace prisn::net

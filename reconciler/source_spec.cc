@@ -4,6 +4,7 @@
 
 #include "manifests/file_tree.h"
 #include "manifests/units.h"
+#include "util/strings.h"
 
 namespace prisn::reconciler {
 namespace {
@@ -13,15 +14,6 @@ Result<std::string> OptString(const nlohmann::json& j, const char* key) {
   if (it == j.end() || it->is_null()) return std::string();
   if (!it->is_string()) return Fail(ErrorCode::kInvalid, std::string(key) + " must be a string");
   return it->get<std::string>();
-}
-
-// A DNS-1123 label: the source name is also a path segment and a set name.
-bool IsDnsLabel(std::string_view s) {
-  if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-') return false;
-  for (char c : s) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-  }
-  return true;
 }
 
 }  // namespace

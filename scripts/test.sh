@@ -31,3 +31,15 @@ ninja -C build-asan -j"$jobs"
 echo "== tests under ASan + UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -j"$jobs" --output-on-failure
+
+# The Debian package, built from this build's binary by the same CPack rules
+# as scripts/package.sh, installed, checked (Depends, unit, version) and
+# removed again. Needs root: it installs into the machine.
+if [ "$(id -u)" -eq 0 ]; then
+  echo "== package: install, check and remove a .deb"
+  rm -rf build-asan/package
+  (cd build-asan && cpack -G DEB -B "$PWD/package" >/dev/null)
+  bash tests/package/deb_test.sh build-asan/package/prisn_*.deb
+else
+  echo "== package: skipped (installing a .deb needs root)"
+fi

@@ -36,7 +36,7 @@ ResolvedKey ResolveKey(const RouteContext& ctx) {
   return out;
 }
 
-HttpResponse List(Api::Core& core, const RouteContext& ctx) {
+HttpResponse ListObjects(Api::Core& core, const RouteContext& ctx) {
   store::ListFilter filter;
   const auto& q = ctx.request.query;
   if (auto it = q.find("kind"); it != q.end() && !it->second.empty()) {
@@ -171,7 +171,7 @@ HttpResponse Rollback(Api::Core& core, const RouteContext& ctx) {
 
 void AddObjectRoutes(Api::Core& core) {
   constexpr const char* kObject = "/v1/namespaces/{ns}/{kind}/{name}";
-  core.router.Add("GET", "/v1/objects", [&core](const RouteContext& c) { return List(core, c); });
+  core.router.Add("GET", "/v1/objects", [&core](const RouteContext& c) { return ListObjects(core, c); });
   core.router.Add("GET", kObject, [&core](const RouteContext& c) { return Get(core, c); });
   core.router.Add("DELETE", kObject, [&core](const RouteContext& c) { return Delete(core, c); });
   core.router.Add("GET", std::string(kObject) + "/history",

@@ -75,7 +75,7 @@ HttpResponse Submit(Api::Core& core, const RouteContext& ctx) {
   return JsonResponse(201, RunJson(*run));
 }
 
-HttpResponse List(Api::Core& core, const RouteContext& ctx) {
+HttpResponse ListRuns(Api::Core& core, const RouteContext& ctx) {
   const auto& q = ctx.request.query;
   reconciler::RunFilter filter;
   if (auto it = q.find("namespace"); it != q.end() && !it->second.empty()) {
@@ -124,7 +124,7 @@ HttpResponse Stop(Api::Core& core, const RouteContext& ctx) {
 // the moment there is something to say: lines, or the run's end (WaitRun
 // returns as the run finishes). "complete" tells the client that the run has
 // finished and every line of its log was returned.
-HttpResponse Logs(Api::Core& core, const RouteContext& ctx) {
+HttpResponse RunLogs(Api::Core& core, const RouteContext& ctx) {
   const std::string& id = ctx.params.at("id");
   auto wait = QueryInt(ctx.request, "wait", 0, kMaxLogWaitMs, /*clamp=*/true);
   if (!wait) return ErrorResponse(wait.error());
@@ -182,12 +182,12 @@ HttpResponse Logs(Api::Core& core, const RouteContext& ctx) {
 
 void AddRunRoutes(Api::Core& core) {
   core.router.Add("POST", "/v1/runs", [&core](const RouteContext& c) { return Submit(core, c); });
-  core.router.Add("GET", "/v1/runs", [&core](const RouteContext& c) { return List(core, c); });
+  core.router.Add("GET", "/v1/runs", [&core](const RouteContext& c) { return ListRuns(core, c); });
   core.router.Add("GET", "/v1/runs/{id}", [&core](const RouteContext& c) { return Get(core, c); });
   core.router.Add("POST", "/v1/runs/{id}/stop",
                   [&core](const RouteContext& c) { return Stop(core, c); });
   core.router.Add("GET", "/v1/runs/{id}/logs",
-                  [&core](const RouteContext& c) { return Logs(core, c); });
+                  [&core](const RouteContext& c) { return RunLogs(core, c); });
 }
 
 }  // namespace prisn::server

@@ -23,7 +23,7 @@ std::vector<std::string> SecretKeys(const std::string& display_json) {
   return {keys.begin(), keys.end()};
 }
 
-HttpResponse Create(Api::Core& core, const RouteContext& ctx) {
+HttpResponse CreateSecret(Api::Core& core, const RouteContext& ctx) {
   HttpResponse error;
   auto body = ParseBody(ctx.request, error, {"namespace", "name", "data", "overwrite"});
   if (!body) return error;
@@ -87,7 +87,7 @@ HttpResponse Create(Api::Core& core, const RouteContext& ctx) {
   });
 }
 
-HttpResponse List(Api::Core& core, const RouteContext& ctx) {
+HttpResponse ListSecrets(Api::Core& core, const RouteContext& ctx) {
   store::ListFilter filter;
   filter.kind = "Secret";
   if (auto it = ctx.request.query.find("namespace");
@@ -117,9 +117,9 @@ HttpResponse List(Api::Core& core, const RouteContext& ctx) {
 }  // namespace
 
 void AddSecretRoutes(Api::Core& core) {
-  core.router.Add("GET", "/v1/secrets", [&core](const RouteContext& c) { return List(core, c); });
+  core.router.Add("GET", "/v1/secrets", [&core](const RouteContext& c) { return ListSecrets(core, c); });
   core.router.Add("POST", "/v1/secrets",
-                  [&core](const RouteContext& c) { return Create(core, c); });
+                  [&core](const RouteContext& c) { return CreateSecret(core, c); });
 }
 
 }  // namespace prisn::server

@@ -69,7 +69,7 @@ Result<store::SourceRecord> Find(store::Store& s, const std::string& name) {
 // POST creates; PUT (`replace`) replaces the definition of an existing source
 // and keeps its webhook key unless a new one is given, its suspension and
 // its status. A changed definition syncs at once.
-HttpResponse Create(Api::Core& core, const RouteContext& ctx, bool replace) {
+HttpResponse CreateSource(Api::Core& core, const RouteContext& ctx, bool replace) {
   if (!ctx.principal.admin()) return AdminOnly();
   HttpResponse error;
   // The members of a source (reconciler/source_spec.h).
@@ -113,7 +113,7 @@ HttpResponse Create(Api::Core& core, const RouteContext& ctx, bool replace) {
   });
 }
 
-HttpResponse List(Api::Core& core, const RouteContext& ctx) {
+HttpResponse ListSources(Api::Core& core, const RouteContext& ctx) {
   if (!ctx.principal.admin()) return AdminOnly();
   return core.store.With([&](store::Store& s) {
     auto list = s.ListSources();
@@ -277,10 +277,10 @@ std::optional<HttpResponse> Api::AdmitHook(const std::string& source,
 
 void AddSourceRoutes(Api::Core& core) {
   core.router.Add("POST", "/v1/sources",
-                  [&core](const RouteContext& c) { return Create(core, c, false); });
+                  [&core](const RouteContext& c) { return CreateSource(core, c, false); });
   core.router.Add("PUT", "/v1/sources/{name}",
-                  [&core](const RouteContext& c) { return Create(core, c, true); });
-  core.router.Add("GET", "/v1/sources", [&core](const RouteContext& c) { return List(core, c); });
+                  [&core](const RouteContext& c) { return CreateSource(core, c, true); });
+  core.router.Add("GET", "/v1/sources", [&core](const RouteContext& c) { return ListSources(core, c); });
   core.router.Add("GET", "/v1/sources/{name}",
                   [&core](const RouteContext& c) { return Get(core, c); });
   core.router.Add("DELETE", "/v1/sources/{name}",

@@ -2,21 +2,10 @@
 #include <cctype>
 
 #include "server/api_internal.h"
+#include "util/strings.h"
 
 namespace prisn::server {
 namespace {
-
-// DNS-1123 label, as manifests require for namespace names.
-bool IsDnsLabel(std::string_view s) {
-  if (s.empty() || s.size() > 63) return false;
-  for (char c : s) {
-    if (!(std::islower(static_cast<unsigned char>(c)) ||
-          std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
-      return false;
-    }
-  }
-  return s.front() != '-' && s.back() != '-';
-}
 
 // Token names: letters, digits, '.', '_', '-'; not all digits (ids are).
 bool IsTokenName(std::string_view s) {
@@ -45,7 +34,7 @@ HttpResponse AdminOnly() {
   return ErrorResponse(403, "permission", "managing tokens needs an admin token");
 }
 
-HttpResponse List(Api::Core& core, const RouteContext& ctx) {
+HttpResponse ListTokens(Api::Core& core, const RouteContext& ctx) {
   if (!ctx.principal.admin()) return AdminOnly();
   return core.store.With([&](store::Store& s) {
     auto tokens = s.ListTokens();
@@ -56,7 +45,7 @@ HttpResponse List(Api::Core& core, const RouteContext& ctx) {
   });
 }
 
-HttpResponse Create(Api::Core& core, const RouteContext& ctx) {
+HttpResponse CreateToken(Api::Core& core, const RouteContext& ctx) {
   if (!ctx.principal.admin()) return AdminOnly();
   HttpResponse error;
   auto body = ParseBody(ctx.request, error, {"namespace", "name"});
@@ -101,8 +90,8 @@ HttpResponse Revoke(Api::Core& core, const RouteContext& ctx) {
 }  // namespace
 
 void AddTokenRoutes(Api::Core& core) {
-  core.router.Add("GET", "/v1/tokens", [&core](const RouteContext& c) { return List(core, c); });
-  core.router.Add("POST", "/v1/tokens", [&core](const RouteContext& c) { return Create(core, c); });
+  core.router.Add("GET", "/v1/tokens", [&core](const RouteContext& c) { return ListTokens(core, c); });
+  core.router.Add("POST", "/v1/tokens", [&core](const RouteContext& c) { return CreateToken(core, c); });
   core.router.Add("DELETE", "/v1/tokens/{id}",
                   [&core](const RouteContext& c) { return Revoke(core, c); });
 }

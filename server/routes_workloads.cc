@@ -213,7 +213,7 @@ Result<std::vector<LogFile>> LogFilesOf(Api::Core& core, const store::ObjectKey&
   return files;
 }
 
-HttpResponse Logs(Api::Core& core, const RouteContext& ctx) {
+HttpResponse WorkloadLogs(Api::Core& core, const RouteContext& ctx) {
   Target t = ResolveWorkload(ctx, false);
   if (t.error) return *t.error;
   const HttpRequest& req = ctx.request;
@@ -310,7 +310,7 @@ void AddWorkloadRoutes(Api::Core& core) {
   core.router.Add("POST", std::string(kObject) + "/scale",
                   [&core](const RouteContext& c) { return Scale(core, c); });
   core.router.Add("GET", std::string(kObject) + "/logs",
-                  [&core](const RouteContext& c) { return Logs(core, c); });
+                  [&core](const RouteContext& c) { return WorkloadLogs(core, c); });
 }
 
 }  // namespace prisn::server

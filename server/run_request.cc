@@ -9,22 +9,12 @@
 #include "manifests/runtime.h"
 #include "manifests/units.h"
 #include "reconciler/secret_box.h"
+#include "util/strings.h"
 
 namespace prisn::server {
 namespace {
 
 using json = nlohmann::json;
-
-bool IsDnsLabel(std::string_view s) {
-  if (s.empty() || s.size() > 63) return false;
-  for (char c : s) {
-    if (!(std::islower(static_cast<unsigned char>(c)) ||
-          std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
-      return false;
-    }
-  }
-  return s.front() != '-' && s.back() != '-';
-}
 
 Result<std::string> StringField(const json& body, const char* key) {
   auto it = body.find(key);

@@ -8,6 +8,9 @@
 
 namespace prisn {
 
+// True when `path` names something stat() can see (a dangling symlink is not).
+bool PathExists(const std::string& path);
+
 Result<std::string> ReadFile(const std::string& path);
 
 // Writes `data` to `path` atomically: a reader sees the old or the new

@@ -13,15 +13,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
+struct LocalSetTempDir {
   fs::path path;
-  TempDir() {
+  LocalSetTempDir() {
     static int counter = 0;
     path = fs::temp_directory_path() /
            ("prisn-localset-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     fs::create_directories(path);
   }
-  ~TempDir() { fs::remove_all(path); }
+  ~LocalSetTempDir() { fs::remove_all(path); }
   void Write(const std::string& rel, const std::string& content) const {
     fs::create_directories((path / rel).parent_path());
     REQUIRE(WriteFileAtomic((path / rel).string(), content));
@@ -53,7 +53,7 @@ spec:
 }  // namespace
 
 TEST_CASE("ResolveInputs roots a single folder at itself") {
-  TempDir tmp;
+  LocalSetTempDir tmp;
   tmp.Write("app/a.yaml", kJob);
   auto in = ResolveInputs({"app/"}, tmp.path.string());
   REQUIRE(in);
@@ -63,7 +63,7 @@ TEST_CASE("ResolveInputs roots a single folder at itself") {
 }
 
 TEST_CASE("ResolveInputs roots several paths at their deepest common folder") {
-  TempDir tmp;
+  LocalSetTempDir tmp;
   tmp.Write("app/web/a.yaml", kJob);
   tmp.Write("app/jobs/b.yaml", kJob);
   auto in = ResolveInputs({"app/web/a.yaml", "app/jobs"}, tmp.path.string());
@@ -74,7 +74,7 @@ TEST_CASE("ResolveInputs roots several paths at their deepest common folder") {
 }
 
 TEST_CASE("ResolveInputs of the working directory has no display prefix") {
-  TempDir tmp;
+  LocalSetTempDir tmp;
   tmp.Write("a.yaml", kJob);
   auto in = ResolveInputs({"."}, tmp.path.string());
   REQUIRE(in);
@@ -86,7 +86,7 @@ TEST_CASE("ResolveInputs of the working directory has no display prefix") {
 }
 
 TEST_CASE("ResolveInputs of a missing path is not_found naming the path") {
-  TempDir tmp;
+  LocalSetTempDir tmp;
   auto in = ResolveInputs({"nope/"}, tmp.path.string());
   REQUIRE_FALSE(in);
   CHECK(in.error().code == ErrorCode::kNotFound);
@@ -106,7 +106,7 @@ TEST_CASE("DefaultSetName is the base name and a hash of the absolute path") {
 }
 
 TEST_CASE("CollectFiles carries the manifests and every source file, nothing else") {
-  TempDir tmp;
+  LocalSetTempDir tmp;
   tmp.Write("app/deploy.yaml", kDeployment);
   tmp.Write("app/src/main.py", "print('hi')\n");
   tmp.Write("app/src/lib/util.py", "X = 1\n");
@@ -137,7 +137,7 @@ TEST_CASE("CollectFiles carries the manifests and every source file, nothing els
 }
 
 TEST_CASE("AssumedSecrets names the Secrets a set uses but does not define") {
-  TempDir tmp;
+  LocalSetTempDir tmp;
   tmp.Write("app/deploy.yaml", kDeployment);
   tmp.Write("app/src/main.py", "print('hi')\n");
   manifests::DiskTree tree((tmp.path / "app").string());

@@ -16,15 +16,15 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::ordered_json;
 
-struct TempDir {
+struct RunBodyTempDir {
   fs::path path;
-  TempDir() {
+  RunBodyTempDir() {
     static int counter = 0;
     path = fs::temp_directory_path() /
            ("prisn-runbody-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     fs::create_directories(path);
   }
-  ~TempDir() { fs::remove_all(path); }
+  ~RunBodyTempDir() { fs::remove_all(path); }
   std::string Write(const std::string& rel, const std::string& content) const {
     fs::create_directories((path / rel).parent_path());
     REQUIRE(WriteFileAtomic((path / rel).string(), content));
@@ -62,7 +62,7 @@ TEST_CASE("UTF-8 is told apart from other bytes") {
 }
 
 TEST_CASE("the run body carries the script, its dependency files and the flags") {
-  TempDir dir;
+  RunBodyTempDir dir;
   std::string script = dir.Write("proj/hello.py", "print('hi')\n");
   dir.Write("proj/requirements.txt", "requests==2.31\n");
   dir.Write("proj/package.json", "{}");
@@ -96,7 +96,7 @@ TEST_CASE("the run body carries the script, its dependency files and the flags")
 }
 
 TEST_CASE("a script that is not UTF-8 travels as base64") {
-  TempDir dir;
+  RunBodyTempDir dir;
   std::string script = dir.Write("bin.sh", std::string("echo \xff\xfe\n"));
   RunFlags flags;
   flags.file = script;
@@ -108,7 +108,7 @@ TEST_CASE("a script that is not UTF-8 travels as base64") {
 }
 
 TEST_CASE("run refuses a missing script, a folder and a bad --env") {
-  TempDir dir;
+  RunBodyTempDir dir;
   RunFlags flags;
   flags.file = (dir.path / "missing.py").string();
   auto missing = BuildRunBody(flags);

@@ -90,8 +90,8 @@ class Recorder {
   std::vector<Seen> seen_;
 };
 
-struct Fixture {
-  explicit Fixture(const std::string& parent = "/tmp") : dir(parent) {
+struct LocalBackendFixture {
+  explicit LocalBackendFixture(const std::string& parent = "/tmp") : dir(parent) {
     fs::create_directories(dir / "logs");
     LocalBackendOptions o;
     o.state_dir = dir / "state";
@@ -229,7 +229,7 @@ s.serve_forever()
 TEST_CASE(
     "LocalBackend: a script that exits 0 is started, ready, then exited 0, its output in the "
     "log") {
-  Fixture f;
+  LocalBackendFixture f;
   InstanceSpec spec = f.Bash("ok", "echo hello; echo oops >&2; printf 'no newline'");
   std::string id = spec.id;
   f.backend->Start(spec);
@@ -260,7 +260,7 @@ TEST_CASE(
 }
 
 TEST_CASE("LocalBackend: an exit code is reported as it is") {
-  Fixture f;
+  LocalBackendFixture f;
   InstanceSpec spec = f.Bash("three", "exit 3");
   f.backend->Start(spec);
   auto exited = f.recorder->WaitForType(spec.id, Type::kExited);
@@ -271,7 +271,7 @@ TEST_CASE("LocalBackend: an exit code is reported as it is") {
 }
 
 TEST_CASE("LocalBackend: Stop ends a running instance with SIGTERM well within the grace") {
-  Fixture f;
+  LocalBackendFixture f;
   InstanceSpec spec = f.Bash("stop", "sleep 1000");
   f.backend->Start(spec);
   REQUIRE(f.recorder->WaitForType(spec.id, Type::kStarted));
@@ -287,7 +287,7 @@ TEST_CASE("LocalBackend: Stop ends a running instance with SIGTERM well within t
 }
 
 TEST_CASE("LocalBackend: a workload that ignores SIGTERM is killed after the grace") {
-  Fixture f;
+  LocalBackendFixture f;
   InstanceSpec spec =
       f.Bash("stubborn", "trap '' TERM; echo trapped; while :; do sleep 0.05; done");
   f.backend->Start(spec);
@@ -303,7 +303,7 @@ TEST_CASE("LocalBackend: a workload that ignores SIGTERM is killed after the gra
 }
 
 TEST_CASE("LocalBackend: an instance past its timeout is stopped and reported timed out") {
-  Fixture f;
+  LocalBackendFixture f;
   InstanceSpec spec = f.Bash("slow", "sleep 1000");
   spec.timeout = 300ms;
   f.backend->Start(spec);
@@ -318,7 +318,7 @@ TEST_CASE("LocalBackend: an instance past its timeout is stopped and reported ti
 }
 
 TEST_CASE("LocalBackend: the workload sees PORT, PRISN_* and its env, spec.env winning") {
-  Fixture f;
+  LocalBackendFixture f;
   InstanceSpec spec =
       f.Bash("env",
              "echo port=$PORT; echo replica=$PRISN_REPLICA; echo ns=$PRISN_NAMESPACE; "
@@ -340,7 +340,7 @@ TEST_CASE("LocalBackend: the workload sees PORT, PRISN_* and its env, spec.env w
 }
 
 TEST_CASE("LocalBackend: tcp readiness reports ready only once the workload listens") {
-  Fixture f;
+  LocalBackendFixture f;
   InstanceSpec spec = f.Python("tcp", kHttpServer);
   spec.port = FreePort();
   spec.env = {{"DELAY", "0.4"}};
@@ -357,7 +357,7 @@ TEST_CASE("LocalBackend: tcp readiness reports ready only once the workload list
 }
 
 TEST_CASE("LocalBackend: http readiness passes while a failing http liveness is reported once") {
-  Fixture f;
+  LocalBackendFixture f;
   // Liveness asks a server that answers 500 from the start, so that every
   // attempt fails the same way, whenever the workload gets to listen.
   testing::HttpServer failing(500);
@@ -382,7 +382,7 @@ TEST_CASE("LocalBackend: http readiness passes while a failing http liveness is 
 }
 
 TEST_CASE("LocalBackend: an exec probe runs in the workspace, readiness follows its exit code") {
-  Fixture f;
+  LocalBackendFixture f;
   InstanceSpec spec = f.Bash("exec", "sleep 0.3; touch ready-flag; sleep 1000");
   spec.readiness = Check(manifests::ExecProbe{{"test", "-e", "ready-flag"}});
   f.backend->Start(spec);
@@ -396,7 +396,7 @@ TEST_CASE("LocalBackend: an exec probe runs in the workspace, readiness follows 
 }
 
 TEST_CASE("LocalBackend: readiness that starts failing reports unready") {
-  Fixture f;
+  LocalBackendFixture f;
   // Up until the test, having seen it ready, creates "go".
   InstanceSpec spec = f.Bash(
       "flaky", "touch up; while [ ! -e go ]; do sleep 0.02; done; rm up; echo down; sleep 1000");
@@ -415,7 +415,7 @@ TEST_CASE("LocalBackend: readiness that starts failing reports unready") {
 }
 
 TEST_CASE("LocalBackend: a runner whose interpreter is missing fails to start, naming the runner") {
-  Fixture f;
+  LocalBackendFixture f;
   InstanceSpec spec = f.Bash("lua", "");
   spec.sources = {{"main.lua", "print('hi')"}};
   spec.workload.entrypoint = "main.lua";
@@ -434,7 +434,7 @@ TEST_CASE("LocalBackend: a runner whose interpreter is missing fails to start, n
 }
 
 TEST_CASE("LocalBackend: a custom runner's command and args wrap the entrypoint") {
-  Fixture f;
+  LocalBackendFixture f;
   InstanceSpec spec = f.Bash("custom", "");
   spec.sources = {{"job.txt", "payload"}};
   spec.workload.entrypoint = "job.txt";
@@ -457,7 +457,7 @@ TEST_CASE("LocalBackend: a custom runner's command and args wrap the entrypoint"
 }
 
 TEST_CASE("LocalBackend: an entrypoint missing from the sources fails to start") {
-  Fixture f;
+  LocalBackendFixture f;
   InstanceSpec spec = f.Bash("noentry", "true");
   spec.workload.entrypoint = "other.sh";
   f.backend->Start(spec);
@@ -467,7 +467,7 @@ TEST_CASE("LocalBackend: an entrypoint missing from the sources fails to start")
 }
 
 TEST_CASE("LocalBackend: a Stop during preparation ends the instance as stopped") {
-  Fixture f;
+  LocalBackendFixture f;
   InstanceSpec spec = f.Bash("early", "exec sleep 1000");
   f.backend->Start(spec);
   f.backend->Stop(spec.id, 5s);
@@ -481,7 +481,7 @@ TEST_CASE("LocalBackend: a Stop during preparation ends the instance as stopped"
 }
 
 TEST_CASE("LocalBackend: StopAll stops every instance and leaves no process behind") {
-  Fixture f;
+  LocalBackendFixture f;
   std::vector<std::string> ids;
   std::vector<std::string> pidfiles;
   for (int i = 0; i < 3; ++i) {
@@ -523,7 +523,7 @@ TEST_CASE("LocalBackend: StopAll stops every instance and leaves no process behi
 TEST_CASE("LocalBackend: destroying the backend kills what still runs") {
   std::vector<pid_t> pids;
   {
-    Fixture f;
+    LocalBackendFixture f;
     InstanceSpec spec = f.Bash("left", "trap '' TERM; sleep 1000");
     spec.workload.isolation.level = 0;
     spec.workload.termination_grace_period = 200ms;
@@ -535,7 +535,7 @@ TEST_CASE("LocalBackend: destroying the backend kills what still runs") {
   for (pid_t pid : pids) CHECK(testing::PollUntil([&] { return !testing::ProcessAlive(pid); }, 2s));
 }
 
-bool Python3HasPip() {
+bool LocalBackendPython3HasPip() {
   SpawnOptions o;
   o.argv = {"/usr/bin/python3", "-m", "pip", "--version"};
   o.isolation_level = 0;
@@ -545,13 +545,13 @@ bool Python3HasPip() {
 TEST_CASE(
     "LocalBackend: a Python instance with requirements runs in its built environment, "
     "hidden state and all") {
-  if (!Python3HasPip()) {
+  if (!LocalBackendPython3HasPip()) {
     WARN("skipped: /usr/bin/python3 -m pip is unavailable");
     return;
   }
   // Under /var/tmp, so that the state directory is hidden by its own tmpfs
   // at level 1 and the environment must be shown through it.
-  Fixture f("/var/tmp");
+  LocalBackendFixture f("/var/tmp");
   f.MakeWheel("prisn_backend_demo", "42");
   std::ofstream(f.dir / "state/secret") << "token";
   InstanceSpec spec = f.Python("deps",
@@ -573,11 +573,11 @@ TEST_CASE(
 }
 
 TEST_CASE("LocalBackend: a failed environment build fails the start with pip's output") {
-  if (!Python3HasPip()) {
+  if (!LocalBackendPython3HasPip()) {
     WARN("skipped: /usr/bin/python3 -m pip is unavailable");
     return;
   }
-  Fixture f;
+  LocalBackendFixture f;
   InstanceSpec spec = f.Python("baddeps", "print('never')\n");
   spec.sources["requirements.txt"] = "prisn-does-not-exist==9.9\n";
   f.backend->Start(spec);
@@ -591,7 +591,7 @@ TEST_CASE("LocalBackend: a failed environment build fails the start with pip's o
 
 TEST_CASE("LocalBackend: a workload over its memory limit is reported OOM-killed") {
   PRISN_REQUIRE_ROOT();
-  Fixture f;
+  LocalBackendFixture f;
   if (!f.backend->degraded().empty()) {
     WARN("skipped: " << f.backend->degraded());
     return;
@@ -609,8 +609,8 @@ TEST_CASE("LocalBackend: a workload over its memory limit is reported OOM-killed
 
 TEST_CASE("LocalBackend: two backends on different state directories use different cgroups") {
   PRISN_REQUIRE_ROOT();
-  Fixture a;
-  Fixture b;
+  LocalBackendFixture a;
+  LocalBackendFixture b;
   if (!a.backend->degraded().empty()) {
     WARN("skipped: " << a.backend->degraded());
     return;
@@ -651,7 +651,7 @@ TEST_CASE(
     "LocalBackend: each namespace runs as a uid of its own that owns its workspace, the same "
     "after a restart") {
   PRISN_REQUIRE_ROOT();
-  Fixture f;
+  LocalBackendFixture f;
   const std::string script =
       "echo uid=$(id -u); echo gid=$(id -g); echo home=$(stat -c %u:%g \"$HOME\"); "
       "grep -E '^Uid:' /proc/self/status | tr -s '\t' ' '";
@@ -699,7 +699,7 @@ TEST_CASE(
   PRISN_REQUIRE_ROOT();
   // Not under /tmp: the mount points of the state directory would show in
   // the private /tmp.
-  Fixture f("/var/lib");
+  LocalBackendFixture f("/var/lib");
   // A world-writable folder prisn does not know by name: a namespace's user
   // gets a read-only host, so it cannot write there either.
   TempDir open_dir("/var/lib");
@@ -749,7 +749,7 @@ TEST_CASE(
 
 TEST_CASE("LocalBackend: a workload's mountinfo names no other workload") {
   PRISN_REQUIRE_ROOT();
-  Fixture f;
+  LocalBackendFixture f;
   InstanceSpec first = f.Bash("alpha-secret", "echo up; sleep 1000");
   f.backend->Start(first);
   REQUIRE(f.recorder->WaitForType(first.id, Type::kStarted));

@@ -13,17 +13,17 @@ namespace {
 
 using nlohmann::json;
 
-std::string DeploymentYaml(const std::string& mode) {
+std::string CliObjectsDeploymentYaml(const std::string& mode) {
   return "apiVersion: prisn.io/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n"
          "  source:\n    path: main.py\n  port: 8080\n  replicas: 3\n  env:\n    MODE: " +
          mode + "\n";
 }
 
-struct Fixture {
+struct CliObjectsFixture {
   TempDir dir;
   Daemon daemon{dir.path() / "state"};
   std::map<std::string, std::string> env = IsolatedEnv(dir.path() / "home");
-  Fixture() { env["PRISN_STATE_DIR"] = (dir.path() / "state").string(); }
+  CliObjectsFixture() { env["PRISN_STATE_DIR"] = (dir.path() / "state").string(); }
   RunResult operator()(const std::vector<std::string>& args) const {
     return Prisn(args, env, dir.path().string());
   }
@@ -38,12 +38,12 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("get, ls, describe, history, rollback, delete and events print their shapes") {
-  Fixture prisn;
+  CliObjectsFixture prisn;
   prisn.dir.Write("app/main.py", "print('v')\n");
-  prisn.dir.Write("app/deploy.yaml", DeploymentYaml("one"));
+  prisn.dir.Write("app/deploy.yaml", CliObjectsDeploymentYaml("one"));
   REQUIRE(prisn({"apply", "-f", "app/"}).exit_code == 0);
   std::string v1 = prisn.Json({"get", "deploy", "api", "-o", "json"})["version"];
-  prisn.dir.Write("app/deploy.yaml", DeploymentYaml("two"));
+  prisn.dir.Write("app/deploy.yaml", CliObjectsDeploymentYaml("two"));
   REQUIRE(prisn({"apply", "-f", "app/"}).exit_code == 0);
   std::string v2 = prisn.Json({"get", "deployments", "api", "-o", "json"})["version"];
   REQUIRE(v1 != v2);
@@ -157,7 +157,7 @@ TEST_CASE("get, ls, describe, history, rollback, delete and events print their s
 }
 
 TEST_CASE("secret values never appear in any output") {
-  Fixture prisn;
+  CliObjectsFixture prisn;
   const std::string literal = "hunter2-literal-value";
   const std::string file_value = "file-secret-value-77";
   const std::string manifest_value = "manifest-secret-value-42";
@@ -210,7 +210,7 @@ TEST_CASE("secret values never appear in any output") {
 }
 
 TEST_CASE("a namespace token cannot read another namespace") {
-  Fixture prisn;
+  CliObjectsFixture prisn;
   prisn.dir.Write(
       "a/job.yaml",
       "apiVersion: prisn.io/v1\nkind: Job\nmetadata:\n  name: mine\n  namespace: team-a\n"

@@ -15,11 +15,11 @@ namespace {
 
 using nlohmann::json;
 
-struct Fixture {
+struct CliRunFixture {
   TempDir dir;
   Daemon daemon{dir.path() / "state"};
   std::map<std::string, std::string> env = IsolatedEnv(dir.path() / "home");
-  Fixture() { env["PRISN_STATE_DIR"] = (dir.path() / "state").string(); }
+  CliRunFixture() { env["PRISN_STATE_DIR"] = (dir.path() / "state").string(); }
   RunResult operator()(const std::vector<std::string>& args) const {
     return Prisn(args, env, dir.path().string());
   }
@@ -35,7 +35,7 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("prisn run streams a script's output and exits with its code") {
-  Fixture prisn;
+  CliRunFixture prisn;
   prisn.dir.Write(
       "hello.sh",
       "echo \"hello $1 $MODE\"\necho 'to stderr' >&2\necho second\nexit \"${CODE:-0}\"\n");
@@ -101,7 +101,7 @@ TEST_CASE("prisn run streams a script's output and exits with its code") {
 }
 
 TEST_CASE("a detached run is followed with logs job/ID and listed by get jobs") {
-  Fixture prisn;
+  CliRunFixture prisn;
   prisn.dir.Write("report.sh", "echo line one\necho line two >&2\n");
   auto r = prisn({"run", "report.sh", "--detach"});
   INFO(r.all());

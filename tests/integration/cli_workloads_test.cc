@@ -11,11 +11,11 @@ namespace {
 
 using nlohmann::json;
 
-struct Fixture {
+struct CliWorkloadsFixture {
   TempDir dir;
   Daemon daemon{dir.path() / "state"};
   std::map<std::string, std::string> env = IsolatedEnv(dir.path() / "home");
-  Fixture() { env["PRISN_STATE_DIR"] = (dir.path() / "state").string(); }
+  CliWorkloadsFixture() { env["PRISN_STATE_DIR"] = (dir.path() / "state").string(); }
   RunResult operator()(const std::vector<std::string>& args) const {
     return Prisn(args, env, dir.path().string());
   }
@@ -48,7 +48,7 @@ std::map<std::string, int64_t> Pids(const json& status) {
 }  // namespace
 
 TEST_CASE("deploy rolls a service out, scale, status, logs and describe follow it") {
-  Fixture prisn;
+  CliWorkloadsFixture prisn;
   prisn.dir.Write("svc/main.py", kService);
   prisn.dir.Write("svc/prisn.toml",
                   "name = \"svc\"\nport = \"auto\"\nreplicas = 2\n"
@@ -117,7 +117,7 @@ TEST_CASE("deploy rolls a service out, scale, status, logs and describe follow i
 }
 
 TEST_CASE("a deploy whose replicas crash fails with the last exit and log lines") {
-  Fixture prisn;
+  CliWorkloadsFixture prisn;
   prisn.dir.Write("crash.sh", "echo 'about to fail'\nexit 1\n");
   auto r = prisn({"deploy", "crash.sh", "--timeout", "60s"});
   INFO(r.all());
@@ -129,7 +129,7 @@ TEST_CASE("a deploy whose replicas crash fails with the last exit and log lines"
 }
 
 TEST_CASE("status --why follows dependsOn to the deployment that is not ready") {
-  Fixture prisn;
+  CliWorkloadsFixture prisn;
   // db listens nowhere, so its tcp check never passes; worker waits for it.
   prisn.dir.Write("app/db.sh", "echo db up\nsleep 1000\n");
   prisn.dir.Write("app/worker.sh", "sleep 1000\n");

@@ -19,11 +19,11 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-struct Fixture {
+struct ConvergeFixture {
   TempDir dir;
   std::optional<Daemon> daemon{std::in_place, dir.path() / "state"};
   std::map<std::string, std::string> env = IsolatedEnv(dir.path() / "home");
-  Fixture() { env["PRISN_STATE_DIR"] = (dir.path() / "state").string(); }
+  ConvergeFixture() { env["PRISN_STATE_DIR"] = (dir.path() / "state").string(); }
   RunResult operator()(const std::vector<std::string>& args) const {
     return Prisn(args, env, dir.path().string());
   }
@@ -87,7 +87,7 @@ std::string Sleeper(const std::string& name, int replicas) {
 std::string Marker(const std::string& name) { return "Deployment_default_" + name + "_"; }
 
 TEST_CASE("a replica killed from outside is replaced at once") {
-  Fixture f;
+  ConvergeFixture f;
   f.Apply("heal.yaml", Sleeper("heal", 1));
   REQUIRE(Eventually([&] { return Healthy(f.Status("heal"), 1); }));
   int64_t pid = f.Status("heal")["replicas"][0]["pid"];
@@ -107,7 +107,7 @@ TEST_CASE("a replica killed from outside is replaced at once") {
 }
 
 TEST_CASE("a daemon killed with SIGKILL takes its workloads along and a restart brings each back once") {
-  Fixture f;
+  ConvergeFixture f;
   f.Apply("crash.yaml", Sleeper("crash", 2));
   REQUIRE(Eventually([&] { return Healthy(f.Status("crash"), 2); }));
   REQUIRE_FALSE(ProcessesWith(Marker("crash")).empty());
@@ -127,7 +127,7 @@ TEST_CASE("a daemon killed with SIGKILL takes its workloads along and a restart 
 }
 
 TEST_CASE("deleting a Deployment stops every one of its processes") {
-  Fixture f;
+  ConvergeFixture f;
   f.Apply("gone.yaml", Sleeper("gone", 2));
   REQUIRE(Eventually([&] { return Healthy(f.Status("gone"), 2); }));
   auto r = f({"delete", "deployment", "gone"});
@@ -155,7 +155,7 @@ constexpr const char* kNeverListens =
     "      while True: time.sleep(1)\n";
 
 TEST_CASE("a version that never passes its health check stalls, then autoRevert restores the last healthy one") {
-  Fixture f;
+  ConvergeFixture f;
   f.Apply("svc.yaml", Service(kListens));
   REQUIRE(Eventually([&] { return Healthy(f.Status("svc"), 1); }));
   auto before = f.Status("svc");
@@ -194,7 +194,7 @@ std::string FailingJob(const std::string& name, int backoff, const std::string& 
 }
 
 TEST_CASE("a failing Job is retried backoffLimit times, then fails with its last exit") {
-  Fixture f;
+  ConvergeFixture f;
   f.Apply("job.yaml", FailingJob("flaky", 2));
   REQUIRE(Eventually([&] {
     auto s = f.Status("flaky");
@@ -218,7 +218,7 @@ TEST_CASE("a failing Job is retried backoffLimit times, then fails with its last
 }
 
 TEST_CASE("a Job past its activeDeadline is stopped and fails") {
-  Fixture f;
+  ConvergeFixture f;
   f.dir.Write("slow.yaml",
               "apiVersion: prisn.io/v1\nkind: Job\nmetadata:\n  name: slow\nspec:\n"
               "  activeDeadline: 1s\n  terminationGracePeriod: 1s\n  runtime: bash\n"
@@ -233,7 +233,7 @@ TEST_CASE("a Job past its activeDeadline is stopped and fails") {
 }
 
 TEST_CASE("a daemon killed in the middle of a rolling update comes back with the desired replicas, each once") {
-  Fixture f;
+  ConvergeFixture f;
   f.Apply("roll.yaml", Sleeper("roll", 2));
   REQUIRE(Eventually([&] { return Healthy(f.Status("roll"), 2); }));
   // The new version never gets ready, so the rollout stays in the middle.

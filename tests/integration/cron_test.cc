@@ -18,11 +18,11 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-struct Fixture {
+struct CronFixture {
   TempDir dir;
   std::optional<Daemon> daemon{std::in_place, dir.path() / "state"};
   std::map<std::string, std::string> env = IsolatedEnv(dir.path() / "home");
-  Fixture() { env["PRISN_STATE_DIR"] = (dir.path() / "state").string(); }
+  CronFixture() { env["PRISN_STATE_DIR"] = (dir.path() / "state").string(); }
   RunResult operator()(const std::vector<std::string>& args) const {
     return Prisn(args, env, dir.path().string());
   }
@@ -56,7 +56,7 @@ json CronItem(const json& listing, const std::string& name) {
 }
 
 TEST_CASE("an every-second CronJob fires, runs, is listed, and keeps only its history limit") {
-  Fixture f;
+  CronFixture f;
   f.Apply("tick.yaml", CronJob("tick", "* * * * * *",
                                "  successfulJobsHistoryLimit: 2\n  failedJobsHistoryLimit: 1\n"));
   // Several runs have ended successfully.
@@ -106,7 +106,7 @@ TEST_CASE("an every-second CronJob fires, runs, is listed, and keeps only its hi
 }
 
 TEST_CASE("the cron shortcuts build a CronJob from a script and apply it") {
-  Fixture f;
+  CronFixture f;
   f.dir.Write("nightly.sh", "echo nightly\n");
   f.dir.Write("report.sh", "echo report\n");
   f.dir.Write("hourly.sh", "echo hourly\n");
@@ -140,7 +140,7 @@ TEST_CASE("the cron shortcuts build a CronJob from a script and apply it") {
 }
 
 TEST_CASE("100 CronJobs due in the same second all start, none twice") {
-  Fixture f;
+  CronFixture f;
   constexpr int kJobs = 100;
   // One fire time, 12 s ahead (a 6-field schedule that fires once a day).
   auto now = std::chrono::system_clock::now();

@@ -46,14 +46,14 @@ std::string Deployment(const std::string& name, int replicas, int port) {
          ".py\n  healthCheck:\n    tcp: {}\n";
 }
 
-struct Fixture {
+struct NetworkFixture {
   TempDir dir;
   std::string range = "127." + std::to_string(100 + (::getpid() + 7) % 150) + ".0.0";
   std::string dns_address = range.substr(0, range.size() - 3) + "0.1";
   Daemon daemon{dir.path() / "state",
                 {"--service-range", range, "--dns-listen", dns_address + ":0"}};
   std::map<std::string, std::string> env = IsolatedEnv(dir.path() / "home");
-  Fixture() { env["PRISN_STATE_DIR"] = (dir.path() / "state").string(); }
+  NetworkFixture() { env["PRISN_STATE_DIR"] = (dir.path() / "state").string(); }
   RunResult operator()(const std::vector<std::string>& args) const {
     return Prisn(args, env, dir.path().string());
   }
@@ -90,7 +90,7 @@ struct Fixture {
 
 TEST_CASE("a Deployment with a port gets a stable address: the proxy spreads requests, DNS "
           "answers A and SRV, and a killed replica gets no request") {
-  Fixture f;
+  NetworkFixture f;
   f.dir.Write("web.py", Server("one"));
   f.Apply("web.yaml", Deployment("web", 2, 8080));
   REQUIRE(Eventually([&] { return f.Healthy("web", 2); }));
@@ -152,7 +152,7 @@ TEST_CASE("a Deployment with a port gets a stable address: the proxy spreads req
 }
 
 TEST_CASE("a rolling update and a scale down under wrk load fail no request") {
-  Fixture f;
+  NetworkFixture f;
   f.dir.Write("web.py", Server("one"));
   f.Apply("web.yaml", Deployment("web", 2, 8080));
   REQUIRE(Eventually([&] { return f.Healthy("web", 2) && f.Endpoints("web")["endpoints"].size() == 2; }));
@@ -180,7 +180,7 @@ TEST_CASE("a rolling update and a scale down under wrk load fail no request") {
 
 TEST_CASE("an Ingress routes two hosts and two paths, and terminates TLS with a Secret's "
           "certificate") {
-  Fixture f;
+  NetworkFixture f;
   f.dir.Write("api.py", Server("api"));
   f.dir.Write("web.py", Server("web"));
   int port = FreeLoopbackPort();

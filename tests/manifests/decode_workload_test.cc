@@ -11,14 +11,14 @@ using testing::FindError;
 using testing::LoadYaml;
 using testing::Only;
 
-std::string Doc(const std::string& kind, const std::string& spec_lines) {
+std::string DecodeWorkloadDoc(const std::string& kind, const std::string& spec_lines) {
   return "apiVersion: prisn.io/v1\nkind: " + kind + "\nmetadata:\n  name: w\nspec:\n" + spec_lines;
 }
 const char* kPySource = "  source:\n    path: app.py\n";
 std::map<std::string, std::string> Files() { return {{"app.py", "print('hi')\n"}}; }
 
 TEST_CASE("Deployment: every default is filled in", "[decode][deployment]") {
-  auto set = LoadYaml(Doc("Deployment", kPySource), Files());
+  auto set = LoadYaml(DecodeWorkloadDoc("Deployment", kPySource), Files());
   const auto& d = std::get<DeploymentSpec>(Only(set).spec);
   CHECK(d.runtime == "python3");
   CHECK(d.entrypoint == "app.py");
@@ -44,7 +44,7 @@ TEST_CASE("Deployment: every default is filled in", "[decode][deployment]") {
 }
 
 TEST_CASE("Deployment: every field is read", "[decode][deployment]") {
-  auto set = LoadYaml(Doc("Deployment", std::string(kPySource) +
+  auto set = LoadYaml(DecodeWorkloadDoc("Deployment", std::string(kPySource) +
                                             "  runtime: python3\n"
                                             "  args: [--port, 8080, 'x y']\n"
                                             "  env: {A: '1', B: 2, C: \"\"}\n"
@@ -120,7 +120,7 @@ TEST_CASE("Deployment: every field is read", "[decode][deployment]") {
 }
 
 TEST_CASE("Deployment: port auto, tcp checks and Kubernetes probe spellings", "[decode][deployment]") {
-  auto set = LoadYaml(Doc("Deployment", std::string(kPySource) +
+  auto set = LoadYaml(DecodeWorkloadDoc("Deployment", std::string(kPySource) +
                                             "  port: auto\n"
                                             "  healthCheck:\n"
                                             "    tcp: {}\n"
@@ -134,7 +134,7 @@ TEST_CASE("Deployment: port auto, tcp checks and Kubernetes probe spellings", "[
   CHECK(d.health_check->period == std::chrono::seconds(7));
   CHECK(d.health_check->timeout == std::chrono::seconds(3));
   CHECK(d.health_check->initial_delay == std::chrono::seconds(1));
-  auto interval = LoadYaml(Doc("Deployment", std::string(kPySource) +
+  auto interval = LoadYaml(DecodeWorkloadDoc("Deployment", std::string(kPySource) +
                                                  "  port: 80\n  healthCheck: {http: {path: /}, interval: 3s}\n"),
                            Files());
   CHECK(std::get<DeploymentSpec>(Only(interval).spec).health_check->period == std::chrono::seconds(3));
@@ -205,7 +205,7 @@ TEST_CASE("Deployment: field mistakes name the field, what was expected and what
       {"  entrypoint: ../x.py\n", "spec.entrypoint", "inside the source"},
   };
   for (const auto& c : cases) {
-    auto set = LoadYaml(Doc("Deployment", std::string(kPySource) + c.lines), Files());
+    auto set = LoadYaml(DecodeWorkloadDoc("Deployment", std::string(kPySource) + c.lines), Files());
     INFO(c.lines << "\n" << Dump(set));
     const Diagnostic* d = FindError(set, c.field, c.text);
     REQUIRE(d != nullptr);
@@ -216,7 +216,7 @@ TEST_CASE("Deployment: field mistakes name the field, what was expected and what
 }
 
 TEST_CASE("Deployment: positions point at the offending value", "[decode][deployment]") {
-  auto set = LoadYaml(Doc("Deployment", std::string(kPySource) + "  port: 70000\n"), Files());
+  auto set = LoadYaml(DecodeWorkloadDoc("Deployment", std::string(kPySource) + "  port: 70000\n"), Files());
   const Diagnostic* d = FindError(set, "spec.port");
   REQUIRE(d != nullptr);
   CHECK(d->line == 8);
@@ -224,39 +224,39 @@ TEST_CASE("Deployment: positions point at the offending value", "[decode][deploy
 }
 
 TEST_CASE("Source: path, inline and the mistakes around them", "[decode][source]") {
-  auto inline_set = LoadYaml(Doc("Job", "  runtime: node\n  source: {inline: 'console.log(1)'}\n"));
+  auto inline_set = LoadYaml(DecodeWorkloadDoc("Job", "  runtime: node\n  source: {inline: 'console.log(1)'}\n"));
   const auto& job = std::get<JobSpec>(Only(inline_set).spec);
   CHECK(job.entrypoint == "main.js");
   CHECK(Only(inline_set).sources.at("main.js") == "console.log(1)");
 
-  CHECK(FindError(LoadYaml(Doc("Job", "  source: app.py\n"), Files()), "spec.source", "path: app.py"));
-  CHECK(FindError(LoadYaml(Doc("Job", "  source: {path: a.py, inline: x}\n")), "spec.source.inline", "not both"));
-  CHECK(FindError(LoadYaml(Doc("Job", "  source: {}\n")), "spec.source", "needs path or inline"));
-  CHECK(FindError(LoadYaml(Doc("Job", "  runtime: bash\n")), "spec", "missing field \"source\""));
-  CHECK(FindError(LoadYaml(Doc("Job", "  source: {path: /etc/passwd}\n")), "spec.source.path", "relative"));
-  CHECK(FindError(LoadYaml(Doc("Job", "  source: {inline: '  '}\n  runtime: bash\n")), "spec.source.inline",
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: app.py\n"), Files()), "spec.source", "path: app.py"));
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: {path: a.py, inline: x}\n")), "spec.source.inline", "not both"));
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: {}\n")), "spec.source", "needs path or inline"));
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  runtime: bash\n")), "spec", "missing field \"source\""));
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: {path: /etc/passwd}\n")), "spec.source.path", "relative"));
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: {inline: '  '}\n  runtime: bash\n")), "spec.source.inline",
                   "empty"));
-  CHECK(FindError(LoadYaml(Doc("Job", "  source: {inline: 'x'}\n")), "spec.source.inline", "needs a runtime"));
-  CHECK(FindError(LoadYaml(Doc("Job", "  source: {git: 'https://x'}\n")), "spec.source.git", "register the repository"));
-  CHECK(FindError(LoadYaml(Doc("Job", "  source: {file: a.py}\n")), "spec.source.file", "did you mean \"path\"?"));
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: {inline: 'x'}\n")), "spec.source.inline", "needs a runtime"));
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: {git: 'https://x'}\n")), "spec.source.git", "register the repository"));
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: {file: a.py}\n")), "spec.source.file", "did you mean \"path\"?"));
 }
 
 TEST_CASE("Workloads: an empty spec or source is an error, not a default", "[decode][job]") {
   // Found by fuzzing: `spec:` and `source` with no value once loaded cleanly.
   CHECK(FindError(LoadYaml("apiVersion: prisn.io/v1\nkind: Job\nmetadata: {name: j}\nspec:\n"), "spec",
                   "spec is empty"));
-  CHECK(FindError(LoadYaml(Doc("Job", "  runtime: bash\n  source:\n")), "spec", "source is empty"));
-  CHECK(FindError(LoadYaml(Doc("Deployment", "  runtime: python3\n  source\n")), "spec", "source is empty"));
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  runtime: bash\n  source:\n")), "spec", "source is empty"));
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Deployment", "  runtime: python3\n  source\n")), "spec", "source is empty"));
 }
 
 TEST_CASE("Job: defaults, fields and impossible combinations", "[decode][job]") {
-  const auto j = std::get<JobSpec>(Only(LoadYaml(Doc("Job", kPySource), Files())).spec);
+  const auto j = std::get<JobSpec>(Only(LoadYaml(DecodeWorkloadDoc("Job", kPySource), Files())).spec);
   CHECK(j.backoff_limit == 6);
   CHECK(j.active_deadline.count() == 0);
   CHECK(j.timeout.count() == 0);
   CHECK(j.restart_policy == RestartPolicy::kOnFailure);
 
-  auto full = LoadYaml(Doc("Job", std::string(kPySource) +
+  auto full = LoadYaml(DecodeWorkloadDoc("Job", std::string(kPySource) +
                                       "  backoffLimit: 2\n  activeDeadline: 1h\n  timeout: 90s\n"
                                       "  restartPolicy: OnFailure\n"),
                        Files());
@@ -280,7 +280,7 @@ TEST_CASE("Job: defaults, fields and impossible combinations", "[decode][job]") 
       {"  activeDeadline: 1h 30m\n", "spec.activeDeadline", "did you mean \"1h30m\"?"},
   };
   for (const auto& c : cases) {
-    auto set = LoadYaml(Doc("Job", std::string(kPySource) + c.lines), Files());
+    auto set = LoadYaml(DecodeWorkloadDoc("Job", std::string(kPySource) + c.lines), Files());
     INFO(c.lines << "\n" << Dump(set));
     CHECK(FindError(set, c.field, c.text) != nullptr);
   }
@@ -288,7 +288,7 @@ TEST_CASE("Job: defaults, fields and impossible combinations", "[decode][job]") 
 
 TEST_CASE("CronJob: defaults and every field", "[decode][cronjob]") {
   const auto c = std::get<CronJobSpec>(
-      Only(LoadYaml(Doc("CronJob", std::string(kPySource) + "  schedule: '0 3 * * *'\n"), Files())).spec);
+      Only(LoadYaml(DecodeWorkloadDoc("CronJob", std::string(kPySource) + "  schedule: '0 3 * * *'\n"), Files())).spec);
   CHECK(c.schedule == "0 3 * * *");
   CHECK(c.every.empty());
   CHECK(c.time_zone.empty());
@@ -299,7 +299,7 @@ TEST_CASE("CronJob: defaults and every field", "[decode][cronjob]") {
   CHECK(c.failed_jobs_history_limit == 1);
   CHECK(c.backoff_limit == 6);
 
-  auto full = LoadYaml(Doc("CronJob", std::string(kPySource) +
+  auto full = LoadYaml(DecodeWorkloadDoc("CronJob", std::string(kPySource) +
                                           "  every: 15m\n  timeZone: Europe/Berlin\n  concurrencyPolicy: Replace\n"
                                           "  startingDeadline: 5m\n  suspend: true\n"
                                           "  successfulJobsHistoryLimit: 10\n  failedJobsHistoryLimit: 0\n"
@@ -315,17 +315,17 @@ TEST_CASE("CronJob: defaults and every field", "[decode][cronjob]") {
   CHECK(f.failed_jobs_history_limit == 0);
   CHECK(f.timeout == std::chrono::minutes(1));
   CHECK(f.backoff_limit == 0);
-  CHECK(Only(LoadYaml(Doc("CronJob", std::string(kPySource) + "  schedule: '@hourly'\n"), Files())).kind ==
+  CHECK(Only(LoadYaml(DecodeWorkloadDoc("CronJob", std::string(kPySource) + "  schedule: '@hourly'\n"), Files())).kind ==
         "CronJob");
 }
 
 TEST_CASE("CronJob: schedule mistakes point at the offending character", "[decode][cronjob]") {
-  auto set = LoadYaml(Doc("CronJob", std::string(kPySource) + "  schedule: \"0 25 * * *\"\n"), Files());
+  auto set = LoadYaml(DecodeWorkloadDoc("CronJob", std::string(kPySource) + "  schedule: \"0 25 * * *\"\n"), Files());
   const Diagnostic* d = FindError(set, "spec.schedule", "25");
   REQUIRE(d != nullptr);
   CHECK(d->line == 8);
   CHECK(d->column == 16);  // the '2' of 25, after the opening quote
-  auto plain = LoadYaml(Doc("CronJob", std::string(kPySource) + "  every: 5 minutes\n"), Files());
+  auto plain = LoadYaml(DecodeWorkloadDoc("CronJob", std::string(kPySource) + "  every: 5 minutes\n"), Files());
   CHECK(FindError(plain, "spec.every", "invalid interval"));
 
   struct Case {
@@ -343,7 +343,7 @@ TEST_CASE("CronJob: schedule mistakes point at the offending character", "[decod
       {"  schedule: '0 3 * * *'\n  failedJobsHistoryLimit: -2\n", "spec.failedJobsHistoryLimit", "from 0 to 1000"},
   };
   for (const auto& c : cases) {
-    auto s = LoadYaml(Doc("CronJob", std::string(kPySource) + c.lines), Files());
+    auto s = LoadYaml(DecodeWorkloadDoc("CronJob", std::string(kPySource) + c.lines), Files());
     INFO(c.lines << "\n" << Dump(s));
     CHECK(FindError(s, c.field, c.text) != nullptr);
   }

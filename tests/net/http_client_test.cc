@@ -30,7 +30,7 @@ namespace {
 using namespace std::chrono_literals;
 
 // What the test server does with one request.
-enum class Reply {
+enum class ServerReply {
   kAnswer,           // answers and keeps the connection open
   kAnswerThenClose,  // answers (without saying so) and closes, as at an idle timeout
   kClose,            // closes without answering
@@ -43,7 +43,7 @@ using prisn::testing::Listener;
 // says for request `request` (from 0) on connection `connection` (from 0).
 class ScriptedServer {
  public:
-  using Script = std::function<Reply(int connection, int request)>;
+  using Script = std::function<ServerReply(int connection, int request)>;
   ScriptedServer(Script script, int status = 200, std::string body = "hello")
       : script_(std::move(script)), status_(status), body_(std::move(body)) {
     thread_ = std::thread([this] { Serve(); });
@@ -110,9 +110,9 @@ class ScriptedServer {
           std::lock_guard lock(mutex_);
           requests_.push_back(text);
         }
-        Reply reply = script_(connection, request);
-        if (reply == Reply::kClose) break;
-        if (reply == Reply::kSilent) {
+        ServerReply reply = script_(connection, request);
+        if (reply == ServerReply::kClose) break;
+        if (reply == ServerReply::kSilent) {
           while (WaitReadable(c.Get())) {
             char buf[4096];
             if (::recv(c.Get(), buf, sizeof buf, 0) <= 0) break;
@@ -124,7 +124,7 @@ class ScriptedServer {
                              std::to_string(body_.size()) + "\r\n\r\n" + body_;
         REQUIRE(::send(c.Get(), answer.data(), answer.size(), MSG_NOSIGNAL) ==
                 static_cast<ssize_t>(answer.size()));
-        if (reply == Reply::kAnswerThenClose) break;
+        if (reply == ServerReply::kAnswerThenClose) break;
       }
     }
   }
@@ -140,9 +140,9 @@ class ScriptedServer {
   std::thread thread_;
 };
 
-Reply AlwaysAnswer(int, int) { return Reply::kAnswer; }
+ServerReply AlwaysAnswer(int, int) { return ServerReply::kAnswer; }
 
-HttpRequest Get(std::string url, std::chrono::milliseconds timeout = 5s) {
+HttpRequest GetRequest(std::string url, std::chrono::milliseconds timeout = 5s) {
   HttpRequest r;
   r.url = std::move(url);
   r.connect_timeout = timeout;
@@ -187,7 +187,7 @@ TEST_CASE("ParseHttpUrl rejects what is not an http(s) URL as invalid, saying wh
 TEST_CASE("HttpClient sends method, target, headers and body and returns status and body") {
   ScriptedServer server(AlwaysAnswer, 404, "not here");
   HttpClient client;
-  HttpRequest r = Get(server.url("/a/b?c=d"));
+  HttpRequest r = GetRequest(server.url("/a/b?c=d"));
   r.method = "POST";
   r.headers = {{"X-Test", "1"}, {"User-Agent", "prisn-test"}};
   r.body = "ping";
@@ -209,7 +209,7 @@ TEST_CASE("HttpClient reuses the kept connection for the next request") {
   ScriptedServer server(AlwaysAnswer);
   HttpClient client;
   for (int i = 0; i < 3; ++i) {
-    auto answer = client.Request(Get(server.url()));
+    auto answer = client.Request(GetRequest(server.url()));
     REQUIRE(answer);
     CHECK(answer->body == "hello");
   }
@@ -219,11 +219,11 @@ TEST_CASE("HttpClient reuses the kept connection for the next request") {
 
 TEST_CASE("HttpClient reconnects when the server closed the kept connection") {
   ScriptedServer server([](int connection, int) {
-    return connection == 0 ? Reply::kAnswerThenClose : Reply::kAnswer;
+    return connection == 0 ? ServerReply::kAnswerThenClose : ServerReply::kAnswer;
   });
   HttpClient client;
-  REQUIRE(client.Request(Get(server.url())));
-  auto second = client.Request(Get(server.url()));
+  REQUIRE(client.Request(GetRequest(server.url())));
+  auto second = client.Request(GetRequest(server.url()));
   REQUIRE(second);
   CHECK(second->status == 200);
   CHECK(server.connections() == 2);
@@ -232,11 +232,11 @@ TEST_CASE("HttpClient reconnects when the server closed the kept connection") {
 TEST_CASE("HttpClient resends once on a new connection a request the kept one dropped unanswered") {
   // The idle-timeout race: the server takes the request, then closes.
   ScriptedServer server([](int connection, int request) {
-    return connection == 0 && request == 1 ? Reply::kClose : Reply::kAnswer;
+    return connection == 0 && request == 1 ? ServerReply::kClose : ServerReply::kAnswer;
   });
   HttpClient client;
-  REQUIRE(client.Request(Get(server.url("/first"))));
-  auto second = client.Request(Get(server.url("/second")));
+  REQUIRE(client.Request(GetRequest(server.url("/first"))));
+  auto second = client.Request(GetRequest(server.url("/second")));
   REQUIRE(second);
   CHECK(second->body == "hello");
   CHECK(server.connections() == 2);
@@ -248,27 +248,27 @@ TEST_CASE("HttpClient resends once on a new connection a request the kept one dr
 
 TEST_CASE("HttpClient never resends a request a new connection dropped unanswered") {
   ScriptedServer server(
-      [](int connection, int) { return connection == 0 ? Reply::kClose : Reply::kAnswer; });
+      [](int connection, int) { return connection == 0 ? ServerReply::kClose : ServerReply::kAnswer; });
   HttpClient client;
-  auto answer = client.Request(Get(server.url()));
+  auto answer = client.Request(GetRequest(server.url()));
   REQUIRE_FALSE(answer);
   CHECK(answer.error().code == ErrorCode::kIo);
   CHECK(server.requests().size() == 1);
   // The client works on: the next request gets a connection of its own.
-  REQUIRE(client.Request(Get(server.url())));
+  REQUIRE(client.Request(GetRequest(server.url())));
   CHECK(server.connections() == 2);
 }
 
 TEST_CASE("HttpClient keeps max_body bytes of a longer body and the connection stays usable") {
   ScriptedServer server(AlwaysAnswer, 200, std::string(100000, 'x'));
   HttpClient client;
-  HttpRequest r = Get(server.url());
+  HttpRequest r = GetRequest(server.url());
   r.max_body = 3;
   auto answer = client.Request(r);
   REQUIRE(answer);
   CHECK(answer->body == "xxx");
   CHECK(answer->truncated);
-  auto whole = client.Request(Get(server.url()));
+  auto whole = client.Request(GetRequest(server.url()));
   REQUIRE(whole);
   CHECK(whole->body.size() == 100000);
   CHECK_FALSE(whole->truncated);
@@ -282,17 +282,17 @@ TEST_CASE("HttpClient to a port nobody listens on is unavailable") {
     port = closed.port;
   }
   HttpClient client;
-  auto answer = client.Request(Get("http://127.0.0.1:" + std::to_string(port) + "/"));
+  auto answer = client.Request(GetRequest("http://127.0.0.1:" + std::to_string(port) + "/"));
   REQUIRE_FALSE(answer);
   CHECK(answer.error().code == ErrorCode::kUnavailable);
   CHECK_THAT(answer.error().message, Catch::Contains("Connection refused"));
 }
 
 TEST_CASE("HttpClient to a server that never answers times out at total_timeout") {
-  ScriptedServer server([](int, int) { return Reply::kSilent; });
+  ScriptedServer server([](int, int) { return ServerReply::kSilent; });
   HttpClient client;
   auto started = std::chrono::steady_clock::now();
-  auto answer = client.Request(Get(server.url(), 200ms));
+  auto answer = client.Request(GetRequest(server.url(), 200ms));
   auto took = std::chrono::steady_clock::now() - started;
   REQUIRE_FALSE(answer);
   CHECK(answer.error().code == ErrorCode::kTimeout);
@@ -302,14 +302,14 @@ TEST_CASE("HttpClient to a server that never answers times out at total_timeout"
 
 TEST_CASE("HttpClient with a bad URL, method or header is invalid and sends nothing") {
   HttpClient client;
-  auto url = client.Request(Get("ftp//nowhere"));
+  auto url = client.Request(GetRequest("ftp//nowhere"));
   REQUIRE_FALSE(url);
   CHECK(url.error().code == ErrorCode::kInvalid);
   ScriptedServer server(AlwaysAnswer);
-  HttpRequest method = Get(server.url());
+  HttpRequest method = GetRequest(server.url());
   method.method = "GE T";
   CHECK(client.Request(method).error().code == ErrorCode::kInvalid);
-  HttpRequest header = Get(server.url());
+  HttpRequest header = GetRequest(server.url());
   header.headers = {{"X-Evil", "a\r\nInjected: yes"}};
   CHECK(client.Request(header).error().code == ErrorCode::kInvalid);
   CHECK(server.connections() == 0);
@@ -347,7 +347,7 @@ TEST_CASE("HttpClient over https refuses a server whose certificate is not trust
   std::thread server([&io] { io.run_for(std::chrono::seconds(10)); });
 
   HttpClient client;
-  auto answer = client.Request(Get("https://127.0.0.1:" + std::to_string(port) + "/", 5s));
+  auto answer = client.Request(GetRequest("https://127.0.0.1:" + std::to_string(port) + "/", 5s));
   REQUIRE_FALSE(answer);
   CHECK(answer.error().code == ErrorCode::kIo);
   CHECK_THAT(answer.error().message, Catch::Contains("TLS handshake"));

@@ -18,7 +18,7 @@ namespace {
 using namespace testing;
 using namespace std::chrono_literals;
 
-constexpr const char* kAddress = "127.73.0.1";
+constexpr const char* kProxyIngressAddress = "127.73.0.1";
 
 ServiceRoute Service(std::string key, TestUpstream& u) {
   ServiceRoute route;
@@ -30,7 +30,7 @@ ServiceRoute Service(std::string key, TestUpstream& u) {
   return route;
 }
 
-std::unique_ptr<Proxy> MakeProxy() {
+std::unique_ptr<Proxy> ProxyIngressMakeProxy() {
   auto proxy = Proxy::Create(ProxyOptions{.threads = 2});
   REQUIRE(proxy.has_value());
   return std::move(*proxy);
@@ -38,7 +38,7 @@ std::unique_ptr<Proxy> MakeProxy() {
 
 TEST_CASE("Ingress routes two hosts and two paths to their services") {
   TestUpstream shop("shop-0"), api("api-0"), admin("admin-0"), blog("blog-0");
-  auto proxy = MakeProxy();
+  auto proxy = ProxyIngressMakeProxy();
   std::vector<ServiceRoute> services;
   services.push_back(Service("default/shop", shop));
   services.push_back(Service("default/api", api));
@@ -51,8 +51,8 @@ TEST_CASE("Ingress routes two hosts and two paths to their services") {
   services.back().address = "127.73.0.5";
   services.back().port = FreePort("127.73.0.5");
   IngressListener ingress;
-  ingress.address = kAddress;
-  ingress.port = FreePort(kAddress);
+  ingress.address = kProxyIngressAddress;
+  ingress.port = FreePort(kProxyIngressAddress);
   ingress.routes = {{"shop.example.com", "/", "default/shop"},
                     {"shop.example.com", "/api", "default/api"},
                     {"admin.example.com", "/", "default/admin"},
@@ -60,21 +60,21 @@ TEST_CASE("Ingress routes two hosts and two paths to their services") {
                     {"missing.example.com", "/", "default/missing"}};
   REQUIRE(proxy->Update(services, {ingress}).empty());
   auto upstream = [&](std::string host, std::string target) {
-    return Get(kAddress, ingress.port, target, host).Header("X-Upstream");
+    return Get(kProxyIngressAddress, ingress.port, target, host).Header("X-Upstream");
   };
   CHECK(upstream("shop.example.com", "/cart") == "shop-0");
   CHECK(upstream("shop.example.com", "/api/items") == "api-0");
   CHECK(upstream("SHOP.example.com:80", "/api") == "api-0");
   CHECK(upstream("admin.example.com", "/users") == "admin-0");
   CHECK(upstream("admin.example.com", "/blog/post-1") == "blog-0");
-  CHECK(Get(kAddress, ingress.port, "/", "other.example.com").status == 404);
-  CHECK(Get(kAddress, ingress.port, "/", "missing.example.com").status == 503);
+  CHECK(Get(kProxyIngressAddress, ingress.port, "/", "other.example.com").status == 404);
+  CHECK(Get(kProxyIngressAddress, ingress.port, "/", "missing.example.com").status == 503);
 
   // Routes change in place on the same listener.
   ingress.routes = {{"shop.example.com", "/", "default/blog"}};
   REQUIRE(proxy->Update(services, {ingress}).empty());
   CHECK(upstream("shop.example.com", "/cart") == "blog-0");
-  CHECK(Get(kAddress, ingress.port, "/", "admin.example.com").status == 404);
+  CHECK(Get(kProxyIngressAddress, ingress.port, "/", "admin.example.com").status == 404);
 }
 
 struct TestCertificate {
@@ -130,33 +130,33 @@ Reply TlsGet(const std::string& address, int port, const std::string& host,
 TEST_CASE("Ingress with a certificate terminates TLS and forwards plain HTTP") {
   TestUpstream web("web-0");
   TestCertificate certificate = MakeCertificate();
-  auto proxy = MakeProxy();
+  auto proxy = ProxyIngressMakeProxy();
   IngressListener ingress;
-  ingress.address = kAddress;
-  ingress.port = FreePort(kAddress);
+  ingress.address = kProxyIngressAddress;
+  ingress.port = FreePort(kProxyIngressAddress);
   ingress.tls_cert_pem = certificate.cert;
   ingress.tls_key_pem = certificate.key;
   ingress.routes = {{"secure.example.com", "/", "default/web"}};
   REQUIRE(proxy->Update({Service("default/web", web)}, {ingress}).empty());
-  Reply r = TlsGet(kAddress, ingress.port, "secure.example.com", "/");
+  Reply r = TlsGet(kProxyIngressAddress, ingress.port, "secure.example.com", "/");
   CHECK(r.status == 200);
   CHECK(r.Header("X-Upstream") == "web-0");
   // Plain HTTP on the TLS port does not get through.
-  CHECK(Get(kAddress, ingress.port, "/", "secure.example.com").status == 0);
+  CHECK(Get(kProxyIngressAddress, ingress.port, "/", "secure.example.com").status == 0);
 }
 
 TEST_CASE("Ingress with a broken certificate is reported and not opened") {
-  auto proxy = MakeProxy();
+  auto proxy = ProxyIngressMakeProxy();
   IngressListener ingress;
-  ingress.address = kAddress;
-  ingress.port = FreePort(kAddress);
+  ingress.address = kProxyIngressAddress;
+  ingress.port = FreePort(kProxyIngressAddress);
   ingress.tls_cert_pem = "not a certificate";
   ingress.tls_key_pem = "not a key";
   auto errors = proxy->Update({}, {ingress});
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].code == ErrorCode::kInvalid);
-  CHECK(errors[0].context == std::string(kAddress) + ":" + std::to_string(ingress.port));
-  CHECK(Get(kAddress, ingress.port, "/").status == 0);
+  CHECK(errors[0].context == std::string(kProxyIngressAddress) + ":" + std::to_string(ingress.port));
+  CHECK(Get(kProxyIngressAddress, ingress.port, "/").status == 0);
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ using testing::FakeBackend;
 constexpr std::int64_t kMinute = 1'700'000'040'000;
 const store::ObjectKey kKey{"CronJob", "default", "tick"};
 
-struct Fixture {
+struct ConvergeCronFixture {
   TempDir dir;
   Synchronized<store::Store> store{Open()};
   FakeBackend backend;
@@ -43,8 +43,8 @@ struct Fixture {
     return std::move(*s);
   }
 
-  Fixture() { StartLoop(); }
-  ~Fixture() { loop->Shutdown(1s); }
+  ConvergeCronFixture() { StartLoop(); }
+  ~ConvergeCronFixture() { loop->Shutdown(1s); }
 
   void StartLoop() {
     ConvergeOptions o;
@@ -130,7 +130,7 @@ std::string CronYaml(const std::string& extra = "", const std::string& schedule 
 }
 
 TEST_CASE("Cron loop: a CronJob fires at its time, records the mark first, and never twice") {
-  Fixture f;
+  ConvergeCronFixture f;
   f.Apply(CronYaml());
   auto st = f.Status();
   CHECK(st.state == "scheduled");
@@ -165,7 +165,7 @@ TEST_CASE("Cron loop: a CronJob fires at its time, records the mark first, and n
 }
 
 TEST_CASE("Cron loop: Forbid skips a time while the previous run is active, and says why") {
-  Fixture f;
+  ConvergeCronFixture f;
   f.Apply(CronYaml());
   f.Settle(kMinute);
   REQUIRE(f.backend.WaitFor([&] { return f.backend.started_count() == 1; }));
@@ -182,7 +182,7 @@ TEST_CASE("Cron loop: Forbid skips a time while the previous run is active, and 
 }
 
 TEST_CASE("Cron loop: Allow starts a second run beside the active one") {
-  Fixture f;
+  ConvergeCronFixture f;
   f.Apply(CronYaml("  concurrencyPolicy: Allow\n"));
   f.Settle(kMinute);
   REQUIRE(f.backend.WaitFor([&] { return f.backend.started_count() == 1; }));
@@ -196,7 +196,7 @@ TEST_CASE("Cron loop: Allow starts a second run beside the active one") {
 }
 
 TEST_CASE("Cron loop: Replace stops the active run and starts the new one") {
-  Fixture f;
+  ConvergeCronFixture f;
   f.Apply(CronYaml("  concurrencyPolicy: Replace\n"));
   f.Settle(kMinute);
   REQUIRE(f.backend.WaitFor([&] { return f.backend.started_count() == 1; }));
@@ -216,7 +216,7 @@ TEST_CASE("Cron loop: Replace stops the active run and starts the new one") {
 }
 
 TEST_CASE("Cron loop: suspended, nothing fires; resuming owes nothing for the suspended time") {
-  Fixture f;
+  ConvergeCronFixture f;
   f.Apply(CronYaml("  suspend: true\n"));
   CHECK(f.Status().state == "suspended");
   CHECK_FALSE(f.Status().next_fire_ms);
@@ -237,7 +237,7 @@ TEST_CASE("Cron loop: suspended, nothing fires; resuming owes nothing for the su
 }
 
 TEST_CASE("Cron loop: after downtime one catch-up run for the latest missed time, then none") {
-  Fixture f;
+  ConvergeCronFixture f;
   f.Apply(CronYaml());
   f.Settle(kMinute);
   REQUIRE(f.backend.WaitFor([&] { return f.backend.started_count() == 1; }));
@@ -254,7 +254,7 @@ TEST_CASE("Cron loop: after downtime one catch-up run for the latest missed time
 }
 
 TEST_CASE("Cron loop: a restart right after a fire does not fire that time again") {
-  Fixture f;
+  ConvergeCronFixture f;
   f.Apply(CronYaml());
   f.Settle(kMinute);
   REQUIRE(f.backend.WaitFor([&] { return f.backend.started_count() == 1; }));
@@ -268,7 +268,7 @@ TEST_CASE("Cron loop: a restart right after a fire does not fire that time again
 }
 
 TEST_CASE("Cron loop: a missed time past startingDeadline is skipped, not run") {
-  Fixture f;
+  ConvergeCronFixture f;
   // Every 5 minutes: 22:15, 22:20 (kMinute + 6 min), 22:25 ...
   f.Apply(CronYaml("  startingDeadline: 1m\n", "*/5 * * * *"));
   f.Restart(kMinute + 6 * 60'000 + 61'000);
@@ -281,7 +281,7 @@ TEST_CASE("Cron loop: a missed time past startingDeadline is skipped, not run") 
 }
 
 TEST_CASE("Cron loop: finished runs beyond the history limits are removed with their logs") {
-  Fixture f;
+  ConvergeCronFixture f;
   f.Apply(CronYaml("  successfulJobsHistoryLimit: 2\n  failedJobsHistoryLimit: 1\n  backoffLimit: 0\n"));
   std::vector<std::string> logs;
   for (int i = 0; i < 5; ++i) {
@@ -306,7 +306,7 @@ TEST_CASE("Cron loop: finished runs beyond the history limits are removed with t
 }
 
 TEST_CASE("Cron loop: deleting a CronJob forgets its schedule state") {
-  Fixture f;
+  ConvergeCronFixture f;
   f.Apply(CronYaml());
   auto deleted = f.store.With([](store::Store& s) { return s.Delete(kKey, false, "tester"); });
   REQUIRE(deleted);

@@ -19,7 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 using store::testing::StoreFixture;
 
-std::string Deployment(const std::string& name, const std::string& script) {
+std::string SourceManagerDeployment(const std::string& name, const std::string& script) {
   return "apiVersion: prisn.io/v1\nkind: Deployment\nmetadata:\n  name: " + name +
          "\nspec:\n  source:\n    path: " + script + "\n";
 }
@@ -39,7 +39,7 @@ bool Eventually(Fn&& fn) {
   return false;
 }
 
-struct Fixture : StoreFixture {
+struct SourceManagerFixture : StoreFixture {
   Synchronized<store::Store> sync{Open()};
   StoreSourceTarget target{sync, server::ToDesired};
   SourceManager manager{sync, target, Options()};
@@ -76,10 +76,10 @@ struct Fixture : StoreFixture {
 };
 
 TEST_CASE("source manager: a git source syncs at start and again on request") {
-  Fixture f;
+  SourceManagerFixture f;
   std::string repo = f.dir.File("repo");
   fs::create_directories(repo);
-  std::ofstream(repo + "/a.yaml") << Deployment("a", "a.py");
+  std::ofstream(repo + "/a.yaml") << SourceManagerDeployment("a", "a.py");
   std::ofstream(repo + "/a.py") << "print(0)\n";
   std::string git = "cd " + repo + " && git -c user.name=t -c user.email=t@t ";
   Sh(git + "init -q -b main && " + git + "add -A && " + git + "commit -qm one");
@@ -89,7 +89,7 @@ TEST_CASE("source manager: a git source syncs at start and again on request") {
   auto first = f.Applied("web");
   REQUIRE(first);
 
-  std::ofstream(repo + "/b.yaml") << Deployment("b", "a.py");
+  std::ofstream(repo + "/b.yaml") << SourceManagerDeployment("b", "a.py");
   Sh(git + "add -A && " + git + "commit -qm two");
   f.manager.Request("web");
   REQUIRE(Eventually([&] { return f.Has("b"); }));
@@ -99,26 +99,26 @@ TEST_CASE("source manager: a git source syncs at start and again on request") {
 }
 
 TEST_CASE("source manager: a dir source follows writes after the debounce") {
-  Fixture f;
+  SourceManagerFixture f;
   std::string folder = f.dir.File("folder");
   fs::create_directories(folder + "/sub");
-  std::ofstream(folder + "/a.yaml") << Deployment("a", "a.py");
+  std::ofstream(folder + "/a.yaml") << SourceManagerDeployment("a", "a.py");
   std::ofstream(folder + "/a.py") << "print(0)\n";
   f.Add(R"({"name":"local","dir":")" + folder + R"(","interval":"1h"})");
   REQUIRE(f.manager.Start());
   REQUIRE(Eventually([&] { return f.Has("a"); }));
   // No request: only inotify can notice this, in a sub-folder.
-  std::ofstream(folder + "/sub/b.yaml") << Deployment("b", "../a.py");
+  std::ofstream(folder + "/sub/b.yaml") << SourceManagerDeployment("b", "../a.py");
   REQUIRE(Eventually([&] { return f.Has("b"); }));
   fs::remove(folder + "/sub/b.yaml");
   REQUIRE(Eventually([&] { return !f.Has("b"); }));
 }
 
 TEST_CASE("source manager: a suspended source does not sync until resumed") {
-  Fixture f;
+  SourceManagerFixture f;
   std::string folder = f.dir.File("folder");
   fs::create_directories(folder);
-  std::ofstream(folder + "/a.yaml") << Deployment("a", "a.py");
+  std::ofstream(folder + "/a.yaml") << SourceManagerDeployment("a", "a.py");
   std::ofstream(folder + "/a.py") << "print(0)\n";
   f.Add(R"({"name":"local","dir":")" + folder + R"("})", /*suspended=*/true);
   REQUIRE(f.manager.Start());
@@ -126,7 +126,7 @@ TEST_CASE("source manager: a suspended source does not sync until resumed") {
   // A second source that syncs proves the thread has passed the request.
   std::string other = f.dir.File("other");
   fs::create_directories(other);
-  std::ofstream(other + "/z.yaml") << Deployment("z", "z.py");
+  std::ofstream(other + "/z.yaml") << SourceManagerDeployment("z", "z.py");
   std::ofstream(other + "/z.py") << "print(0)\n";
   f.Add(R"({"name":"other","dir":")" + other + R"("})");
   f.manager.Reload();
