@@ -29,13 +29,21 @@ depends=$(dpkg-deb -f "$deb" Depends)
 dpkg-deb -x "$deb" /tmp/deb_test.$$
 trap 'rm -rf /tmp/deb_test.$$; cleanup' EXIT
 for lib in $(objdump -p /tmp/deb_test.$$/usr/bin/prisn | awk '/NEEDED/ {print $2}'); do
-  path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
+  # (No early-exiting readers in these pipes: with pipefail, a writer
+  # killed by SIGPIPE would fail the test.)
+  path=$(ldconfig -p | awk -v l="$lib" '$1 == l && !p {print $NF; p = 1}')
   [ -n "$path" ] || fail "$lib is not on this machine"
-  pkg=$({ dpkg -S "$(realpath "$path")" 2>/dev/null || dpkg -S "$path"; } | head -1 | cut -d: -f1)
-  tr ',|' '\n\n' <<<"$depends" | awk '{print $1}' | grep -qx "$pkg" ||
+  pkg=$({ dpkg -S "$(realpath "$path")" 2>/dev/null || dpkg -S "$path"; } | awk -F: 'NR == 1 {print $1}')
+  # The package itself or a name it provides (libspdlog1.10 provides the
+  # libspdlog1.10-fmt9 that dpkg-shlibdeps names).
+  names=$(printf '%s\n%s\n' "$pkg" "$(dpkg-query -W -f='${Provides}' "$pkg")" |
+    tr ',' '\n' | awk 'NF {print $1}')
+  wanted=$(tr ',|' '\n\n' <<<"$depends" | awk '{print $1}')
+  grep -qxF "$names" <<<"$wanted" ||
     fail "$lib comes from $pkg, which Depends does not name: $depends"
 done
-readelf -S /tmp/deb_test.$$/usr/bin/prisn | grep -q '\.debug_info' && fail "binary not stripped"
+sections=$(readelf -S /tmp/deb_test.$$/usr/bin/prisn)
+if grep -q '\.debug_info' <<<"$sections"; then fail "binary not stripped"; fi
 
 echo "== apt-get install ./$(basename "$deb")"
 apt-get install -y -q "$deb" >/dev/null
