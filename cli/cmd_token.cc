@@ -1,7 +1,11 @@
 // prisn token create | ls | revoke.
 #include <fmt/core.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <memory>
+#include <vector>
 
 #include "cli/command_util.h"
 #include "cli/object_view.h"
@@ -17,8 +21,29 @@ struct TokenOptions {
   std::string ns;
   bool admin = false;
   std::string name;
-  std::string target;  // revoke: id or name
+  std::string target;     // revoke: id or name
+  std::string state_dir;  // create: mint into a stopped daemon's state dir
 };
+
+// `create --state-dir`: the engine mints into the store, so the binary's own
+// hidden `server token` does it. Returns only when exec fails.
+int MintInStateDir(Context& ctx, const TokenOptions& opts) {
+  if (ctx.global.output == "yaml") {
+    Report(ctx, Error{ErrorCode::kInvalid, "--state-dir prints text or -o json", {}});
+    return kExitError;
+  }
+  std::vector<std::string> args = {"prisn", "server", "token", "--state-dir", opts.state_dir};
+  if (!opts.ns.empty()) args.insert(args.end(), {"--namespace", opts.ns});
+  if (!opts.name.empty()) args.insert(args.end(), {"--name", opts.name});
+  if (ctx.global.output == "json") args.insert(args.end(), {"-o", "json"});
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::fflush(stdout);
+  ::execv("/proc/self/exe", argv.data());
+  Report(ctx, ErrnoError("run /proc/self/exe server token", errno));
+  return kExitError;
+}
 
 int RunTokenCreate(Context& ctx, const TokenOptions& opts) {
   if (opts.admin == !opts.ns.empty()) {
@@ -28,6 +53,7 @@ int RunTokenCreate(Context& ctx, const TokenOptions& opts) {
                       {}});
     return kExitError;
   }
+  if (!opts.state_dir.empty()) return MintInStateDir(ctx, opts);
   auto client = Connect(ctx);
   if (!client) {
     Report(ctx, client.error());
@@ -109,11 +135,17 @@ void RegisterToken(CLI::App& app, Context& ctx) {
   create->add_option("-n,--namespace", opts->ns, "The only namespace the token may see and change");
   create->add_flag("--admin", opts->admin, "An admin token: every namespace, tokens, metrics");
   create->add_option("--name", opts->name, "A name for `token ls` and `token revoke`");
+  create->add_option("--state-dir", opts->state_dir,
+                     "Write the token straight into this stopped daemon's state directory "
+                     "(local recovery when no admin token is left; an admin token is also "
+                     "saved in its context.json)");
   AddOutputOption(*create, ctx);
   create->footer(
       "Examples:\n"
       "  prisn token create --namespace team-a --name ci\n"
       "  export PRISN_TOKEN=$(prisn token create --namespace team-a)\n"
+      "  systemctl stop prisn && prisn token create --admin --state-dir /var/lib/prisn && "
+      "systemctl start prisn\n"
       "The token goes to stdout, everything else to stderr.");
   create->callback([&ctx, opts] { ctx.exit_code = RunTokenCreate(ctx, *opts); });
 

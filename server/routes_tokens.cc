@@ -1,34 +1,10 @@
 // /v1/tokens: admin only.
-#include <cctype>
-
 #include "server/api_internal.h"
+#include "server/token_mint.h"
 #include "util/strings.h"
 
 namespace prisn::server {
 namespace {
-
-// Token names: letters, digits, '.', '_', '-'; not all digits (ids are).
-bool IsTokenName(std::string_view s) {
-  if (s.empty() || s.size() > 63) return false;
-  bool all_digits = true;
-  for (char c : s) {
-    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-    if (!ok) return false;
-    if (!std::isdigit(static_cast<unsigned char>(c))) all_digits = false;
-  }
-  return !all_digits;
-}
-
-nlohmann::ordered_json TokenJson(const store::Token& t) {
-  nlohmann::ordered_json j;
-  j["id"] = t.id;
-  j["name"] = t.name;
-  j["namespace"] = t.ns ? nlohmann::ordered_json(*t.ns) : nlohmann::ordered_json(nullptr);
-  j["createdAt"] = FormatTime(t.created_ms);
-  j["revokedAt"] = t.revoked_ms ? nlohmann::ordered_json(FormatTime(*t.revoked_ms))
-                                : nlohmann::ordered_json(nullptr);
-  return j;
-}
 
 HttpResponse AdminOnly() {
   return ErrorResponse(403, "permission", "managing tokens needs an admin token");
