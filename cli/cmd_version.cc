@@ -11,6 +11,8 @@
 namespace prisn::cli {
 
 void RegisterVersion(CLI::App& app, Context& ctx) {
+  // `prisn --version`, as most tools answer it; `prisn version -o json` for scripts.
+  app.set_version_flag("--version", fmt::format("prisn {} (prisn.io/v1)", PRISN_VERSION));
   auto* cmd = app.add_subcommand("version", "Print prisn's version");
   cmd->footer("Example:\n  prisn version -o json");
   AddOutputOption(*cmd, ctx);

@@ -1,8 +1,10 @@
 #pragma once
 // Small text helpers shared across libraries.
 
+#include <algorithm>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace prisn {
 
@@ -26,6 +28,23 @@ inline bool IsDnsLabel(std::string_view s) {
     if (!alnum(c) && c != '-') return false;
   }
   return true;
+}
+
+// Levenshtein distance: the edits that turn `a` into `b`. For "did you
+// mean" hints on short words.
+inline std::size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
 }
 
 }  // namespace prisn
