@@ -20,13 +20,11 @@ namespace {
 std::string VerbOf(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
+    if (!a.starts_with("-")) return std::string(a);
     if (a == "--server" || a == "--token") {
-      ++i;
-    } else if (a.starts_with("--server=") || a.starts_with("--token=") || a == "--no-color") {
-    } else if (a.starts_with("-")) {
+      ++i;  // its value
+    } else if (!a.starts_with("--server=") && !a.starts_with("--token=") && a != "--no-color") {
       return {};
-    } else {
-      return std::string(a);
     }
   }
   return {};

@@ -1,10 +1,11 @@
 #include "cli/command_util.h"
-#include "util/strings.h"
 
 #include <fmt/core.h>
 #include <sodium.h>
 
 #include <cctype>
+
+#include "util/strings.h"
 
 namespace prisn::cli {
 namespace {

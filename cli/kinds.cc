@@ -1,5 +1,4 @@
 #include "cli/kinds.h"
-#include "util/strings.h"
 
 #include <fmt/core.h>
 
@@ -8,6 +7,8 @@
 #include <cctype>
 #include <string>
 #include <vector>
+
+#include "util/strings.h"
 
 namespace prisn::cli {
 namespace {

@@ -1,5 +1,4 @@
 #include "manifests/decode_util.h"
-#include "util/strings.h"
 
 #include <fmt/core.h>
 
@@ -7,6 +6,8 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+
+#include "util/strings.h"
 
 namespace prisn::manifests::internal {
 namespace {

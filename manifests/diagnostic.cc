@@ -1,11 +1,12 @@
 #include "manifests/diagnostic.h"
-#include "util/strings.h"
 
 #include <fmt/core.h>
 
 #include <algorithm>
 #include <cctype>
 #include <tuple>
+
+#include "util/strings.h"
 
 namespace prisn::manifests {
 namespace {

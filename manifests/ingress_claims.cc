@@ -1,10 +1,11 @@
 #include "manifests/ingress_claims.h"
-#include "util/strings.h"
 
 #include <arpa/inet.h>
 #include <fmt/core.h>
 
 #include <cctype>
+
+#include "util/strings.h"
 
 namespace prisn::manifests {
 namespace {

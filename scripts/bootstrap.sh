@@ -17,6 +17,8 @@ packages=(
   # load generator and reference proxy for bench/proxy_bench; a small HTTP
   # server (busybox httpd) for the converge benchmark's 1000 Deployments
   wrk nginx-light busybox
+  # the package test: systemd-analyze verifies the installed unit
+  systemd
 )
 
 missing=()
