@@ -6,9 +6,9 @@
 
 #include "cli/command_util.h"
 #include "cli/diff_render.h"
+#include "cli/json_fields.h"
 #include "cli/printer.h"
 #include "cli/set_request.h"
-#include "cli/json_fields.h"
 
 namespace prisn::cli {
 namespace {

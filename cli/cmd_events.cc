@@ -4,9 +4,9 @@
 #include <memory>
 
 #include "cli/command_util.h"
+#include "cli/json_fields.h"
 #include "cli/object_view.h"
 #include "cli/printer.h"
-#include "cli/json_fields.h"
 
 namespace prisn::cli {
 namespace {

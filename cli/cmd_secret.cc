@@ -8,9 +8,9 @@
 #include <memory>
 
 #include "cli/command_util.h"
+#include "cli/json_fields.h"
 #include "cli/printer.h"
 #include "util/files.h"
-#include "cli/json_fields.h"
 
 namespace prisn::cli {
 namespace {
@@ -114,7 +114,8 @@ int RunSecretCreate(Context& ctx, const SecretOptions& opts) {
     for (const auto& [key, value] : *data) keys += (keys.empty() ? "" : ", ") + key;
     const json object = answer->value("object", json::object());
     return fmt::format("secret/{} {} in namespace {} (keys: {}; {})\n", opts.name,
-                       StrOrDump(*answer, "action"), opts.ns.name, keys, StrOrDump(object, "version"));
+                       StrOrDump(*answer, "action"), opts.ns.name, keys,
+                       StrOrDump(object, "version"));
   });
   return kExitOk;
 }

@@ -7,9 +7,9 @@
 #include <thread>
 
 #include "cli/command_util.h"
+#include "cli/json_fields.h"
 #include "cli/object_view.h"
 #include "cli/printer.h"
-#include "cli/json_fields.h"
 
 namespace prisn::cli {
 namespace {
@@ -141,12 +141,14 @@ int RunSourceList(Context& ctx) {
       Table t({"NAME", "TYPE", "SOURCE", "APPLIED", "OBJECTS", "STATUS"});
       for (const auto& item : answer->value("items", json::array())) {
         const json& status = item.value("status", json::object());
-        std::string state = item.value("suspended", false) ? "suspended"
-                            : !status.value("lastError", json()).is_null()
-                                ? "failed"
-                                : (StrOrDump(status, "lastAppliedCommit").empty() ? "pending" : "ready");
+        std::string state =
+            item.value("suspended", false) ? "suspended"
+            : !status.value("lastError", json()).is_null()
+                ? "failed"
+                : (StrOrDump(status, "lastAppliedCommit").empty() ? "pending" : "ready");
         t.AddRow({StrOrDump(item, "name"), StrOrDump(item, "type"), Where(item),
-                  Short(StrOrDump(status, "lastAppliedCommit")), StrOrDump(status, "objects"), state});
+                  Short(StrOrDump(status, "lastAppliedCommit")), StrOrDump(status, "objects"),
+                  state});
       }
       return t.empty() ? std::string("No sources (add one with prisn source add)\n") : t.Render();
     });
@@ -190,7 +192,8 @@ int RunReconcile(Context& ctx, const SourceOptions& o) {
                                Short(StrOrDump(status, "lastAppliedCommit")), ErrorText(error));
           }
           return fmt::format("source {}: {} applied ({} objects)\n", o.name,
-                             Short(StrOrDump(status, "lastAppliedCommit")), StrOrDump(status, "objects"));
+                             Short(StrOrDump(status, "lastAppliedCommit")),
+                             StrOrDump(status, "objects"));
         });
         return error.is_null() ? kExitOk : kExitFailure;
       }

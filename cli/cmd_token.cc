@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "cli/command_util.h"
+#include "cli/json_fields.h"
 #include "cli/object_view.h"
 #include "cli/printer.h"
-#include "cli/json_fields.h"
 
 namespace prisn::cli {
 namespace {
@@ -114,7 +114,8 @@ int RunRevoke(Context& ctx, const TokenOptions& opts) {
     return ctx.exit_code;
   }
   PrintOutput(ctx.global.output, *answer, [&] {
-    return fmt::format("token \"{}\" (id {}) revoked\n", StrOrDump(*answer, "name"), StrOrDump(*answer, "id"));
+    return fmt::format("token \"{}\" (id {}) revoked\n", StrOrDump(*answer, "name"),
+                       StrOrDump(*answer, "id"));
   });
   return kExitOk;
 }

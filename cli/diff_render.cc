@@ -5,14 +5,13 @@
 #include <map>
 #include <vector>
 
-#include "cli/command_util.h"
-#include "cli/unified_diff.h"
-#include "cli/json_fields.h"
 #include "cli/ansi.h"
+#include "cli/command_util.h"
+#include "cli/json_fields.h"
+#include "cli/unified_diff.h"
 
 namespace prisn::cli {
 namespace {
-
 
 bool Held(const nlohmann::ordered_json& o) {
   auto it = o.find("held");

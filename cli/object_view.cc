@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "cli/command_util.h"
-#include "cli/workload_view.h"
 #include "cli/json_fields.h"
+#include "cli/workload_view.h"
 
 namespace prisn::cli {
 namespace {
@@ -197,7 +197,8 @@ std::string DescribeText(const json& o, const json& events,
       {"Name", StrOrDump(o, "name")},
       {"Kind", kind},
       {"Namespace", NsCell(o)},
-      {"Version", fmt::format("{} (generation {})", StrOrDump(o, "version"), StrOrDump(o, "generation"))},
+      {"Version",
+       fmt::format("{} (generation {})", StrOrDump(o, "version"), StrOrDump(o, "generation"))},
       {"Applied by", StrOrDump(o, "appliedBy")},
       {"Set", StrOrDump(o, "set")},
       {"Created", fmt::format("{} ({} ago)", LocalTime(o.value("createdAt", json())),
@@ -208,18 +209,19 @@ std::string DescribeText(const json& o, const json& events,
   const json hold = o.value("hold", json());
   if (hold.is_object()) {
     fields.emplace_back(
-        "Hold",
-        fmt::format("pinned to {} by {} at {} (applies asking for {} leave it; release "
-                    "with `prisn rollback {} --release`)",
-                    StrOrDump(hold, "version"), StrOrDump(hold, "by"), LocalTime(hold.value("at", json())),
-                    StrOrDump(hold, "heldFrom"), Label(kind, StrOrDump(o, "name"))));
+        "Hold", fmt::format("pinned to {} by {} at {} (applies asking for {} leave it; release "
+                            "with `prisn rollback {} --release`)",
+                            StrOrDump(hold, "version"), StrOrDump(hold, "by"),
+                            LocalTime(hold.value("at", json())), StrOrDump(hold, "heldFrom"),
+                            Label(kind, StrOrDump(o, "name"))));
   } else {
     fields.emplace_back("Hold", "-");
   }
   bool workload = kind == "Deployment" || kind == "Job" || kind == "CronJob";
   if (workload) {
     fields.emplace_back("Status", observed ? StrOrDump(status, "state") : StatusCell(o));
-    if (observed && !StrOrDump(status, "reason").empty()) fields.emplace_back("Reason", StrOrDump(status, "reason"));
+    if (observed && !StrOrDump(status, "reason").empty())
+      fields.emplace_back("Reason", StrOrDump(status, "reason"));
     fields.emplace_back("Runtime", StrOrDump(spec, "runtime"));
     const json source = spec.value("source", json());
     fields.emplace_back("Source", source.is_object() && source.contains("path")
@@ -270,8 +272,8 @@ std::string DescribeText(const json& o, const json& events,
   } else {
     Table t({"  TIME", "TYPE", "MESSAGE", "BY"});
     for (const auto& e : events) {
-      t.AddRow({"  " + LocalTime(e.value("time", json())), StrOrDump(e, "type"), StrOrDump(e, "message"),
-                StrOrDump(e, "actor")});
+      t.AddRow({"  " + LocalTime(e.value("time", json())), StrOrDump(e, "type"),
+                StrOrDump(e, "message"), StrOrDump(e, "actor")});
     }
     out += t.Render();
   }

@@ -1,5 +1,4 @@
 #include "cli/unified_diff.h"
-#include "cli/ansi.h"
 
 #include <fmt/core.h>
 #include <unistd.h>
@@ -8,13 +7,14 @@
 #include <cstdlib>
 #include <vector>
 
+#include "cli/ansi.h"
+
 namespace prisn::cli {
 namespace {
 
 // Beyond this many edits the middle is shown as one replacement: the trace
 // of Myers' search grows with the square of the edit distance.
 constexpr int kMaxEditSteps = 2000;
-
 
 enum class Op { kEqual, kDelete, kInsert };
 

@@ -36,7 +36,8 @@ std::vector<std::string> Suggestions(std::string_view wanted) {
       if (name == "localtime" || name == "posixrules" || name == "Factory") continue;
       const std::string lower = AsciiLower(name);
       size_t d = EditDistance(key, lower);
-      d = std::min(d, EditDistance(key_last, AsciiLower(LastPart(name))) + (key_last == key ? 0 : 1));
+      d = std::min(d,
+                   EditDistance(key_last, AsciiLower(LastPart(name))) + (key_last == key ? 0 : 1));
       if (d <= limit) scored.emplace_back(d, name);
     }
   } catch (const std::exception&) {

@@ -5,8 +5,6 @@
 #include "net/l4_session.h"
 
 #include <array>
-#include <chrono>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -14,9 +12,10 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <chrono>
 
-#include "net/proxy_pool.h"
 #include "net/asio_tokens.h"
+#include "net/proxy_pool.h"
 
 namespace prisn::net {
 
@@ -25,7 +24,6 @@ using tcp = asio::ip::tcp;
 using asio::awaitable;
 
 namespace {
-
 
 // Copies from -> to. On end of stream the write side of `to` is shut down
 // (the peer sees the half-close); on any error both sockets close, which

@@ -4,8 +4,7 @@
 
 #include "net/l7_forward.h"
 
-#include <optional>
-#include <vector>
+#include <fmt/format.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -14,11 +13,12 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <fmt/format.h>
+#include <optional>
+#include <vector>
 
+#include "net/asio_tokens.h"
 #include "net/l7_deadline.h"
 #include "net/proxy_pool.h"
-#include "net/asio_tokens.h"
 
 namespace prisn::net {
 

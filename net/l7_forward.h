@@ -54,7 +54,7 @@ using ProxyResponse = boost::beast::http::response<boost::beast::http::string_bo
 // The response to send to the client, with hop-by-hop headers removed and
 // Content-Length set; the caller sets its version and keep-alive.
 boost::asio::awaitable<ProxyResponse> Forward(ProxyRequest request, const ClientInfo& client,
-                                             L7Site& site);
+                                              L7Site& site);
 
 // The value of cookie `name` in a Cookie header; empty when absent.
 std::string_view CookieValue(std::string_view cookie_header, std::string_view name);

@@ -52,15 +52,15 @@ extern "C" {
 // MIT compares name types by content, so this copy stands for the library's.
 gss_OID GSS_C_NT_HOSTBASED_SERVICE = &kHostBasedService;
 
-#define PRISN_GSS_FORWARD(name, params, args)                           \
-  OM_uint32 name params {                                               \
-    using Fn = OM_uint32(*) params;                                     \
-    static Fn fn = Resolve<Fn>(#name);                                  \
-    if (fn == nullptr) {                                                \
-      if (minor != nullptr) *minor = 0;                                 \
-      return kGssFailure;                                               \
-    }                                                                   \
-    return fn args;                                                     \
+#define PRISN_GSS_FORWARD(name, params, args) \
+  OM_uint32 name params {                     \
+    using Fn = OM_uint32(*) params;           \
+    static Fn fn = Resolve<Fn>(#name);        \
+    if (fn == nullptr) {                      \
+      if (minor != nullptr) *minor = 0;       \
+      return kGssFailure;                     \
+    }                                         \
+    return fn args;                           \
   }
 
 PRISN_GSS_FORWARD(gss_delete_sec_context, (OM_uint32 * minor, void* ctx, void* token),

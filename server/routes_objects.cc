@@ -171,7 +171,8 @@ HttpResponse Rollback(Api::Core& core, const RouteContext& ctx) {
 
 void AddObjectRoutes(Api::Core& core) {
   constexpr const char* kObject = "/v1/namespaces/{ns}/{kind}/{name}";
-  core.router.Add("GET", "/v1/objects", [&core](const RouteContext& c) { return ListObjects(core, c); });
+  core.router.Add("GET", "/v1/objects",
+                  [&core](const RouteContext& c) { return ListObjects(core, c); });
   core.router.Add("GET", kObject, [&core](const RouteContext& c) { return Get(core, c); });
   core.router.Add("DELETE", kObject, [&core](const RouteContext& c) { return Delete(core, c); });
   core.router.Add("GET", std::string(kObject) + "/history",

@@ -117,7 +117,8 @@ HttpResponse ListSecrets(Api::Core& core, const RouteContext& ctx) {
 }  // namespace
 
 void AddSecretRoutes(Api::Core& core) {
-  core.router.Add("GET", "/v1/secrets", [&core](const RouteContext& c) { return ListSecrets(core, c); });
+  core.router.Add("GET", "/v1/secrets",
+                  [&core](const RouteContext& c) { return ListSecrets(core, c); });
   core.router.Add("POST", "/v1/secrets",
                   [&core](const RouteContext& c) { return CreateSecret(core, c); });
 }

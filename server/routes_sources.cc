@@ -124,7 +124,6 @@ HttpResponse ListSources(Api::Core& core, const RouteContext& ctx) {
   });
 }
 
-
 HttpResponse Get(Api::Core& core, const RouteContext& ctx) {
   if (!ctx.principal.admin()) return AdminOnly();
   return core.store.With([&](store::Store& s) {
@@ -280,7 +279,8 @@ void AddSourceRoutes(Api::Core& core) {
                   [&core](const RouteContext& c) { return CreateSource(core, c, false); });
   core.router.Add("PUT", "/v1/sources/{name}",
                   [&core](const RouteContext& c) { return CreateSource(core, c, true); });
-  core.router.Add("GET", "/v1/sources", [&core](const RouteContext& c) { return ListSources(core, c); });
+  core.router.Add("GET", "/v1/sources",
+                  [&core](const RouteContext& c) { return ListSources(core, c); });
   core.router.Add("GET", "/v1/sources/{name}",
                   [&core](const RouteContext& c) { return Get(core, c); });
   core.router.Add("DELETE", "/v1/sources/{name}",

@@ -66,8 +66,10 @@ HttpResponse Revoke(Api::Core& core, const RouteContext& ctx) {
 }  // namespace
 
 void AddTokenRoutes(Api::Core& core) {
-  core.router.Add("GET", "/v1/tokens", [&core](const RouteContext& c) { return ListTokens(core, c); });
-  core.router.Add("POST", "/v1/tokens", [&core](const RouteContext& c) { return CreateToken(core, c); });
+  core.router.Add("GET", "/v1/tokens",
+                  [&core](const RouteContext& c) { return ListTokens(core, c); });
+  core.router.Add("POST", "/v1/tokens",
+                  [&core](const RouteContext& c) { return CreateToken(core, c); });
   core.router.Add("DELETE", "/v1/tokens/{id}",
                   [&core](const RouteContext& c) { return Revoke(core, c); });
 }

@@ -66,7 +66,9 @@ Result<nlohmann::ordered_json> MintTokenInStateDir(const std::string& state_dir,
     return Fail(ErrorCode::kConflict,
                 "a prisn server" + who + " runs on " + state_dir +
                     " and reads tokens only when it starts: stop it (prisn server stop "
-                    "--state-dir " + state_dir + ", or systemctl stop prisn), run this again, "
+                    "--state-dir " +
+                    state_dir +
+                    ", or systemctl stop prisn), run this again, "
                     "then start it; or create the token through it with an admin token");
   }
   auto box = SecretBox::Load(paths.key);

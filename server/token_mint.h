@@ -4,7 +4,6 @@
 // is left to ask the daemon with (`prisn token create --admin --state-dir`).
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <string_view>

@@ -3,9 +3,8 @@
 // Refused while a daemon runs on the directory (it would not see the token)
 // and on a directory that holds no prisn state.
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "tests/integration/daemon.h"
@@ -23,8 +22,8 @@ TEST_CASE("a lost admin token is minted again from the stopped daemon's state di
   auto prisn = [&](const std::vector<std::string>& args) {
     return Prisn(args, env, dir.path().string());
   };
-  const std::vector<std::string> mint = {"token", "create", "--admin", "--name", "rescue",
-                                         "--state-dir", state};
+  const std::vector<std::string> mint = {"token",  "create",      "--admin", "--name",
+                                         "rescue", "--state-dir", state};
   std::string url;
   {
     Daemon daemon(state);

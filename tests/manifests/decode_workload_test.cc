@@ -44,42 +44,44 @@ TEST_CASE("Deployment: every default is filled in", "[decode][deployment]") {
 }
 
 TEST_CASE("Deployment: every field is read", "[decode][deployment]") {
-  auto set = LoadYaml(DecodeWorkloadDoc("Deployment", std::string(kPySource) +
-                                            "  runtime: python3\n"
-                                            "  args: [--port, 8080, 'x y']\n"
-                                            "  env: {A: '1', B: 2, C: \"\"}\n"
-                                            "  envFrom:\n"
-                                            "    - db\n"
-                                            "    - secretRef: {name: api-keys}\n"
-                                            "      prefix: API_\n"
-                                            "  resources: {cpu: 250m, memory: 1Gi, pids: 64, disk: 2Gi}\n"
-                                            "  isolation: {level: 2, user: svc}\n"
-                                            "  terminationGracePeriod: 45s\n"
-                                            "  dependsOn: [db-migrate]\n"
-                                            "  replicas: 3\n"
-                                            "  port: 8080\n"
-                                            "  protocol: http\n"
-                                            "  healthCheck:\n"
-                                            "    http: {path: /health, port: 9000, expectedStatus: 204}\n"
-                                            "    initialDelay: 2s\n"
-                                            "    period: 5s\n"
-                                            "    timeout: 2s\n"
-                                            "    failureThreshold: 4\n"
-                                            "    successThreshold: 2\n"
-                                            "  livenessCheck:\n"
-                                            "    exec: {command: [python3, -c, 'print(1)']}\n"
-                                            "  strategy: {type: rolling, maxSurge: 1, maxUnavailable: 0}\n"
-                                            "  restartPolicy: OnFailure\n"
-                                            "  progressDeadline: 5m\n"
-                                            "  autoRevert: true\n"
-                                            "---\n"
-                                            "apiVersion: prisn.io/v1\nkind: Secret\nmetadata: {name: db}\n"
-                                            "---\n"
-                                            "apiVersion: prisn.io/v1\nkind: Secret\nmetadata: {name: api-keys}\n"
-                                            "---\n"
-                                            "apiVersion: prisn.io/v1\nkind: Job\nmetadata: {name: db-migrate}\n"
-                                            "spec: {runtime: bash, source: {inline: 'true'}}\n"),
-                      Files());
+  auto set = LoadYaml(
+      DecodeWorkloadDoc("Deployment",
+                        std::string(kPySource) +
+                            "  runtime: python3\n"
+                            "  args: [--port, 8080, 'x y']\n"
+                            "  env: {A: '1', B: 2, C: \"\"}\n"
+                            "  envFrom:\n"
+                            "    - db\n"
+                            "    - secretRef: {name: api-keys}\n"
+                            "      prefix: API_\n"
+                            "  resources: {cpu: 250m, memory: 1Gi, pids: 64, disk: 2Gi}\n"
+                            "  isolation: {level: 2, user: svc}\n"
+                            "  terminationGracePeriod: 45s\n"
+                            "  dependsOn: [db-migrate]\n"
+                            "  replicas: 3\n"
+                            "  port: 8080\n"
+                            "  protocol: http\n"
+                            "  healthCheck:\n"
+                            "    http: {path: /health, port: 9000, expectedStatus: 204}\n"
+                            "    initialDelay: 2s\n"
+                            "    period: 5s\n"
+                            "    timeout: 2s\n"
+                            "    failureThreshold: 4\n"
+                            "    successThreshold: 2\n"
+                            "  livenessCheck:\n"
+                            "    exec: {command: [python3, -c, 'print(1)']}\n"
+                            "  strategy: {type: rolling, maxSurge: 1, maxUnavailable: 0}\n"
+                            "  restartPolicy: OnFailure\n"
+                            "  progressDeadline: 5m\n"
+                            "  autoRevert: true\n"
+                            "---\n"
+                            "apiVersion: prisn.io/v1\nkind: Secret\nmetadata: {name: db}\n"
+                            "---\n"
+                            "apiVersion: prisn.io/v1\nkind: Secret\nmetadata: {name: api-keys}\n"
+                            "---\n"
+                            "apiVersion: prisn.io/v1\nkind: Job\nmetadata: {name: db-migrate}\n"
+                            "spec: {runtime: bash, source: {inline: 'true'}}\n"),
+      Files());
   INFO(Dump(set));
   REQUIRE(set.ok());
   const auto& d = std::get<DeploymentSpec>(set.objects[0].spec);
@@ -120,23 +122,25 @@ TEST_CASE("Deployment: every field is read", "[decode][deployment]") {
 }
 
 TEST_CASE("Deployment: port auto, tcp checks and Kubernetes probe spellings", "[decode][deployment]") {
-  auto set = LoadYaml(DecodeWorkloadDoc("Deployment", std::string(kPySource) +
-                                            "  port: auto\n"
-                                            "  healthCheck:\n"
-                                            "    tcp: {}\n"
-                                            "    periodSeconds: 7\n"
-                                            "    timeoutSeconds: 3\n"
-                                            "    initialDelaySeconds: 1\n"),
-                      Files());
+  auto set = LoadYaml(
+      DecodeWorkloadDoc("Deployment", std::string(kPySource) + "  port: auto\n"
+                                                               "  healthCheck:\n"
+                                                               "    tcp: {}\n"
+                                                               "    periodSeconds: 7\n"
+                                                               "    timeoutSeconds: 3\n"
+                                                               "    initialDelaySeconds: 1\n"),
+      Files());
   const auto& d = std::get<DeploymentSpec>(Only(set).spec);
   CHECK(d.port.mode == Port::Mode::kAuto);
   CHECK(std::get<TcpProbe>(d.health_check->probe).port == 0);
   CHECK(d.health_check->period == std::chrono::seconds(7));
   CHECK(d.health_check->timeout == std::chrono::seconds(3));
   CHECK(d.health_check->initial_delay == std::chrono::seconds(1));
-  auto interval = LoadYaml(DecodeWorkloadDoc("Deployment", std::string(kPySource) +
-                                                 "  port: 80\n  healthCheck: {http: {path: /}, interval: 3s}\n"),
-                           Files());
+  auto interval = LoadYaml(
+      DecodeWorkloadDoc(
+          "Deployment",
+          std::string(kPySource) + "  port: 80\n  healthCheck: {http: {path: /}, interval: 3s}\n"),
+      Files());
   CHECK(std::get<DeploymentSpec>(Only(interval).spec).health_check->period == std::chrono::seconds(3));
 }
 
@@ -216,7 +220,8 @@ TEST_CASE("Deployment: field mistakes name the field, what was expected and what
 }
 
 TEST_CASE("Deployment: positions point at the offending value", "[decode][deployment]") {
-  auto set = LoadYaml(DecodeWorkloadDoc("Deployment", std::string(kPySource) + "  port: 70000\n"), Files());
+  auto set = LoadYaml(DecodeWorkloadDoc("Deployment", std::string(kPySource) + "  port: 70000\n"),
+                      Files());
   const Diagnostic* d = FindError(set, "spec.port");
   REQUIRE(d != nullptr);
   CHECK(d->line == 8);
@@ -224,42 +229,55 @@ TEST_CASE("Deployment: positions point at the offending value", "[decode][deploy
 }
 
 TEST_CASE("Source: path, inline and the mistakes around them", "[decode][source]") {
-  auto inline_set = LoadYaml(DecodeWorkloadDoc("Job", "  runtime: node\n  source: {inline: 'console.log(1)'}\n"));
+  auto inline_set =
+      LoadYaml(DecodeWorkloadDoc("Job", "  runtime: node\n  source: {inline: 'console.log(1)'}\n"));
   const auto& job = std::get<JobSpec>(Only(inline_set).spec);
   CHECK(job.entrypoint == "main.js");
   CHECK(Only(inline_set).sources.at("main.js") == "console.log(1)");
 
-  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: app.py\n"), Files()), "spec.source", "path: app.py"));
-  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: {path: a.py, inline: x}\n")), "spec.source.inline", "not both"));
-  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: {}\n")), "spec.source", "needs path or inline"));
-  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  runtime: bash\n")), "spec", "missing field \"source\""));
-  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: {path: /etc/passwd}\n")), "spec.source.path", "relative"));
-  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: {inline: '  '}\n  runtime: bash\n")), "spec.source.inline",
-                  "empty"));
-  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: {inline: 'x'}\n")), "spec.source.inline", "needs a runtime"));
-  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: {git: 'https://x'}\n")), "spec.source.git", "register the repository"));
-  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: {file: a.py}\n")), "spec.source.file", "did you mean \"path\"?"));
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: app.py\n"), Files()), "spec.source",
+                  "path: app.py"));
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: {path: a.py, inline: x}\n")),
+                  "spec.source.inline", "not both"));
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: {}\n")), "spec.source",
+                  "needs path or inline"));
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  runtime: bash\n")), "spec",
+                  "missing field \"source\""));
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: {path: /etc/passwd}\n")),
+                  "spec.source.path", "relative"));
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: {inline: '  '}\n  runtime: bash\n")),
+                  "spec.source.inline", "empty"));
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: {inline: 'x'}\n")),
+                  "spec.source.inline", "needs a runtime"));
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: {git: 'https://x'}\n")),
+                  "spec.source.git", "register the repository"));
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  source: {file: a.py}\n")),
+                  "spec.source.file", "did you mean \"path\"?"));
 }
 
 TEST_CASE("Workloads: an empty spec or source is an error, not a default", "[decode][job]") {
   // Found by fuzzing: `spec:` and `source` with no value once loaded cleanly.
   CHECK(FindError(LoadYaml("apiVersion: prisn.io/v1\nkind: Job\nmetadata: {name: j}\nspec:\n"), "spec",
                   "spec is empty"));
-  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  runtime: bash\n  source:\n")), "spec", "source is empty"));
-  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Deployment", "  runtime: python3\n  source\n")), "spec", "source is empty"));
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Job", "  runtime: bash\n  source:\n")), "spec",
+                  "source is empty"));
+  CHECK(FindError(LoadYaml(DecodeWorkloadDoc("Deployment", "  runtime: python3\n  source\n")),
+                  "spec", "source is empty"));
 }
 
 TEST_CASE("Job: defaults, fields and impossible combinations", "[decode][job]") {
-  const auto j = std::get<JobSpec>(Only(LoadYaml(DecodeWorkloadDoc("Job", kPySource), Files())).spec);
+  const auto j =
+      std::get<JobSpec>(Only(LoadYaml(DecodeWorkloadDoc("Job", kPySource), Files())).spec);
   CHECK(j.backoff_limit == 6);
   CHECK(j.active_deadline.count() == 0);
   CHECK(j.timeout.count() == 0);
   CHECK(j.restart_policy == RestartPolicy::kOnFailure);
 
-  auto full = LoadYaml(DecodeWorkloadDoc("Job", std::string(kPySource) +
-                                      "  backoffLimit: 2\n  activeDeadline: 1h\n  timeout: 90s\n"
-                                      "  restartPolicy: OnFailure\n"),
-                       Files());
+  auto full = LoadYaml(
+      DecodeWorkloadDoc("Job", std::string(kPySource) +
+                                   "  backoffLimit: 2\n  activeDeadline: 1h\n  timeout: 90s\n"
+                                   "  restartPolicy: OnFailure\n"),
+      Files());
   const auto& f = std::get<JobSpec>(Only(full).spec);
   CHECK(f.backoff_limit == 2);
   CHECK(f.active_deadline == std::chrono::hours(1));
@@ -288,7 +306,10 @@ TEST_CASE("Job: defaults, fields and impossible combinations", "[decode][job]") 
 
 TEST_CASE("CronJob: defaults and every field", "[decode][cronjob]") {
   const auto c = std::get<CronJobSpec>(
-      Only(LoadYaml(DecodeWorkloadDoc("CronJob", std::string(kPySource) + "  schedule: '0 3 * * *'\n"), Files())).spec);
+      Only(LoadYaml(
+               DecodeWorkloadDoc("CronJob", std::string(kPySource) + "  schedule: '0 3 * * *'\n"),
+               Files()))
+          .spec);
   CHECK(c.schedule == "0 3 * * *");
   CHECK(c.every.empty());
   CHECK(c.time_zone.empty());
@@ -299,12 +320,14 @@ TEST_CASE("CronJob: defaults and every field", "[decode][cronjob]") {
   CHECK(c.failed_jobs_history_limit == 1);
   CHECK(c.backoff_limit == 6);
 
-  auto full = LoadYaml(DecodeWorkloadDoc("CronJob", std::string(kPySource) +
-                                          "  every: 15m\n  timeZone: Europe/Berlin\n  concurrencyPolicy: Replace\n"
-                                          "  startingDeadline: 5m\n  suspend: true\n"
-                                          "  successfulJobsHistoryLimit: 10\n  failedJobsHistoryLimit: 0\n"
-                                          "  timeout: 1m\n  backoffLimit: 0\n"),
-                       Files());
+  auto full = LoadYaml(
+      DecodeWorkloadDoc(
+          "CronJob", std::string(kPySource) +
+                         "  every: 15m\n  timeZone: Europe/Berlin\n  concurrencyPolicy: Replace\n"
+                         "  startingDeadline: 5m\n  suspend: true\n"
+                         "  successfulJobsHistoryLimit: 10\n  failedJobsHistoryLimit: 0\n"
+                         "  timeout: 1m\n  backoffLimit: 0\n"),
+      Files());
   const auto& f = std::get<CronJobSpec>(Only(full).spec);
   CHECK(f.every == "15m");
   CHECK(f.time_zone == "Europe/Berlin");
@@ -315,17 +338,22 @@ TEST_CASE("CronJob: defaults and every field", "[decode][cronjob]") {
   CHECK(f.failed_jobs_history_limit == 0);
   CHECK(f.timeout == std::chrono::minutes(1));
   CHECK(f.backoff_limit == 0);
-  CHECK(Only(LoadYaml(DecodeWorkloadDoc("CronJob", std::string(kPySource) + "  schedule: '@hourly'\n"), Files())).kind ==
-        "CronJob");
+  CHECK(Only(LoadYaml(
+                 DecodeWorkloadDoc("CronJob", std::string(kPySource) + "  schedule: '@hourly'\n"),
+                 Files()))
+            .kind == "CronJob");
 }
 
 TEST_CASE("CronJob: schedule mistakes point at the offending character", "[decode][cronjob]") {
-  auto set = LoadYaml(DecodeWorkloadDoc("CronJob", std::string(kPySource) + "  schedule: \"0 25 * * *\"\n"), Files());
+  auto set = LoadYaml(
+      DecodeWorkloadDoc("CronJob", std::string(kPySource) + "  schedule: \"0 25 * * *\"\n"),
+      Files());
   const Diagnostic* d = FindError(set, "spec.schedule", "25");
   REQUIRE(d != nullptr);
   CHECK(d->line == 8);
   CHECK(d->column == 16);  // the '2' of 25, after the opening quote
-  auto plain = LoadYaml(DecodeWorkloadDoc("CronJob", std::string(kPySource) + "  every: 5 minutes\n"), Files());
+  auto plain = LoadYaml(
+      DecodeWorkloadDoc("CronJob", std::string(kPySource) + "  every: 5 minutes\n"), Files());
   CHECK(FindError(plain, "spec.every", "invalid interval"));
 
   struct Case {

@@ -247,8 +247,9 @@ TEST_CASE("HttpClient resends once on a new connection a request the kept one dr
 }
 
 TEST_CASE("HttpClient never resends a request a new connection dropped unanswered") {
-  ScriptedServer server(
-      [](int connection, int) { return connection == 0 ? ServerReply::kClose : ServerReply::kAnswer; });
+  ScriptedServer server([](int connection, int) {
+    return connection == 0 ? ServerReply::kClose : ServerReply::kAnswer;
+  });
   HttpClient client;
   auto answer = client.Request(GetRequest(server.url()));
   REQUIRE_FALSE(answer);

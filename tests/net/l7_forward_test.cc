@@ -59,8 +59,8 @@ TEST_CASE("L7 proxy round robin reaches different upstreams and appends X-Forwar
     seen.insert(r.Header("X-Upstream"));
   }
   CHECK(seen == std::set<std::string>{"web-0", "web-1"});
-  Reply chained = Request(kL7Address, port, "/", http::verb::get, "test",
-                          {{"X-Forwarded-For", "203.0.113.9"}});
+  Reply chained =
+      Request(kL7Address, port, "/", http::verb::get, "test", {{"X-Forwarded-For", "203.0.113.9"}});
   CHECK(chained.Header("X-Seen-XFF") == "203.0.113.9, 127.0.0.1");
 }
 
@@ -110,7 +110,8 @@ TEST_CASE("L7 proxy random spreads over upstreams") {
   int port = FreePort(kL7Address);
   REQUIRE(proxy->Update({HttpRoute(port, {&a, &b}, LbAlgorithm::kRandom)}, {}).empty());
   std::set<std::string> seen;
-  for (int i = 0; i < 64 && seen.size() < 2; ++i) seen.insert(Get(kL7Address, port).Header("X-Upstream"));
+  for (int i = 0; i < 64 && seen.size() < 2; ++i)
+    seen.insert(Get(kL7Address, port).Header("X-Upstream"));
   CHECK(seen.size() == 2);
 }
 
@@ -173,8 +174,8 @@ TEST_CASE("L7 proxy cookie affinity sets a cookie and honours it while the upstr
     CHECK(r.Header("Set-Cookie").empty());
   }
   REQUIRE(proxy->Drain("default/web", id, 5s));
-  Reply moved = Request(kL7Address, port, "/", http::verb::get, "test",
-                        {{"Cookie", "prisn-affinity=" + id}});
+  Reply moved =
+      Request(kL7Address, port, "/", http::verb::get, "test", {{"Cookie", "prisn-affinity=" + id}});
   CHECK(moved.status == 200);
   CHECK(moved.Header("X-Upstream") != id);
   CHECK(moved.Header("Set-Cookie").starts_with("prisn-affinity=" + moved.Header("X-Upstream")));

@@ -155,7 +155,8 @@ TEST_CASE("Ingress with a broken certificate is reported and not opened") {
   auto errors = proxy->Update({}, {ingress});
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].code == ErrorCode::kInvalid);
-  CHECK(errors[0].context == std::string(kProxyIngressAddress) + ":" + std::to_string(ingress.port));
+  CHECK(errors[0].context ==
+        std::string(kProxyIngressAddress) + ":" + std::to_string(ingress.port));
   CHECK(Get(kProxyIngressAddress, ingress.port, "/").status == 0);
 }
 
