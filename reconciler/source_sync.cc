@@ -7,6 +7,7 @@
 #include "manifests/diagnostic.h"
 #include "manifests/file_tree.h"
 #include "manifests/git_tree.h"
+#include "reconciler/apply.h"
 #include "reconciler/source_git.h"
 
 namespace prisn::reconciler {
@@ -37,9 +38,8 @@ SyncReport Failed(SyncReport report, std::string stage, Error error) {
 
 }  // namespace
 
-StoreSourceTarget::StoreSourceTarget(Synchronized<store::Store>& store, ToDesiredFn to_desired,
-                                     ChangedFn on_change)
-    : store_(store), to_desired_(std::move(to_desired)), on_change_(std::move(on_change)) {}
+StoreSourceTarget::StoreSourceTarget(Synchronized<store::Store>& store, ChangedFn on_change)
+    : store_(store), on_change_(std::move(on_change)) {}
 
 Result<manifests::KnownObjects> StoreSourceTarget::Known(const std::string& set) {
   auto listed = store_.With([](store::Store& s) { return s.List({}); });
@@ -55,14 +55,16 @@ Result<manifests::KnownObjects> StoreSourceTarget::Known(const std::string& set)
 
 Result<store::ApplyResult> StoreSourceTarget::Apply(const std::vector<manifests::Object>& objects,
                                                     const store::ApplyOptions& options) {
-  std::vector<store::DesiredObject> desired;
-  desired.reserve(objects.size());
-  for (const manifests::Object& o : objects) desired.push_back(to_desired_(o));
-  auto result = store_.With([&](store::Store& s) { return s.Apply(desired, options); });
-  if (result && on_change_ && !options.dry_run) {
-    for (const store::ApplyItem& item : result->items) {
-      if (item.action != store::Action::kUnchanged) on_change_(item.key);
-    }
+  auto applied =
+      store_.With([&](store::Store& s) { return ApplySet(s, objects, {.store = options}); });
+  if (!applied) return std::unexpected(applied.error());
+  store::ApplyResult result;
+  result.state_index = applied->state_index;
+  result.members_before = applied->members_before;
+  for (AppliedItem& i : applied->items) {
+    if (on_change_ && !options.dry_run && i.item.action != store::Action::kUnchanged)
+      on_change_(i.item.key);
+    result.items.push_back(std::move(i.item));
   }
   return result;
 }

@@ -35,22 +35,19 @@ class SourceTarget {
                                            const store::ApplyOptions& options) = 0;
 };
 
-// A SourceTarget over a store. `to_desired` turns a validated object into
-// what the store keeps; `on_change` is told of every object an apply created,
+// A SourceTarget over a store: applies through ApplySet (apply.h), the path
+// `prisn apply` takes. `on_change` is told of every object an apply created,
 // changed or pruned (the converge loop's Wake).
 class StoreSourceTarget final : public SourceTarget {
  public:
-  using ToDesiredFn = std::function<store::DesiredObject(const manifests::Object&)>;
   using ChangedFn = std::function<void(const store::ObjectKey&)>;
-  StoreSourceTarget(Synchronized<store::Store>& store, ToDesiredFn to_desired,
-                    ChangedFn on_change = {});
+  explicit StoreSourceTarget(Synchronized<store::Store>& store, ChangedFn on_change = {});
   Result<manifests::KnownObjects> Known(const std::string& set) override;
   Result<store::ApplyResult> Apply(const std::vector<manifests::Object>& objects,
                                    const store::ApplyOptions& options) override;
 
  private:
   Synchronized<store::Store>& store_;
-  ToDesiredFn to_desired_;
   ChangedFn on_change_;
 };
 

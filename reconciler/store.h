@@ -102,7 +102,20 @@ struct ApplyItem {
 struct ApplyResult {
   int64_t state_index = 0;
   std::vector<ApplyItem> items;  // input order, then pruned objects by key
+  // Members of the set (in the caller's namespace scope) before the apply.
+  size_t members_before = 0;
+  // Without prune: the members this apply does not name, which stay behind.
+  std::vector<ObjectKey> not_named;
 };
+
+// The mass-prune guard, the one place it is decided: a prune that would
+// delete more than half of a set's members, and more than one object, needs
+// confirm_prune (--confirm-prune, or a source's allowMassPrune). Deleting a
+// single object is never a mass deletion: a set whose only object is renamed
+// deletes 1 of 1 and creates 1. docs/MANIFEST.md states the rule.
+constexpr bool IsMassPrune(size_t doomed, size_t members) {
+  return doomed > 1 && doomed * 2 > members;
+}
 
 struct Revision {
   std::string version;

@@ -270,13 +270,10 @@ Result<ApplyResult> Store::Apply(const std::vector<DesiredObject>& objects,
   }
   if (auto st = CheckSetOwner(impl, opt); !st) return std::unexpected(st.error());
   if (auto st = CheckIngressClaims(impl, objects); !st) return std::unexpected(st.error());
-  // Prune compares against the membership before this apply.
-  std::vector<ObjectKey> members;
-  if (opt.prune) {
-    auto found = SetMembers(impl, opt.set, opt.only_namespace);
-    if (!found) return std::unexpected(found.error());
-    members = std::move(*found);
-  }
+  // Prune compares against the membership before this apply; without prune
+  // the members the set no longer names are reported (a diff shows them).
+  auto members = SetMembers(impl, opt.set, opt.only_namespace);
+  if (!members) return std::unexpected(members.error());
 
   int64_t new_index = *index + 1;
   bool changed = false;
@@ -292,18 +289,21 @@ Result<ApplyResult> Store::Apply(const std::vector<DesiredObject>& objects,
     result.items.push_back(std::move(*item));
   }
 
-  if (opt.prune) {
-    std::vector<ObjectKey> doomed;
-    for (const ObjectKey& key : members) {
-      if (!keys.contains(key)) doomed.push_back(key);
-    }
-    if (doomed.size() * 2 > members.size() && !opt.confirm_prune) {
+  std::vector<ObjectKey> doomed;
+  for (const ObjectKey& key : *members) {
+    if (!keys.contains(key)) doomed.push_back(key);
+  }
+  result.members_before = members->size();
+  if (!opt.prune) {
+    result.not_named = std::move(doomed);
+  } else {
+    if (IsMassPrune(doomed.size(), members->size()) && !opt.confirm_prune) {
       return Fail(
           ErrorCode::kConflict,
           fmt::format(
               "prune would delete {} of the {} objects of set {} (more than half); check the "
               "paths, then confirm with confirmPrune (--confirm-prune)",
-              doomed.size(), members.size(), opt.set));
+              doomed.size(), members->size(), opt.set));
     }
     for (const ObjectKey& key : doomed) {
       auto row = impl.LoadRow(key);

@@ -69,10 +69,6 @@ std::optional<HttpResponse> RefuseSourceOwned(Api::Core& core, store::Store& s,
                                               const store::ObjectKey& key,
                                               std::string_view acting_set, bool force);
 
-// What the store keeps of a validated manifest object: canonical JSON (and a
-// masked copy for Secrets), version and source files.
-store::DesiredObject ToDesired(const manifests::Object& object);
-
 // ---- JSON shapes and request helpers (api_json.cc)
 
 // RFC 3339, UTC, milliseconds: "2024-01-21T10:30:00.000Z".

@@ -249,7 +249,7 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
   // GitOps sources apply through the store like `prisn apply`, and wake the
   // converge loop for what changed.
   reconciler::StoreSourceTarget source_target(
-      api.store(), ToDesired, [&converger](const store::ObjectKey& key) { converger.Wake(key); });
+      api.store(), [&converger](const store::ObjectKey& key) { converger.Wake(key); });
   reconciler::SourceManagerOptions source_options;
   source_options.state_dir = state.dir;
   source_options.max_parallel = options.source_parallel;

@@ -8,6 +8,7 @@
 #include "manifests/change.h"
 #include "manifests/file_tree.h"
 #include "manifests/load.h"
+#include "reconciler/apply.h"
 #include "reconciler/secret_box.h"
 #include "reconciler/source_manager.h"
 #include "server/api_internal.h"
@@ -165,47 +166,9 @@ LoadedRequest Load(Api::Core& core, const RouteContext& ctx, bool for_apply) {
   return out;
 }
 
-store::ObjectKey KeyOf(const manifests::Object& o) {
-  return {o.kind, o.meta.namespace_, o.meta.name};
-}
-
-// The stored object as a typed manifest (secret values included), for
-// classification and diffs. nullopt when it is not stored or cannot be read
-// back (logged).
-std::optional<manifests::Object> StoredObject(store::Store& s, const store::ObjectKey& key) {
-  auto canonical = s.GetCanonical(key);
-  if (!canonical) return std::nullopt;
-  auto sources = s.GetSources(key);
-  if (!sources) return std::nullopt;
-  auto json = nlohmann::json::parse(*canonical, nullptr, false);
-  auto object = manifests::FromCanonicalJson(json, std::move(*sources));
-  if (!object) {
-    spdlog::warn("{}: the stored object does not read back: {}", key.ToString(),
-                 object.error().message);
-    return std::nullopt;
-  }
-  return std::move(*object);
-}
-
-std::string_view ClassName(store::Action action, const manifests::Object* before,
-                           const manifests::Object* after) {
-  switch (action) {
-    case store::Action::kCreated:
-      return manifests::ChangeClassName(manifests::ChangeClass::kCreate);
-    case store::Action::kPruned:
-      return manifests::ChangeClassName(manifests::ChangeClass::kDelete);
-    case store::Action::kUnchanged:
-      return manifests::ChangeClassName(manifests::ChangeClass::kNone);
-    case store::Action::kConfigured:
-      break;
-  }
-  if (!before || !after) return "unknown";
-  return manifests::ChangeClassName(manifests::Classify(before, after));
-}
-
-nlohmann::ordered_json Summary(const std::vector<store::ApplyItem>& items) {
+nlohmann::ordered_json Summary(const std::vector<reconciler::AppliedItem>& items) {
   std::map<store::Action, int> counts;
-  for (const store::ApplyItem& item : items) counts[item.action]++;
+  for (const reconciler::AppliedItem& i : items) counts[i.item.action]++;
   return {{"created", counts[store::Action::kCreated]},
           {"configured", counts[store::Action::kConfigured]},
           {"unchanged", counts[store::Action::kUnchanged]},
@@ -236,64 +199,49 @@ HttpResponse Apply(Api::Core& core, const RouteContext& ctx) {
     return *loaded.error;
   }
   const ApplyRequest& req = loaded.request;
-  std::vector<store::DesiredObject> desired;
-  std::map<store::ObjectKey, const manifests::Object*> by_key;
-  for (const manifests::Object& o : loaded.objects) {
-    desired.push_back(ToDesired(o));
-    by_key[desired.back().key] = &o;
-  }
-  store::ApplyOptions options;
-  options.set = req.set;
-  options.prune = req.prune;
-  options.confirm_prune = req.confirm_prune;
-  options.dry_run = req.dry_run;
-  options.check_index = req.check_index;
-  options.actor = ctx.principal.name;
-  options.only_namespace = ctx.principal.ns;
+  reconciler::ApplySetOptions options;
+  options.store.set = req.set;
+  options.store.prune = req.prune;
+  options.store.confirm_prune = req.confirm_prune;
+  options.store.dry_run = req.dry_run;
+  options.store.check_index = req.check_index;
+  options.store.actor = ctx.principal.name;
+  options.store.only_namespace = ctx.principal.ns;
   auto force = QueryFlag(ctx.request, "force");
   if (!force) return ErrorResponse(force.error());
   // Who may apply into the set and take objects from other sets and sources
   // is the store's rule (store_owners.cc), which sources meet too; only an
   // admin's force moves an object a source owns.
-  options.force = *force && ctx.principal.admin();
+  options.store.force = *force && ctx.principal.admin();
   return core.store.With([&](store::Store& s) {
-    // What is stored now, for the change class of objects that change.
-    std::map<store::ObjectKey, manifests::Object> before;
-    for (const store::DesiredObject& d : desired) {
-      auto existing = s.Get(d.key);
-      if (!existing || !*existing) continue;
+    auto applied = reconciler::ApplySet(s, loaded.objects, options);
+    if (!applied) {
+      core.metrics.ObserveApply(ApplyResultLabel(applied.error()), seconds());
+      return ErrorResponse(applied.error());
+    }
+    if (!req.dry_run) {
       // A forced move out of a source's set marks the source drifted, so
       // that its next sync puts back what it says (see RefuseSourceOwned).
-      if (const auto& from = (*existing)->apply_set;
-          options.force && !req.dry_run && core.sources && from && from->starts_with("source:") &&
-          *from != req.set) {
-        core.sources->MarkDrifted(from->substr(7));
+      if (core.sources) {
+        for (const std::string& source : applied->taken_from_sources)
+          core.sources->MarkDrifted(source);
       }
-      if ((*existing)->version == d.version && (*existing)->spec_json == d.display_json) continue;
-      if (auto object = StoredObject(s, d.key)) before.emplace(d.key, std::move(*object));
-    }
-    auto result = s.Apply(desired, options);
-    if (!result) {
-      core.metrics.ObserveApply(ApplyResultLabel(result.error()), seconds());
-      return ErrorResponse(result.error());
-    }
-    if (core.converger && !req.dry_run) {
-      for (const store::ApplyItem& item : result->items) {
-        if (item.action != store::Action::kUnchanged) core.converger->Wake(item.key);
+      if (core.converger) {
+        for (const reconciler::AppliedItem& i : applied->items) {
+          if (i.item.action != store::Action::kUnchanged) core.converger->Wake(i.item.key);
+        }
       }
     }
     nlohmann::ordered_json items = nlohmann::ordered_json::array();
-    for (const store::ApplyItem& item : result->items) {
-      auto b = before.find(item.key);
-      auto a = by_key.find(item.key);
+    for (const reconciler::AppliedItem& i : applied->items) {
+      const store::ApplyItem& item = i.item;
       nlohmann::ordered_json j = KeyJson(item.key);
       j["action"] = store::ActionName(item.action);
       j["version"] = item.version;
       j["previousVersion"] = item.action == store::Action::kCreated
                                  ? nlohmann::ordered_json(nullptr)
                                  : nlohmann::ordered_json(*item.previous_version);
-      j["changeClass"] = ClassName(item.action, b == before.end() ? nullptr : &b->second,
-                                   a == by_key.end() ? nullptr : a->second);
+      j["changeClass"] = manifests::ChangeClassName(i.change);
       j["held"] = item.held;
       items.push_back(std::move(j));
       if (!req.dry_run &&
@@ -303,11 +251,11 @@ HttpResponse Apply(Api::Core& core, const RouteContext& ctx) {
     }
     if (!req.dry_run) core.RefreshGauges(s);
     core.metrics.ObserveApply(req.dry_run ? "dry_run" : "success", seconds());
-    nlohmann::ordered_json body{{"index", result->state_index},
+    nlohmann::ordered_json body{{"index", applied->state_index},
                                 {"dryRun", req.dry_run},
                                 {"set", req.set},
                                 {"results", std::move(items)},
-                                {"summary", Summary(result->items)}};
+                                {"summary", Summary(applied->items)}};
     return JsonResponse(200, body);
   });
 }
@@ -321,85 +269,51 @@ HttpResponse Diff(Api::Core& core, const RouteContext& ctx) {
   LoadedRequest loaded = Load(core, ctx, /*for_apply=*/false);
   if (loaded.error) return *loaded.error;
   const ApplyRequest& req = loaded.request;
-  std::vector<store::DesiredObject> desired;
-  std::map<store::ObjectKey, const manifests::Object*> by_key;
-  for (const manifests::Object& o : loaded.objects) {
-    desired.push_back(ToDesired(o));
-    by_key[desired.back().key] = &o;
-  }
   // A dry run of the apply decides every action exactly as the apply will;
   // the guards are off so that the diff shows what prune would remove.
-  store::ApplyOptions options;
-  options.set = req.set;
-  options.prune = req.prune;
-  options.confirm_prune = true;
-  options.dry_run = true;
-  options.actor = ctx.principal.name;
-  options.only_namespace = ctx.principal.ns;
+  reconciler::ApplySetOptions options;
+  options.keep_before = true;
+  options.store.set = req.set;
+  options.store.prune = req.prune;
+  options.store.confirm_prune = true;
+  options.store.dry_run = true;
+  options.store.actor = ctx.principal.name;
+  options.store.only_namespace = ctx.principal.ns;
   // Ownership holds as in the apply, except that an admin's diff shows what
   // a forced apply would do to a source's objects (it never needed force).
-  options.force = ctx.principal.admin();
+  options.store.force = ctx.principal.admin();
   return core.store.With([&](store::Store& s) {
-    std::map<store::ObjectKey, manifests::Object> before;
-    for (const store::DesiredObject& d : desired) {
-      auto existing = s.Get(d.key);
-      if (!existing || !*existing) continue;
-      if (auto object = StoredObject(s, d.key)) before.emplace(d.key, std::move(*object));
-    }
-    // Members of the set that the request no longer names: what prune would
-    // remove, or what stays behind without it.
-    auto members = s.List({std::nullopt, ctx.principal.ns, req.set});
-    if (!members) return ErrorResponse(members.error());
-    size_t missing = 0;
-    for (const store::StoredObject& m : *members) missing += by_key.contains(m.key) ? 0 : 1;
-    auto result = s.Apply(desired, options);
-    if (!result) return ErrorResponse(result.error());
+    auto applied = reconciler::ApplySet(s, loaded.objects, options);
+    if (!applied) return ErrorResponse(applied.error());
     nlohmann::ordered_json objects = nlohmann::ordered_json::array();
-    for (const store::ApplyItem& item : result->items) {
-      if (item.action == store::Action::kPruned) {
-        if (auto object = StoredObject(s, item.key)) before.emplace(item.key, std::move(*object));
-      }
-      auto b = before.find(item.key);
-      auto a = by_key.find(item.key);
-      const manifests::Object* bp = b == before.end() ? nullptr : &b->second;
-      const manifests::Object* ap = a == by_key.end() ? nullptr : a->second;
+    for (const reconciler::AppliedItem& i : applied->items) {
+      const store::ApplyItem& item = i.item;
+      const manifests::Object* bp = i.before ? &*i.before : nullptr;
       bool changed = item.action != store::Action::kUnchanged;
       nlohmann::ordered_json j = KeyJson(item.key);
       j["action"] = store::ActionName(item.action);
-      j["changeClass"] = ClassName(item.action, bp, ap);
+      j["changeClass"] = manifests::ChangeClassName(i.change);
       j["versionBefore"] =
           item.previous_version ? nlohmann::ordered_json(*item.previous_version) : nullptr;
       j["versionAfter"] = item.action == store::Action::kPruned
                               ? nlohmann::ordered_json(nullptr)
                               : nlohmann::ordered_json(item.version);
       j["before"] = changed && item.action != store::Action::kCreated ? YamlOf(bp) : nullptr;
-      j["after"] = changed && item.action != store::Action::kPruned ? YamlOf(ap) : nullptr;
+      j["after"] = changed && item.action != store::Action::kPruned ? YamlOf(i.after) : nullptr;
       j["held"] = item.held;
       objects.push_back(std::move(j));
     }
-    nlohmann::ordered_json body{{"index", result->state_index},
+    nlohmann::ordered_json body{{"index", applied->state_index},
                                 {"set", req.set},
                                 {"objects", std::move(objects)},
-                                {"summary", Summary(result->items)},
-                                {"removedWithoutPrune", req.prune ? 0 : missing},
-                                {"pruneNeedsConfirm", req.prune && missing * 2 > members->size()}};
+                                {"summary", Summary(applied->items)},
+                                {"removedWithoutPrune", applied->not_named},
+                                {"pruneNeedsConfirm", applied->PruneNeedsConfirm()}};
     return JsonResponse(200, body);
   });
 }
 
 }  // namespace
-
-store::DesiredObject ToDesired(const manifests::Object& o) {
-  store::DesiredObject d;
-  d.key = KeyOf(o);
-  d.version = o.version;
-  d.canonical_json = manifests::ToCanonicalJson(o).dump();
-  d.sensitive = o.GetKind() == manifests::Kind::kSecret;
-  d.display_json =
-      d.sensitive ? manifests::ToCanonicalJson(o, /*mask_secrets=*/true).dump() : d.canonical_json;
-  d.sources = o.sources;
-  return d;
-}
 
 void AddApplyRoutes(Api::Core& core) {
   core.router.Add("POST", "/v1/apply", [&core](const RouteContext& c) { return Apply(core, c); });

@@ -4,6 +4,7 @@
 
 #include "manifests/file_tree.h"
 #include "manifests/load.h"
+#include "reconciler/apply.h"
 #include "server/api_internal.h"
 
 namespace prisn::server {
@@ -68,7 +69,7 @@ HttpResponse CreateSecret(Api::Core& core, const RouteContext& ctx) {
     }
     return ErrorResponse(400, "invalid", "the secret is invalid: " + first, std::move(details));
   }
-  store::DesiredObject desired = ToDesired(set.objects.front());
+  store::DesiredObject desired = reconciler::ToDesired(set.objects.front());
   return core.store.With([&](store::Store& s) {
     int64_t index = 0;
     auto item = s.Put(desired, overwrite, ctx.principal.name, &index);

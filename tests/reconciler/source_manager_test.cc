@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "reconciler/source_git.h"
-#include "server/api_internal.h"
+#include "reconciler/apply.h"
 #include "store_fixture.h"
 #include "tests/common/loopback_listener.h"
 
@@ -41,7 +41,7 @@ bool Eventually(Fn&& fn) {
 
 struct SourceManagerFixture : StoreFixture {
   Synchronized<store::Store> sync{Open()};
-  StoreSourceTarget target{sync, server::ToDesired};
+  StoreSourceTarget target{sync};
   SourceManager manager{sync, target, Options()};
 
   SourceManagerOptions Options() {
@@ -145,7 +145,7 @@ TEST_CASE("source manager: fetch credentials come from a Secret's values") {
                                "  namespace: ops\nspec:\n  stringData:\n    token: t0k\n"}});
   auto set = manifests::LoadSet(tree, {"."});
   REQUIRE(set.ok());
-  REQUIRE(f.store.Put(server::ToDesired(set.objects.front()), false, "tester"));
+  REQUIRE(f.store.Put(ToDesired(set.objects.front()), false, "tester"));
   auto values = SecretValues(f.store, "ops/creds");
   REQUIRE(values);
   CHECK(values->at("token") == "t0k");

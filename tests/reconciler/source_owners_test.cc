@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reconciler/source_sync.h"
-#include "server/api_internal.h"
+#include "reconciler/apply.h"
 #include "store_fixture.h"
 
 namespace prisn::reconciler {
@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 struct TwoSources : store::testing::StoreFixture {
   Synchronized<store::Store> sync{Open()};
-  StoreSourceTarget target{sync, server::ToDesired};
+  StoreSourceTarget target{sync};
 
   SourceSpec Add(const std::string& name, const std::vector<std::string>& deployments) {
     fs::path folder = fs::path(dir.path()) / name;

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "server/api_internal.h"
+#include "reconciler/apply.h"
 #include "store_fixture.h"
 
 namespace prisn::reconciler {
@@ -59,7 +59,7 @@ class Repo {
 
 struct Fixture : StoreFixture {
   Synchronized<store::Store> sync{Open()};
-  StoreSourceTarget target{sync, server::ToDesired};
+  StoreSourceTarget target{sync};
   Repo repo{fs::path(dir.path()) / "repo"};
   SourceSpec spec;
   std::optional<std::string> last;
@@ -217,6 +217,22 @@ TEST_CASE("source sync: pruning more than half of the source refuses unless allo
   REQUIRE(f.Sync().applied);
   CHECK(!f.Get("b"));
   CHECK(f.Get("a"));
+}
+
+TEST_CASE("source sync: renaming a source's only object applies without allowMassPrune") {
+  Fixture f;
+  f.repo.Write("a.yaml", Deployment("a", "a.py"));
+  f.repo.Write("a.py", "print(0)\n");
+  f.repo.Commit("one");
+  REQUIRE(f.Sync().applied);
+  f.repo.Remove("a.yaml");
+  f.repo.Write("b.yaml", Deployment("b", "a.py"));
+  f.repo.Commit("rename a to b");
+  SyncReport r = f.Sync();
+  REQUIRE_FALSE(r.error);
+  CHECK(r.applied);
+  CHECK(!f.Get("a"));
+  CHECK(f.Get("b"));
 }
 
 TEST_CASE("source sync: objects of other sets are never pruned") {

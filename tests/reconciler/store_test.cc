@@ -173,6 +173,31 @@ TEST_CASE("Store prune: exactly half of a set goes without confirmation") {
   CHECK(f.store.List({})->size() == 1);
 }
 
+TEST_CASE("Store prune: renaming the only object of a set is no mass deletion") {
+  StoreFixture f;
+  REQUIRE(f.store.Apply({Obj("old", "v-1")}, Opts("s")));
+  auto renamed = f.store.Apply({Obj("new", "v-1")}, Opts("s", true));
+  REQUIRE(renamed);
+  CHECK(Actions(*renamed) == std::vector<std::string>{"new:created", "old:pruned"});
+  CHECK(renamed->members_before == 1);
+  // Two of two is: one deletion is the most that goes unconfirmed.
+  REQUIRE(f.store.Apply({Obj("new", "v-1"), Obj("b", "v-1")}, Opts("s", true)));
+  auto both = f.store.Apply({Obj("c", "v-1"), Obj("d", "v-1")}, Opts("s", true));
+  REQUIRE_FALSE(both);
+  CHECK(both.error().code == ErrorCode::kConflict);
+  CHECK(f.store.Get({"Deployment", "default", "new"})->has_value());
+}
+
+TEST_CASE("Store apply: without prune the members left behind are reported") {
+  StoreFixture f;
+  REQUIRE(f.store.Apply({Obj("a", "v-1"), Obj("b", "v-1")}, Opts("s")));
+  auto r = f.store.Apply({Obj("a", "v-1")}, Opts("s"));
+  REQUIRE(r);
+  CHECK(r->members_before == 2);
+  REQUIRE(r->not_named.size() == 1);
+  CHECK(r->not_named.front().name == "b");
+}
+
 TEST_CASE("Store prune: an empty set never prunes, even when confirmed") {
   StoreFixture f;
   REQUIRE(f.store.Apply({Obj("a", "v-1")}, Opts("s")));

@@ -7,6 +7,7 @@
 
 #include "manifests/file_tree.h"
 #include "manifests/load.h"
+#include "reconciler/apply.h"
 #include "reconciler/store.h"
 #include "server/api_internal.h"
 #include "tests/common/loopback_listener.h"
@@ -45,7 +46,7 @@ TEST_CASE("Network: of two namespaces' Ingresses on one route, the older one is 
     store::ApplyOptions o;
     o.set = "b";
     o.actor = "tester";
-    return s.Apply({ToDesired(older)}, o);
+    return s.Apply({reconciler::ToDesired(older)}, o);
   }));
   auto network = Network::Start(sync, NetworkOptions{});
   REQUIRE(network);

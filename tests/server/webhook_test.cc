@@ -5,7 +5,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "store_fixture.h"
+#include "tests/reconciler/store_fixture.h"
 
 namespace prisn::server {
 namespace {
