@@ -100,7 +100,8 @@ Result<AppliedSet> ApplySet(store::Store& s, const std::vector<manifests::Object
     }
     auto b = before.find(item.key);
     auto a = by_key.find(item.key);
-    applied.after = item.action == store::Action::kPruned || a == by_key.end() ? nullptr : a->second;
+    applied.after =
+        item.action == store::Action::kPruned || a == by_key.end() ? nullptr : a->second;
     const manifests::Object* bp = b == before.end() ? nullptr : &b->second;
     applied.change = ClassOf(item.action, bp, applied.after);
     if (options.keep_before && b != before.end()) applied.before = std::move(b->second);

@@ -14,9 +14,10 @@ namespace {
 std::vector<manifests::Object> Deployments(const std::map<std::string, std::string>& replicas) {
   std::map<std::string, std::string> files;
   for (const auto& [name, count] : replicas) {
-    files[name + ".yaml"] = "apiVersion: prisn.io/v1\nkind: Deployment\nmetadata:\n  name: " +
-                            name + "\nspec:\n  source:\n    inline: sleep 60\n  runtime: bash\n" +
-                            "  replicas: " + count + "\n";
+    files[name + ".yaml"] =
+        "apiVersion: prisn.io/v1\nkind: Deployment\nmetadata:\n  name: " + name +
+        "\nspec:\n  source:\n    inline: sleep 60\n  runtime: bash\n" + "  replicas: " + count +
+        "\n";
   }
   manifests::MemoryTree tree(std::move(files));
   manifests::LoadedSet set = manifests::LoadSet(tree, {"."});
@@ -40,14 +41,14 @@ TEST_CASE("ApplySet: each change is classed against the stored object") {
   auto first = Deployments({{"a", "1"}, {"b", "1"}, {"c", "1"}});
   auto created = ApplySet(f.store, first, options);
   REQUIRE(created);
-  CHECK(Classes(*created) == std::map<std::string, std::string>{
-                                 {"a", "create"}, {"b", "create"}, {"c", "create"}});
+  CHECK(Classes(*created) ==
+        std::map<std::string, std::string>{{"a", "create"}, {"b", "create"}, {"c", "create"}});
   // a scales (in place), b stays, c goes.
   auto second = Deployments({{"a", "3"}, {"b", "1"}});
   auto changed = ApplySet(f.store, second, options);
   REQUIRE(changed);
-  CHECK(Classes(*changed) == std::map<std::string, std::string>{
-                                 {"a", "in-place"}, {"b", "none"}, {"c", "delete"}});
+  CHECK(Classes(*changed) ==
+        std::map<std::string, std::string>{{"a", "in-place"}, {"b", "none"}, {"c", "delete"}});
   CHECK(changed->members_before == 3);
   CHECK_FALSE(changed->PruneNeedsConfirm());
 }

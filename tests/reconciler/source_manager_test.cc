@@ -8,8 +8,8 @@
 #include <fstream>
 #include <thread>
 
-#include "reconciler/source_git.h"
 #include "reconciler/apply.h"
+#include "reconciler/source_git.h"
 #include "store_fixture.h"
 #include "tests/common/loopback_listener.h"
 

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "reconciler/source_sync.h"
 #include "reconciler/apply.h"
+#include "reconciler/source_sync.h"
 #include "store_fixture.h"
 
 namespace prisn::reconciler {

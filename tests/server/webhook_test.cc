@@ -40,7 +40,8 @@ TEST_CASE("webhook: an empty hook secret verifies nothing") {
   CHECK(!VerifyWebhook({{"x-hub-signature-256", SignWebhook(kBody, "")}}, kBody, ""));
 }
 
-TEST_CASE("webhook: the signature form is read from the headers alone, and a malformed one is none") {
+TEST_CASE(
+    "webhook: the signature form is read from the headers alone, and a malformed one is none") {
   std::string good = SignWebhook(kBody, kSecret);
   std::string hex = good.substr(7);
   using H = std::map<std::string, std::string>;
