@@ -75,7 +75,7 @@ void LocalBackend::Impl::Run() {
         }
         std::vector<Message> messages;
         {
-          std::lock_guard lock(inbox_mutex);
+          MutexLock lock(inbox_mutex);
           messages.swap(inbox);
         }
         for (auto& m : messages) HandleMessage(m);
@@ -118,6 +118,10 @@ void LocalBackend::Impl::HandleMessage(Message& message) {
     HandlePrepared(prepared->serial, std::move(prepared->result));
   } else if (auto* probe = std::get_if<ProbeMsg>(&message)) {
     HandleProbe(probe->serial, probe->which, std::move(probe->result));
+  } else if (auto* list = std::get_if<ListMsg>(&message)) {
+    list->reply.set_value(ListInstances());
+  } else if (auto* detach = std::get_if<DetachMsg>(&message)) {
+    detach->reply.set_value(DetachAll());
   } else {
     quit = true;
   }
@@ -128,9 +132,20 @@ void LocalBackend::Impl::HandleStart(reconciler::InstanceSpec spec) {
     spdlog::debug("backend: {} is already known; Start ignored", spec.id);
     return;
   }
+  if (detached) return;  // a detached backend starts nothing
   auto in = std::make_unique<Instance>();
   in->serial = next_serial++;
   for (auto& t : in->armed) t = Clock::time_point::max();
+  if (spec.wants_port) {
+    in->port = internal::PickLoopbackPort();
+    if (in->port == 0) {
+      in->spec = spec;
+      in->spec.sources.clear();
+      Observe(Make(*in, Observation::Type::kStartFailed, "no free port on 127.0.0.1"));
+      return;
+    }
+    spec.env["PORT"] = std::to_string(in->port);
+  }
   auto sources = std::move(spec.sources);
   spec.sources.clear();
   in->spec = spec;
@@ -210,13 +225,20 @@ void LocalBackend::Impl::Launch(Instance& in, internal::PreparedInstance p) {
   {
     Observation o = Make(in, Observation::Type::kStarted);
     o.degraded = JoinReasons(degraded, in.child->degraded_reason());
+    if (in.port > 0) {
+      o.host = "127.0.0.1";
+      o.port = in.port;
+    }
     Observe(std::move(o));
   }
   if (in.spec.timeout.count() > 0) Arm(in, backend_internal::kTimeout, now + in.spec.timeout);
   if (in.spec.readiness) {
     in.probes[0].emplace(*in.spec.readiness, ProbeRole::kReadiness);
     Arm(in, backend_internal::kReadinessProbe, now + in.spec.readiness->initial_delay);
+  } else if (in.spec.min_ready.count() > 0) {
+    Arm(in, backend_internal::kMinReady, now + in.spec.min_ready);
   } else {
+    in.ready = true;
     Observe(Make(in, Observation::Type::kReady, "no readiness probe"));
   }
   if (in.spec.liveness) {
@@ -376,7 +398,54 @@ Instance* LocalBackend::Impl::Find(std::uint64_t serial) {
 }
 
 void LocalBackend::Impl::Observe(Observation observation) {
+  if (detached) return;  // Detach promised that nothing follows
   outbox.push_back(std::move(observation));
+}
+
+std::vector<reconciler::ListedInstance> LocalBackend::Impl::ListInstances() const {
+  std::vector<reconciler::ListedInstance> out;
+  for (const auto& [serial, in] : instances) {
+    // Preparing instances are not running yet; stopping ones are going.
+    if (in->phase != Instance::Phase::kRunning || in->stopping) continue;
+    const reconciler::InstanceSpec& s = in->spec;
+    out.push_back({s.id, s.kind, s.ns, s.owner, s.replica, s.version, in->pid,
+                   in->port > 0 ? "127.0.0.1" : "", in->port, in->ready});
+  }
+  return out;
+}
+
+std::size_t LocalBackend::Impl::DetachAll() {
+  std::size_t left = 0;
+  for (auto& [serial, in] : instances) {
+    Unwatch(in->child ? in->child->pidfd() : -1);
+    if (in->out) Unwatch(in->out.Get());
+    if (in->err) Unwatch(in->err.Get());
+    if (in->phase == Instance::Phase::kRunning && in->child) {
+      // Left running: no kill, no unmount, no cgroup removal. The output
+      // pipes' read ends stay open for this process's life, so that a
+      // write does not kill the workload with SIGPIPE before the next
+      // daemon takes over (what it writes meanwhile is not logged).
+      in->child->Detach();
+      if (in->cgroup) in->cgroup->Keep();
+      if (in->workspace) in->workspace->Keep();
+      (void)in->out.Release();
+      (void)in->err.Release();
+      ++left;
+    } else {
+      in->stopping = true;  // a preparation in progress is dropped when it ends
+    }
+  }
+  detached = true;
+  // Running ones are forgotten here; preparing ones when their preparation
+  // reports back (HandlePrepared sees `stopping`).
+  std::erase_if(instances, [&](const auto& entry) {
+    const Instance& in = *entry.second;
+    if (in.phase == Instance::Phase::kPreparing) return false;
+    by_id.erase(in.spec.id);
+    return true;
+  });
+  live = 0;
+  return left;
 }
 
 void LocalBackend::Impl::Deliver() {
@@ -385,7 +454,7 @@ void LocalBackend::Impl::Deliver() {
     batch.swap(outbox);
     Observer copy;
     {
-      std::lock_guard lock(observer_mutex);
+      MutexLock lock(observer_mutex);
       copy = observer;
     }
     if (copy) {
@@ -394,14 +463,14 @@ void LocalBackend::Impl::Deliver() {
   }
   bool changed = false;
   {
-    std::lock_guard lock(state_mutex);
+    MutexLock lock(state_mutex);
     if (published_live != live || stop_all_done != stop_all_processed) {
       published_live = live;
       stop_all_done = stop_all_processed;
       changed = true;
     }
   }
-  if (changed) state_changed.notify_all();
+  if (changed) state_changed.NotifyAll();
 }
 
 }  // namespace prisn::executor

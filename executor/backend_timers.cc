@@ -48,6 +48,8 @@ void LocalBackend::Impl::HandleProbe(std::uint64_t serial, int which, ProbeResul
     case ProbeTransition::kNone:
       break;
   }
+  if (type == Observation::Type::kReady) in->ready = true;
+  if (type == Observation::Type::kUnready) in->ready = false;
   if (type != Observation::Type::kStarted) Observe(Make(*in, type, result.message));
   if (result.success) slot.passed_once = true;
   milliseconds period = std::max(slot.check.period, kMinProbePeriod);
@@ -65,7 +67,7 @@ void LocalBackend::Impl::LaunchProbe(Instance& in, int which) {
   ProbeSlot& slot = *in.probes[which];
   ProbeRequest request;
   request.probe = slot.check.probe;
-  request.default_port = in.spec.port;
+  request.default_port = in.port;
   request.timeout = slot.check.timeout;
   if (std::holds_alternative<manifests::ExecProbe>(request.probe)) {
     request.exec = in.probe_spawn;
@@ -97,6 +99,13 @@ void LocalBackend::Impl::OnTimer(Instance& in, int kind) {
       break;
     case backend_internal::kLivenessProbe:
       LaunchProbe(in, 1);
+      break;
+    case backend_internal::kMinReady:
+      if (in.phase == Instance::Phase::kRunning && !in.stopping) {
+        in.ready = true;
+        Observe(Make(in, Observation::Type::kReady,
+                     fmt::format("up {} ms with no readiness probe", in.spec.min_ready.count())));
+      }
       break;
   }
 }

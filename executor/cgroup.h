@@ -78,6 +78,12 @@ class Cgroup {
   Cgroup& operator=(const Cgroup&) = delete;
   ~Cgroup();
 
+  // Forgets the cgroup without killing or removing it (Backend::Detach).
+  void Keep() {
+    dirs_.clear();
+    procs_fds_.clear();
+  }
+
   CgroupVersion version() const { return version_; }
   // Every directory of this cgroup (one on v2).
   const std::vector<std::string>& dirs() const { return dirs_; }

@@ -48,6 +48,14 @@ Child& Child::operator=(Child&& o) noexcept {
 
 Child::~Child() { Release(); }
 
+void Child::Detach() {
+  pid_ = -1;
+  pidfd_ = UniqueFd();
+  mapping_ = nullptr;  // never unmapped: a level 1/2 reaper runs on it
+  mapping_size_ = 0;
+  cgroup_ = nullptr;
+}
+
 void Child::Release() {
   if (pid_ > 0 && !status_) {
     Kill();

@@ -1,6 +1,9 @@
 #include "executor/instance_env.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -73,6 +76,18 @@ RunnerDef RunnerFromSpec(std::string name, const manifests::RunnerSpec& spec) {
   return def;
 }
 
+int PickLoopbackPort() {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return 0;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd.Get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return 0;
+  socklen_t len = sizeof addr;
+  if (::getsockname(fd.Get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) return 0;
+  return ntohs(addr.sin_port);
+}
+
 std::vector<std::string> WorkloadEnv(const reconciler::InstanceSpec& spec, const RunnerDef& runner,
                                      const std::string& home, const Environment* deps) {
   std::map<std::string, std::string> env = {
@@ -86,7 +101,6 @@ std::vector<std::string> WorkloadEnv(const reconciler::InstanceSpec& spec, const
   env.insert_or_assign("PRISN_NAME", spec.owner);
   env.insert_or_assign("PRISN_REPLICA", spec.replica);
   env.insert_or_assign("PRISN_VERSION", spec.version);
-  if (spec.port > 0) env.insert_or_assign("PORT", std::to_string(spec.port));
   for (const auto& [k, v] : spec.env) env.insert_or_assign(k, v);
   if (deps && !deps->path_prefix.empty()) {
     std::string& path = env["PATH"];

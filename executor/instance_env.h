@@ -70,10 +70,16 @@ RunnerDef RunnerFromSpec(std::string name, const manifests::RunnerSpec& spec);
 
 // "KEY=value" for the workload, later entries winning: PATH, HOME (the
 // workspace) and LANG; the dependency environment's variables; the runner's
-// defaults; workload.env; PRISN_NAMESPACE/NAME/REPLICA/VERSION and PORT;
-// spec.env. The environment's bin directory goes before PATH.
+// defaults; workload.env; PRISN_NAMESPACE/NAME/REPLICA/VERSION; spec.env
+// (PORT, which the backend adds when it chose one). The environment's bin
+// directory goes before PATH.
 std::vector<std::string> WorkloadEnv(const reconciler::InstanceSpec& spec, const RunnerDef& runner,
                                      const std::string& home, const Environment* deps);
+
+// A free TCP port on 127.0.0.1 (the kernel's choice, released at once);
+// 0 when none could be had. Instances listen on loopback: the proxy is the
+// only way in from outside.
+int PickLoopbackPort();
 
 // One path component for an instance id: the id with anything but
 // [A-Za-z0-9._-] replaced, and a hash of the id so that distinct ids never

@@ -133,7 +133,7 @@ LocalBackend::Impl::Impl(LocalBackendOptions o, std::string why_degraded,
 
 void LocalBackend::Impl::Post(backend_internal::Message message) {
   {
-    std::lock_guard lock(inbox_mutex);
+    MutexLock lock(inbox_mutex);
     inbox.push_back(std::move(message));
   }
   std::uint64_t one = 1;
@@ -143,7 +143,7 @@ void LocalBackend::Impl::Post(backend_internal::Message message) {
 
 void LocalBackend::Impl::Shutdown() {
   {
-    std::lock_guard lock(state_mutex);
+    MutexLock lock(state_mutex);
     if (shut_down) return;
     shut_down = true;
   }
@@ -152,13 +152,15 @@ void LocalBackend::Impl::Shutdown() {
   if (loop.joinable()) {
     std::uint64_t generation;
     {
-      std::lock_guard lock(state_mutex);
+      MutexLock lock(state_mutex);
       generation = ++stop_all_requested;
     }
     Post(backend_internal::StopAllMsg{std::chrono::seconds(2), generation});
-    std::unique_lock lock(state_mutex);
-    state_changed.wait_until(lock, Clock::now() + std::chrono::seconds(12),
-                             [&] { return stop_all_done >= generation && published_live == 0; });
+    MutexLock lock(state_mutex);
+    state_changed.WaitUntil(state_mutex, Clock::now() + std::chrono::seconds(12),
+                            [&]() PRISN_REQUIRES(state_mutex) {
+                              return stop_all_done >= generation && published_live == 0;
+                            });
   }
   prepare_pool.Shutdown();
   probe_pool.Shutdown();
@@ -254,7 +256,7 @@ LocalBackend::~LocalBackend() {
 }
 
 void LocalBackend::SetObserver(Observer observer) {
-  std::lock_guard lock(impl_->observer_mutex);
+  MutexLock lock(impl_->observer_mutex);
   impl_->observer = std::move(observer);
 }
 
@@ -269,7 +271,7 @@ void LocalBackend::Stop(std::string_view id, std::chrono::milliseconds grace) {
 void LocalBackend::StopAll(std::chrono::milliseconds max_grace) {
   std::uint64_t generation;
   {
-    std::lock_guard lock(impl_->state_mutex);
+    MutexLock lock(impl_->state_mutex);
     generation = ++impl_->stop_all_requested;
   }
   impl_->Post(backend_internal::StopAllMsg{max_grace, generation});
@@ -277,11 +279,37 @@ void LocalBackend::StopAll(std::chrono::milliseconds max_grace) {
     spdlog::error("LocalBackend::StopAll called from the observer: not waiting");
     return;
   }
-  std::unique_lock lock(impl_->state_mutex);
-  bool done = impl_->state_changed.wait_for(lock, max_grace + std::chrono::seconds(10), [&] {
-    return impl_->stop_all_done >= generation && impl_->published_live == 0;
-  });
+  MutexLock lock(impl_->state_mutex);
+  bool done = impl_->state_changed.WaitFor(
+      impl_->state_mutex, max_grace + std::chrono::seconds(10),
+      [&]() PRISN_REQUIRES(impl_->state_mutex) {
+        return impl_->stop_all_done >= generation && impl_->published_live == 0;
+      });
   if (!done) spdlog::warn("StopAll: {} instance(s) still running", impl_->published_live);
+}
+
+std::vector<reconciler::ListedInstance> LocalBackend::List() {
+  if (std::this_thread::get_id() == impl_->loop.get_id()) {
+    spdlog::error("LocalBackend::List called from the observer: nothing listed");
+    return {};
+  }
+  if (impl_->ShutDown()) return {};  // no loop left to answer
+  std::promise<std::vector<reconciler::ListedInstance>> reply;
+  auto listed = reply.get_future();
+  impl_->Post(backend_internal::ListMsg{std::move(reply)});
+  return listed.get();
+}
+
+std::size_t LocalBackend::Detach() {
+  if (std::this_thread::get_id() == impl_->loop.get_id()) {
+    spdlog::error("LocalBackend::Detach called from the observer: nothing detached");
+    return 0;
+  }
+  if (impl_->ShutDown()) return 0;
+  std::promise<std::size_t> reply;
+  auto left = reply.get_future();
+  impl_->Post(backend_internal::DetachMsg{std::move(reply)});
+  return left.get();
 }
 
 const std::string& LocalBackend::degraded() const { return impl_->degraded; }

@@ -90,6 +90,15 @@ class LocalBackend final : public reconciler::Backend {
   // after max_grace plus 10 s at most. Instances still being prepared are
   // cancelled but not waited for. Not from inside the observer.
   void StopAll(std::chrono::milliseconds max_grace) override;
+  // Running instances (not those still being prepared or already stopping).
+  // Instances of an earlier daemon are not found yet: Create cleans up what
+  // it left. Not from inside the observer.
+  std::vector<reconciler::ListedInstance> List() override;
+  // Leaves every running instance running (its workspace, cgroup and
+  // processes), cancels those being prepared, and forgets them all; what a
+  // detached instance writes is no longer logged. Not from inside the
+  // observer.
+  std::size_t Detach() override;
 
   // What the backend lacks on this host, for a start-up log line (also sent
   // with every kStarted); empty when nothing.

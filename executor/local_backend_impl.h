@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -33,6 +34,7 @@
 #include "executor/workspace.h"
 #include "util/synchronized.h"
 #include "util/unique_fd.h"
+#include "util/mutex.h"
 
 namespace prisn::executor {
 
@@ -44,7 +46,7 @@ using Clock = std::chrono::steady_clock;
 inline constexpr std::uint64_t kWakeKey = 0;
 inline constexpr std::uint64_t kTimerKey = 1;
 
-enum TimerKind { kTimeout, kKill, kDrain, kReadinessProbe, kLivenessProbe, kTimerKinds };
+enum TimerKind { kTimeout, kKill, kDrain, kReadinessProbe, kLivenessProbe, kMinReady, kTimerKinds };
 
 struct ProbeSlot {
   ProbeSlot(const manifests::HealthCheck& c, ProbeRole role)
@@ -81,6 +83,8 @@ struct Instance {
   UniqueFd err;
   LineSplitter splitters[2];
   bool log_failed = false;
+  int port = 0;        // chosen at Start when the spec wants one; PORT
+  bool ready = false;  // the last readiness transition (or: no probe)
   SpawnOptions probe_spawn;  // the workload's env and isolation, for exec probes
   std::string env_key;
   std::optional<ExitStatus> status;
@@ -125,8 +129,15 @@ struct ProbeMsg {
   int which;
   ProbeResult result;
 };
+struct ListMsg {
+  std::promise<std::vector<reconciler::ListedInstance>> reply;
+};
+struct DetachMsg {
+  std::promise<std::size_t> reply;
+};
 struct QuitMsg {};
-using Message = std::variant<StartMsg, StopMsg, StopAllMsg, PreparedMsg, ProbeMsg, QuitMsg>;
+using Message = std::variant<StartMsg, StopMsg, StopAllMsg, PreparedMsg, ProbeMsg, ListMsg,
+                             DetachMsg, QuitMsg>;
 
 }  // namespace backend_internal
 
@@ -142,11 +153,17 @@ struct LocalBackend::Impl {
   void Post(backend_internal::Message message);
   // StopAll, then the pools, then the loop. Once.
   void Shutdown();
+  bool ShutDown() {
+    MutexLock lock(state_mutex);
+    return shut_down;
+  }
 
   // --- the loop thread (backend_loop.cc) ---
   void Run();
   void HandleMessage(backend_internal::Message& message);
   void HandleStart(reconciler::InstanceSpec spec);
+  std::vector<reconciler::ListedInstance> ListInstances() const;
+  std::size_t DetachAll();
   void HandlePrepared(std::uint64_t serial, Result<internal::PreparedInstance> result);
   void HandleProbe(std::uint64_t serial, int which, ProbeResult result);
   void Launch(Instance& in, internal::PreparedInstance prepared);
@@ -180,19 +197,19 @@ struct LocalBackend::Impl {
   UniqueFd wake;   // eventfd: the inbox has messages
   UniqueFd timer;  // timerfd at the earliest armed deadline
 
-  std::mutex inbox_mutex;
-  std::vector<backend_internal::Message> inbox;
+  Mutex inbox_mutex;
+  std::vector<backend_internal::Message> inbox PRISN_GUARDED_BY(inbox_mutex);
 
-  std::mutex observer_mutex;
-  Observer observer;
+  Mutex observer_mutex;
+  Observer observer PRISN_GUARDED_BY(observer_mutex);
 
   // What StopAll waits for, published by the loop after each delivery.
-  std::mutex state_mutex;
-  std::condition_variable state_changed;
-  int published_live = 0;  // spawned and not yet reported exited
-  std::uint64_t stop_all_requested = 0;
-  std::uint64_t stop_all_done = 0;
-  bool shut_down = false;
+  Mutex state_mutex;
+  CondVar state_changed;
+  int published_live PRISN_GUARDED_BY(state_mutex) = 0;  // spawned and not yet reported exited
+  std::uint64_t stop_all_requested PRISN_GUARDED_BY(state_mutex) = 0;
+  std::uint64_t stop_all_done PRISN_GUARDED_BY(state_mutex) = 0;
+  bool shut_down PRISN_GUARDED_BY(state_mutex) = false;
 
   Synchronized<std::multiset<std::string>> env_keys;  // of live instances
 
@@ -207,6 +224,7 @@ struct LocalBackend::Impl {
   std::uint64_t stop_all_processed = 0;
   std::vector<reconciler::Observation> outbox;
   bool quit = false;
+  bool detached = false;  // Detach ran: nothing is started or reported any more
 
   // Last: started once everything above exists, stopped by Shutdown.
   TaskPool prepare_pool;

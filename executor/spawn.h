@@ -146,6 +146,10 @@ class Child {
   void Kill();
   // Reaps without blocking: nullopt while it runs.
   Result<std::optional<ExitStatus>> TryWait();
+  // Lets go without killing or reaping: the workload runs on, and the
+  // reaper's memory stays mapped (it runs on it). For a daemon restart that
+  // leaves workloads running (Backend::Detach).
+  void Detach();
   Result<ExitStatus> Wait();
 
  private:

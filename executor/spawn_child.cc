@@ -29,7 +29,7 @@ constexpr unsigned long Bit(int sig) { return 1ul << (sig - 1); }
 constexpr unsigned long kForwarded =
     Bit(SIGTERM) | Bit(SIGINT) | Bit(SIGHUP) | Bit(SIGQUIT) | Bit(SIGUSR1) | Bit(SIGUSR2);
 
-PRISN_CHILD_FN [[noreturn]] void Exit(int code) {
+[[noreturn]] PRISN_CHILD_FN void Exit(int code) {
   for (;;) sys::Call(SYS_exit_group, code);
 }
 
@@ -39,7 +39,7 @@ PRISN_CHILD_FN void Record(Shared* shared, const char* step, long ret) {
 }
 
 // Records the failed step for the parent and ends this child with 127.
-PRISN_CHILD_FN [[noreturn]] void Die(const Plan* p, const char* step, long ret) {
+[[noreturn]] PRISN_CHILD_FN void Die(const Plan* p, const char* step, long ret) {
   Record(p->shared, step, ret);
   Exit(127);
 }
@@ -158,7 +158,7 @@ PRISN_CHILD_FN void CommonSetup(const Plan* p) {
   if (r < 0) Die(p, "chdir", r);
 }
 
-PRISN_CHILD_FN [[noreturn]] void Exec(const Plan* p) {
+[[noreturn]] PRISN_CHILD_FN void Exec(const Plan* p) {
   unsigned long none = 0;
   sys::Call(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, sizeof none);
   long r = sys::Call(SYS_execve, p->path, p->argv, p->envp);
@@ -203,7 +203,7 @@ PRISN_CHILD_FN int WorkloadMain(void* arg) {
 // Ends a failed start: the parent sees the step in the status block and EOF
 // on the pipe. The plan is the parent's and may be gone once the pipe is
 // closed: record first, close last.
-PRISN_CHILD_FN [[noreturn]] void ReaperDie(const Plan* p, const char* step, long ret) {
+[[noreturn]] PRISN_CHILD_FN void ReaperDie(const Plan* p, const char* step, long ret) {
   Record(p->shared, step, ret);
   sys::Call(SYS_close, p->status_pipe);
   Exit(127);

@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "util/mutex.h"
+
 namespace prisn::executor {
 
 // Blocks, for its lifetime on the calling thread, the asynchronous signals
@@ -55,10 +57,10 @@ class TaskPool {
  private:
   void Work();
 
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<Task> queue_;
-  bool stopping_ = false;
+  Mutex mutex_;
+  CondVar wake_;
+  std::deque<Task> queue_ PRISN_GUARDED_BY(mutex_);
+  bool stopping_ PRISN_GUARDED_BY(mutex_) = false;
   std::vector<std::thread> threads_;
 };
 

@@ -53,6 +53,9 @@ class Workspace {
   // The folder SpawnOptions::private_dirs names.
   std::string private_dirs() const { return path_ + "/private"; }
   bool size_limited() const { return mounted_; }
+  // Forgets the workspace without unmounting or removing it: a detached
+  // workload still runs in it (Backend::Detach).
+  void Keep() { path_.clear(); }
 
   // Copies a file or a directory tree to `relative` inside the workspace (""
   // for the root), owned by the workspace's user. Fails with ENOSPC-style kIo

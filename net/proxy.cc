@@ -14,6 +14,7 @@
 #include "net/l7_tls.h"
 #include "net/proxy_listener.h"
 #include "net/proxy_pool.h"
+#include "util/mutex.h"
 
 namespace prisn::net {
 
@@ -47,27 +48,29 @@ class ProxyImpl final : public Proxy {
     std::unique_ptr<Listener> listener;
   };
 
-  void UpdateServices(std::vector<ServiceRoute>& routes, std::vector<Error>& errors);
-  void UpdateIngresses(std::vector<IngressListener>& listeners, std::vector<Error>& errors);
+  void UpdateServices(std::vector<ServiceRoute>& routes, std::vector<Error>& errors)
+      PRISN_REQUIRES(mutex_);
+  void UpdateIngresses(std::vector<IngressListener>& listeners, std::vector<Error>& errors)
+      PRISN_REQUIRES(mutex_);
   Result<std::unique_ptr<Listener>> Listen(const std::string& address, int port,
-                                           AcceptHandler handler);
+                                           AcceptHandler handler) PRISN_REQUIRES(mutex_);
   // Idle connections belong to their worker's loop, so each loop closes its own.
   void CloseIdle(const std::shared_ptr<UpstreamState>& upstream);
-  void Retire(std::vector<std::shared_ptr<UpstreamState>> upstreams);
+  void Retire(std::vector<std::shared_ptr<UpstreamState>> upstreams) PRISN_REQUIRES(mutex_);
 
   const ProxyOptions options_;
   Workers workers_;  // declared first: listeners close on these loops
-  mutable std::mutex mutex_;
-  std::map<std::string, ServiceEntry> services_;
-  std::map<std::string, IngressEntry> ingresses_;
+  mutable Mutex mutex_;
+  std::map<std::string, ServiceEntry> services_ PRISN_GUARDED_BY(mutex_);
+  std::map<std::string, IngressEntry> ingresses_ PRISN_GUARDED_BY(mutex_);
   // Out of their pools but maybe still holding idle sockets until their
   // worker closes them; the destructor closes them if the loops never did.
-  std::vector<std::weak_ptr<UpstreamState>> retired_;
-  int next_home_ = 0;
+  std::vector<std::weak_ptr<UpstreamState>> retired_ PRISN_GUARDED_BY(mutex_);
+  int next_home_ PRISN_GUARDED_BY(mutex_) = 0;
 };
 
 ProxyImpl::~ProxyImpl() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (auto& [key, entry] : services_) entry.listener.reset();
   for (auto& [key, entry] : ingresses_) entry.listener.reset();
   workers_.Stop();
@@ -109,7 +112,7 @@ Result<std::unique_ptr<Listener>> ProxyImpl::Listen(const std::string& address, 
 std::vector<Error> ProxyImpl::Update(std::vector<ServiceRoute> services,
                                      std::vector<IngressListener> ingresses) {
   std::vector<Error> errors;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   UpdateServices(services, errors);
   UpdateIngresses(ingresses, errors);
   return errors;
@@ -244,7 +247,7 @@ bool ProxyImpl::Drain(std::string_view service_key, std::string_view upstream_id
   auto until = std::chrono::steady_clock::now() + deadline;
   std::shared_ptr<UpstreamState> upstream;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = services_.find(std::string(service_key));
     if (it == services_.end()) return true;
     upstream = it->second.pool->TakeOut(upstream_id);
@@ -257,7 +260,7 @@ bool ProxyImpl::Drain(std::string_view service_key, std::string_view upstream_id
 }
 
 std::vector<ServiceStats> ProxyImpl::Stats() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<ServiceStats> out;
   for (const auto& [key, entry] : services_) out.push_back(entry.pool->Snapshot());
   return out;

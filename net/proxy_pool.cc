@@ -80,15 +80,15 @@ void UpstreamState::End() {
   if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     // Taking the lock orders this notify after a waiter's predicate check,
     // so Drain cannot miss the last connection closing.
-    std::lock_guard lock(idle_mutex_);
-    idle_cv_.notify_all();
+    MutexLock lock(idle_mutex_);
+    idle_cv_.NotifyAll();
   }
 }
 
 bool UpstreamState::WaitIdle(std::chrono::steady_clock::time_point deadline) {
-  std::unique_lock lock(idle_mutex_);
-  return idle_cv_.wait_until(lock, deadline,
-                             [&] { return active_.load(std::memory_order_acquire) == 0; });
+  MutexLock lock(idle_mutex_);
+  return idle_cv_.WaitUntil(idle_mutex_, deadline,
+                            [&] { return active_.load(std::memory_order_acquire) == 0; });
 }
 
 std::optional<boost::asio::ip::tcp::socket> UpstreamState::TakeIdle(int worker) {
@@ -141,7 +141,7 @@ std::vector<std::shared_ptr<UpstreamState>> ServicePool::Apply(const ServiceRout
                                                                std::vector<Error>& errors) {
   std::vector<Entry> next;
   std::vector<std::shared_ptr<UpstreamState>> removed;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   algorithm_ = route.algorithm;
   cookie_affinity_ = route.cookie_affinity;
   http_ = route.http;
@@ -182,7 +182,7 @@ std::vector<std::shared_ptr<UpstreamState>> ServicePool::Apply(const ServiceRout
 }
 
 std::shared_ptr<UpstreamState> ServicePool::TakeOut(std::string_view upstream_id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (Entry& e : listed_) {
     if (e.state->upstream().id != upstream_id) continue;
     e.drained = true;
@@ -194,7 +194,7 @@ std::shared_ptr<UpstreamState> ServicePool::TakeOut(std::string_view upstream_id
 }
 
 std::vector<std::shared_ptr<UpstreamState>> ServicePool::Listed() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<std::shared_ptr<UpstreamState>> out;
   for (const Entry& e : listed_) out.push_back(e.state);
   return out;
@@ -202,7 +202,7 @@ std::vector<std::shared_ptr<UpstreamState>> ServicePool::Listed() const {
 
 UpstreamLease ServicePool::Pick(std::uint64_t client_key, std::string_view affinity_id,
                                 const std::vector<const UpstreamState*>& tried) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return UpstreamLease(PickLocked(client_key, affinity_id, tried));
 }
 
@@ -256,17 +256,17 @@ std::shared_ptr<UpstreamState> ServicePool::PickLocked(
 }
 
 bool ServicePool::Empty() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return members_.empty();
 }
 
 bool ServicePool::cookie_affinity() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return cookie_affinity_;
 }
 
 bool ServicePool::http() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return http_;
 }
 

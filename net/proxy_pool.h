@@ -20,6 +20,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "net/proxy.h"
+#include "util/mutex.h"
 
 namespace prisn::net {
 
@@ -72,8 +73,8 @@ class UpstreamState {
   std::atomic<std::int64_t> active_{0};
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<std::uint64_t> failures_{0};
-  std::mutex idle_mutex_;  // only for WaitIdle's condition variable
-  std::condition_variable idle_cv_;
+  Mutex idle_mutex_;  // only for WaitIdle's condition variable
+  CondVar idle_cv_;
   std::vector<std::vector<boost::asio::ip::tcp::socket>> idle_;  // [worker]
 };
 
@@ -133,7 +134,8 @@ class ServicePool {
 
  private:
   std::shared_ptr<UpstreamState> PickLocked(std::uint64_t client_key, std::string_view affinity_id,
-                                            const std::vector<const UpstreamState*>& tried);
+                                            const std::vector<const UpstreamState*>& tried)
+      PRISN_REQUIRES(mutex_);
 
   struct Entry {
     std::shared_ptr<UpstreamState> state;
@@ -143,14 +145,14 @@ class ServicePool {
   const std::string key_;
   const int workers_;
   const std::size_t max_idle_;
-  mutable std::mutex mutex_;
-  LbAlgorithm algorithm_ = LbAlgorithm::kRoundRobin;
-  bool cookie_affinity_ = false;
-  bool http_ = false;
-  std::vector<Entry> listed_;                           // order of the route
-  std::vector<std::shared_ptr<UpstreamState>> members_;  // in rotation
-  std::uint64_t next_ = 0;
-  std::minstd_rand random_{std::random_device{}()};
+  mutable Mutex mutex_;
+  LbAlgorithm algorithm_ PRISN_GUARDED_BY(mutex_) = LbAlgorithm::kRoundRobin;
+  bool cookie_affinity_ PRISN_GUARDED_BY(mutex_) = false;
+  bool http_ PRISN_GUARDED_BY(mutex_) = false;
+  std::vector<Entry> listed_ PRISN_GUARDED_BY(mutex_);  // order of the route
+  std::vector<std::shared_ptr<UpstreamState>> members_ PRISN_GUARDED_BY(mutex_);  // in rotation
+  std::uint64_t next_ PRISN_GUARDED_BY(mutex_) = 0;
+  std::minstd_rand random_ PRISN_GUARDED_BY(mutex_){std::random_device{}()};
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<std::uint64_t> errors_{0};
   std::atomic<std::int64_t> active_{0};

@@ -23,7 +23,7 @@
 namespace prisn::reconciler {
 
 // Everything a backend needs to start one instance; self-contained (no store
-// access needed).
+// access needed). Where it runs and listens is the backend's choice.
 struct InstanceSpec {
   // Unique for the daemon's lifetime and across restarts, e.g.
   // "Deployment/default/api/0#17". The backend's key for Stop and
@@ -40,8 +40,13 @@ struct InstanceSpec {
   std::optional<manifests::RunnerSpec> runner;
   // Added over workload.env: PORT, secret values, PRISN_* variables.
   std::map<std::string, std::string> env;
-  int port = 0;  // the replica's PORT; 0: none
-  std::optional<manifests::HealthCheck> readiness;  // none: ready once started
+  // The instance serves on a port: the backend chooses the address and the
+  // port, passes the port as PORT, and reports both in kStarted.
+  bool wants_port = false;
+  std::optional<manifests::HealthCheck> readiness;  // none: ready after min_ready
+  // Without a readiness probe: kReady once the instance has run this long
+  // (0: at once). An instance that exits sooner never reports ready.
+  std::chrono::milliseconds min_ready{0};
   std::optional<manifests::HealthCheck> liveness;   // none: never restarted for health
   std::string log_path;  // <state>/logs/<ns>/<owner>/<replica>.log; its directory exists
   // Per attempt (Jobs): the backend stops the instance after this long and
@@ -67,6 +72,19 @@ struct Observation {
   bool timed_out = false;
   std::string message;  // human text: why it failed, "exit 3", probe output
   std::string degraded; // kStarted: why isolation is lower than asked; empty when not
+  // kStarted of an instance that wants a port: where the proxy reaches it.
+  std::string host;
+  int port = 0;
+};
+
+// An instance a backend runs, as List() reports it.
+struct ListedInstance {
+  std::string id;  // the InstanceSpec id it was started with
+  std::string kind, ns, owner, replica, version;
+  std::int64_t pid = 0;
+  std::string host;  // where it listens; empty with no port
+  int port = 0;
+  bool ready = false;  // its readiness passed (or it has no probe)
 };
 
 std::string_view ObservationTypeName(Observation::Type type);
@@ -88,6 +106,16 @@ class Backend {
   // Stops everything with each instance's grace and returns once all have
   // exited (daemon shutdown). Observations still arrive.
   virtual void StopAll(std::chrono::milliseconds max_grace) = 0;
+  // The instances this backend runs now, including any it found running
+  // when it was made (left by Detach of an earlier daemon), so that a loop
+  // that starts takes them over instead of starting them again. Called
+  // after SetObserver and before the first Start; observations of a listed
+  // instance follow as for any other.
+  virtual std::vector<ListedInstance> List() = 0;
+  // Stops watching every instance and leaves it running, for a daemon
+  // restart that adopts them (List). No observation follows; Start and Stop
+  // are ignored afterwards. Returns how many were left running.
+  virtual std::size_t Detach() = 0;
 };
 
 inline std::string_view ObservationTypeName(Observation::Type type) {

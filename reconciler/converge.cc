@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "reconciler/apply.h"
 #include "reconciler/converge_impl.h"
 
 namespace prisn::reconciler {
@@ -47,11 +48,11 @@ void Converger::Impl::Event(const store::ObjectKey& key, const std::string& type
 void Converger::Impl::Loop() {
   for (;;) {
     std::deque<Observation> observations;
-    std::set<store::ObjectKey> dirty;
+    WakeList dirty;
     std::set<std::string> stop_runs;
     bool all = false;
     {
-      std::unique_lock lock(inbox->mu);
+      MutexLock lock(inbox->mu);
       for (;;) {
         if (inbox->stop) return;
         if (!inbox->observations.empty() || !inbox->dirty.empty() || inbox->all_dirty ||
@@ -59,9 +60,9 @@ void Converger::Impl::Loop() {
           break;
         if (!timers.empty() && timers.begin()->first <= Now()) break;
         if (timers.empty()) {
-          inbox->cv.wait(lock);
+          inbox->cv.Wait(inbox->mu);
         } else {
-          inbox->cv.wait_for(lock, std::chrono::milliseconds(timers.begin()->first - Now()));
+          inbox->cv.WaitFor(inbox->mu, std::chrono::milliseconds(timers.begin()->first - Now()));
         }
       }
       observations.swap(inbox->observations);
@@ -106,7 +107,7 @@ void Converger::Impl::Loop() {
   }
 }
 
-void Converger::Impl::HandleObservation(const Observation& obs, std::set<store::ObjectKey>& dirty) {
+void Converger::Impl::HandleObservation(const Observation& obs, WakeList& dirty) {
   auto it = instances.find(obs.id);
   if (it == instances.end()) return;
   Instance& inst = it->second;
@@ -118,10 +119,12 @@ void Converger::Impl::HandleObservation(const Observation& obs, std::set<store::
       inst.pid = obs.pid;
       inst.started_ms = Now();
       inst.degraded = obs.degraded;
+      inst.host = obs.host;
+      inst.port = obs.port;
       if (!inst.run_id.empty()) {
         // Memory only: a run's start is not worth an fsync; a crash now
         // leaves it "pending" in the store, which a restart reports.
-        std::lock_guard lock(runs_mu);
+        MutexLock lock(runs_mu);
         if (auto r = active_runs.find(inst.run_id); r != active_runs.end()) {
           r->second.state = "running";
           r->second.pid = obs.pid;
@@ -252,6 +255,40 @@ void Converger::Impl::StopInstance(Instance& inst) {
   backend.Stop(inst.id, inst.grace);
 }
 
+void Converger::Impl::Adopt() {
+  for (const ListedInstance& listed : backend.List()) {
+    store::ObjectKey owner{listed.kind, listed.ns, listed.owner};
+    std::optional<manifests::Object> object;
+    if (listed.kind == "Deployment")
+      object = store.With([&](store::Store& s) { return ReadStored(s, owner); });
+    auto dash = listed.replica.rfind('-');
+    const manifests::WorkloadSpec* w = object ? object->Workload() : nullptr;
+    if (!w || dash == std::string::npos || listed.replica.substr(0, dash) != listed.owner) {
+      // Deleted while no loop ran, or not a replica (a Job attempt's run was
+      // settled by Start): never run twice.
+      spdlog::info("converge: {} is not wanted any more; stopping it", listed.id);
+      backend.Stop(listed.id, std::chrono::milliseconds(30000));
+      continue;
+    }
+    Instance inst;
+    inst.id = listed.id;
+    inst.owner = owner;
+    inst.slot = std::atoi(listed.replica.c_str() + dash + 1);
+    inst.replica = listed.replica;
+    inst.version = listed.version;
+    inst.started = true;
+    inst.ready = listed.ready;
+    inst.pid = listed.pid;
+    inst.host = listed.host;
+    inst.port = listed.port;
+    inst.started_ms = Now();
+    inst.grace = w->termination_grace_period;
+    inst.log_path = LogPath(listed.ns, listed.owner, listed.replica);
+    spdlog::info("converge: adopted {} (pid {}, {})", listed.id, listed.pid, listed.version);
+    instances.emplace(inst.id, std::move(inst));
+  }
+}
+
 void Converger::Impl::StartInstance(Instance inst, InstanceSpec spec) {
   inst.grace = spec.workload.termination_grace_period;
   inst.log_path = spec.log_path;
@@ -270,10 +307,10 @@ Converger::Converger(Synchronized<store::Store>& store, Backend& backend, Conver
     auto inbox = weak.lock();
     if (!inbox) return;
     {
-      std::lock_guard lock(inbox->mu);
+      MutexLock lock(inbox->mu);
       inbox->observations.push_back(std::move(obs));
     }
-    inbox->cv.notify_one();
+    inbox->cv.NotifyOne();
   });
 }
 
@@ -296,33 +333,43 @@ Status Converger::Start() {
     r.next_retry_ms = now;
     r.reason = "interrupted by a daemon restart";
     {
-      std::lock_guard lock(impl.runs_mu);
+      MutexLock lock(impl.runs_mu);
       impl.active_runs[r.id] = r;
     }
     impl.SaveRun(r);
   }
   impl.started = true;
   impl.boot_ms = now;
+  impl.Adopt();
   impl.thread = std::thread([&impl] { impl.Loop(); });
   WakeAll();
   return {};
 }
 
-void Converger::Shutdown(std::chrono::milliseconds max_grace) {
+void Converger::Shutdown(std::chrono::milliseconds max_grace, ShutdownMode mode) {
   Impl& impl = *impl_;
   if (impl.shut_down) return;
   impl.shut_down = true;
   {
-    std::lock_guard lock(impl.inbox->mu);
+    MutexLock lock(impl.inbox->mu);
     impl.inbox->stop = true;
   }
-  impl.inbox->cv.notify_all();
+  impl.inbox->cv.NotifyAll();
   if (impl.thread.joinable()) impl.thread.join();
+  if (mode == ShutdownMode::kDetach) {
+    // Runs stay as the store has them; the next daemon's Start settles them.
+    std::size_t left = impl.backend.Detach();
+    spdlog::info("converge: {} instance(s) left running for the next daemon", left);
+    MutexLock lock(impl.runs_mu);
+    impl.active_runs.clear();
+    impl.runs_cv.NotifyAll();
+    return;
+  }
   impl.backend.StopAll(max_grace);
   // What was cut short is recorded as such, not left "running".
   std::vector<store::Run> unfinished;
   {
-    std::lock_guard lock(impl.runs_mu);
+    MutexLock lock(impl.runs_mu);
     for (auto& [id, r] : impl.active_runs) unfinished.push_back(r);
   }
   for (store::Run& r : unfinished) {
@@ -333,26 +380,26 @@ void Converger::Shutdown(std::chrono::milliseconds max_grace) {
     impl.SaveRun(r);
   }
   {
-    std::lock_guard lock(impl.runs_mu);
+    MutexLock lock(impl.runs_mu);
     impl.active_runs.clear();
   }
-  impl.runs_cv.notify_all();
+  impl.runs_cv.NotifyAll();
 }
 
 void Converger::Wake(const store::ObjectKey& key) {
   {
-    std::lock_guard lock(impl_->inbox->mu);
+    MutexLock lock(impl_->inbox->mu);
     impl_->inbox->dirty.insert(key);
   }
-  impl_->inbox->cv.notify_one();
+  impl_->inbox->cv.NotifyOne();
 }
 
 void Converger::WakeAll() {
   {
-    std::lock_guard lock(impl_->inbox->mu);
+    MutexLock lock(impl_->inbox->mu);
     impl_->inbox->all_dirty = true;
   }
-  impl_->inbox->cv.notify_one();
+  impl_->inbox->cv.NotifyOne();
 }
 
 std::optional<WorkloadStatus> Converger::StatusOf(const store::ObjectKey& key) const {

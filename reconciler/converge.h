@@ -37,8 +37,11 @@ struct ConvergeOptions {
   std::function<std::int64_t()> now_ms;  // default: the system clock
   // Random source for backoff jitter (tests pin it); default: a seeded PRNG.
   std::function<double()> jitter;
-  // Ports handed to replicas come from here: 0 asks the kernel for a free one.
-  int first_port = 0;
+  // A Deployment replica without a readiness probe counts as ready once it
+  // has run this long: a script that dies at its first import never does,
+  // so its rollout fails instead of reporting it ready (Kubernetes'
+  // minReadySeconds, systemd's start confirmation). 0: ready once started.
+  std::chrono::milliseconds min_ready{1000};
   // At most this many run attempts (Jobs, CronJobs, `prisn run`) alive at
   // once; the next waits, pending, until one ends, oldest first. 10,000 runs
   // submitted at once would otherwise each hold pipes and a cgroup, and the
@@ -72,12 +75,16 @@ class Converger {
   Converger(const Converger&) = delete;
   Converger& operator=(const Converger&) = delete;
 
-  // Marks runs that were running when the daemon died as failed, then starts
-  // the loop thread and wakes every workload in the store.
+  // Marks runs that were running when the daemon died as failed, adopts the
+  // replicas the backend already runs (Backend::List), then starts the loop
+  // thread and wakes every workload in the store.
   Status Start();
-  // Stops every instance gracefully (each with its own grace period, at most
-  // `max_grace`), then the loop. Idempotent.
-  void Shutdown(std::chrono::milliseconds max_grace);
+  // kStop: stops every instance gracefully (each with its own grace period,
+  // at most `max_grace`), then the loop. kDetach: stops the loop and leaves
+  // every instance running for the next daemon (Backend::Detach), which
+  // adopts them at Start. Idempotent.
+  enum class ShutdownMode { kStop, kDetach };
+  void Shutdown(std::chrono::milliseconds max_grace, ShutdownMode mode = ShutdownMode::kStop);
 
   // Wakes the loop for these objects (after an apply, delete, scale...).
   void Wake(const store::ObjectKey& key);

@@ -32,7 +32,7 @@ void Converger::Impl::ReconcileCronJob(Workload& w) {
   // The runs already going first: retries, deadlines, ends.
   auto active_of = [&] {
     std::vector<store::Run> out;
-    std::lock_guard lock(runs_mu);
+    MutexLock lock(runs_mu);
     for (const auto& [id, r] : active_runs) {
       if (!r.adhoc && r.job == w.key) out.push_back(r);
     }
@@ -165,7 +165,7 @@ void Converger::Impl::FireCronJob(Workload& w, store::CronState state, const cro
   if (options.on_event) options.on_event(event.first);
   w.cron = state;
   {
-    std::lock_guard lock(runs_mu);
+    MutexLock lock(runs_mu);
     active_runs[run.id] = run;
   }
   w.cron_runs.insert(run.id);
@@ -191,7 +191,7 @@ void Converger::Impl::TrimCronHistory(Workload& w) {
 void Converger::Impl::ForgetCronJob(const store::ObjectKey& key) {
   std::vector<store::Run> waiting;
   {
-    std::lock_guard lock(runs_mu);
+    MutexLock lock(runs_mu);
     for (const auto& [id, r] : active_runs) {
       if (!r.adhoc && r.job == key) waiting.push_back(r);
     }

@@ -11,15 +11,42 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "reconciler/converge.h"
 #include "reconciler/cron_plan.h"
 #include "reconciler/plan.h"
+#include "util/mutex.h"
 
 namespace prisn::reconciler {
 
 // Kind of the internal keys of `prisn run` runs: {kRunKind, ns, run id}.
 inline constexpr char kRunKind[] = "Run";
+
+// Keys to reconcile, each once, in the order they were first woken: runs
+// submitted together reach their slots in submission order, whatever their
+// random ids sort as.
+class WakeList {
+ public:
+  void insert(const store::ObjectKey& key) {
+    if (seen_.insert(key).second) order_.push_back(key);
+  }
+  template <class It>
+  void insert(It first, It last) {
+    for (; first != last; ++first) insert(*first);
+  }
+  bool empty() const { return order_.empty(); }
+  void swap(WakeList& other) noexcept {
+    order_.swap(other.order_);
+    seen_.swap(other.seen_);
+  }
+  auto begin() const { return order_.begin(); }
+  auto end() const { return order_.end(); }
+
+ private:
+  std::vector<store::ObjectKey> order_;
+  std::set<store::ObjectKey> seen_;
+};
 
 struct Instance {
   std::string id;
@@ -32,6 +59,7 @@ struct Instance {
   bool stopping = false;            // a Stop was asked
   bool restart_after_stop = false;  // liveness failed: this exit counts as a crash
   std::int64_t pid = 0;
+  std::string host;  // where it listens, from its kStarted (the backend chose)
   int port = 0;
   std::int64_t started_ms = 0;
   std::chrono::milliseconds grace{30000};
@@ -80,22 +108,22 @@ struct Converger::Impl {
 
   // Shared: what wakes the loop.
   struct Inbox {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<Observation> observations;
-    std::set<store::ObjectKey> dirty;
-    bool all_dirty = false;
-    std::set<std::string> stop_runs;  // run ids to stop
-    bool stop = false;
+    Mutex mu;
+    CondVar cv;
+    std::deque<Observation> observations PRISN_GUARDED_BY(mu);
+    WakeList dirty PRISN_GUARDED_BY(mu);
+    bool all_dirty PRISN_GUARDED_BY(mu) = false;
+    std::set<std::string> stop_runs PRISN_GUARDED_BY(mu);  // run ids to stop
+    bool stop PRISN_GUARDED_BY(mu) = false;
   };
   std::shared_ptr<Inbox> inbox = std::make_shared<Inbox>();
 
   // Shared: what the API reads.
   Synchronized<std::map<store::ObjectKey, WorkloadStatus>> published;
-  mutable std::mutex runs_mu;
-  mutable std::condition_variable runs_cv;
-  std::map<std::string, store::Run> active_runs;  // unfinished runs, by id
-  std::map<std::string, manifests::Object> adhoc;  // `prisn run` jobs, by run id (runs_mu)
+  mutable Mutex runs_mu;
+  mutable CondVar runs_cv;
+  std::map<std::string, store::Run> active_runs PRISN_GUARDED_BY(runs_mu);  // unfinished, by id
+  std::map<std::string, manifests::Object> adhoc PRISN_GUARDED_BY(runs_mu);  // `prisn run` jobs, by run id
 
   std::thread thread;
   bool started = false;
@@ -117,7 +145,7 @@ struct Converger::Impl {
   std::int64_t Now() const { return options.now_ms(); }
   double Jitter();
   void Loop();
-  void HandleObservation(const Observation& obs, std::set<store::ObjectKey>& dirty);
+  void HandleObservation(const Observation& obs, WakeList& dirty);
   void Reconcile(const store::ObjectKey& key);
   void ReconcileDeployment(Workload& w);
   void ReconcileJob(Workload& w);
@@ -142,8 +170,12 @@ struct Converger::Impl {
   // dependencies not healthy yet in `waiting_for`.
   std::string Blockers(const Workload& w, std::vector<std::string>& waiting_for);
   Result<InstanceSpec> BuildSpec(const manifests::Object& object, const std::string& replica,
-                                 int port);
+                                 bool wants_port);
   void StartInstance(Instance inst, InstanceSpec spec);
+  // Takes over what the backend already runs (Backend::List), before the
+  // loop's first pass: replicas of stored Deployments become instances of
+  // the loop, which then converges them like any other; the rest is stopped.
+  void Adopt();
   void StopInstance(Instance& inst);
   std::vector<Instance*> InstancesOf(const store::ObjectKey& key);
   std::string LogPath(const std::string& ns, const std::string& owner, const std::string& file);
@@ -176,8 +208,5 @@ struct Converger::Impl {
 
 // "r-" + 10 random hex digits.
 std::string NewRunId();
-
-// A free TCP port on 127.0.0.1 (the kernel's choice); 0 when none.
-int PickFreePort();
 
 }  // namespace prisn::reconciler

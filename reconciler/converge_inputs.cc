@@ -1,7 +1,5 @@
 // What the loop reads before it acts: the desired object, whether its
 // dependencies and secrets are there, and the InstanceSpec a backend needs.
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -10,22 +8,8 @@
 #include "manifests/canonical.h"
 #include "manifests/runtime.h"
 #include "reconciler/converge_impl.h"
-#include "util/unique_fd.h"
 
 namespace prisn::reconciler {
-
-int PickFreePort() {
-  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (::bind(fd.Get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return 0;
-  socklen_t len = sizeof addr;
-  if (::getsockname(fd.Get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) return 0;
-  return ntohs(addr.sin_port);
-}
 
 namespace {
 
@@ -133,7 +117,7 @@ std::string Converger::Impl::LogPath(const std::string& ns, const std::string& o
 }
 
 Result<InstanceSpec> Converger::Impl::BuildSpec(const manifests::Object& object,
-                                                const std::string& replica, int port) {
+                                                const std::string& replica, bool wants_port) {
   const manifests::WorkloadSpec* w = object.Workload();
   if (!w) return Fail(ErrorCode::kInternal, "not a workload", object.Key());
   InstanceSpec spec;
@@ -144,11 +128,11 @@ Result<InstanceSpec> Converger::Impl::BuildSpec(const manifests::Object& object,
   spec.version = object.version;
   spec.workload = *w;
   spec.sources = object.sources;
-  spec.port = port;
-  if (port > 0) spec.env["PORT"] = std::to_string(port);
+  spec.wants_port = wants_port;
   spec.timeout = w->timeout;
   if (const auto* d = std::get_if<manifests::DeploymentSpec>(&object.spec)) {
     spec.readiness = d->health_check;
+    spec.min_ready = options.min_ready;
     spec.liveness = d->liveness_check ? d->liveness_check : d->health_check;
   }
   spec.log_path = LogPath(spec.ns, spec.owner, replica);

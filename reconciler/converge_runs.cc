@@ -24,7 +24,7 @@ void Converger::Impl::SaveRun(const store::Run& run) {
 }
 
 std::optional<store::Run> Converger::Impl::ActiveRun(const std::string& id) const {
-  std::lock_guard lock(runs_mu);
+  MutexLock lock(runs_mu);
   auto it = active_runs.find(id);
   if (it == active_runs.end()) return std::nullopt;
   return it->second;
@@ -39,12 +39,12 @@ void Converger::Impl::FinishRun(store::Run& run, const std::string& state, const
   SaveRun(run);
   bool owner_waits = false;  // another run of the same Job or CronJob is unfinished
   {
-    std::lock_guard lock(runs_mu);
+    MutexLock lock(runs_mu);
     active_runs.erase(run.id);
     adhoc.erase(run.id);
     for (const auto& [id, other] : active_runs) owner_waits |= !run.adhoc && other.job == run.job;
   }
-  runs_cv.notify_all();
+  runs_cv.NotifyAll();
   if (!owner_waits)
     ForgetSlotWaiter(run.adhoc ? store::ObjectKey{kRunKind, run.job.ns, run.id} : run.job);
   if (run.adhoc) {
@@ -58,14 +58,14 @@ void Converger::Impl::FinishRun(store::Run& run, const std::string& state, const
 
 void Converger::Impl::StartAttempt(store::Run& run, const manifests::Object& job,
                                    const store::ObjectKey& owner) {
-  auto spec = BuildSpec(job, run.id, 0);
+  auto spec = BuildSpec(job, run.id, /*wants_port=*/false);
   if (!spec) return FinishRun(run, "failed", spec.error().message);
   ++run.attempts;
   run.state = "running";
   run.next_retry_ms.reset();
   if (!run.started_ms) run.started_ms = Now();
   {
-    std::lock_guard lock(runs_mu);
+    MutexLock lock(runs_mu);
     active_runs[run.id] = run;
   }
   Instance inst;
@@ -93,7 +93,7 @@ void Converger::Impl::AttemptEnded(const Instance& gone, const Observation& obs)
     if (auto it = workloads.find(gone.owner); it != workloads.end() && it->second.object)
       w = it->second.object->Workload();
     {
-      std::lock_guard lock(runs_mu);
+      MutexLock lock(runs_mu);
       if (auto it = adhoc.find(gone.run_id); it != adhoc.end()) w = it->second.Workload();
     }
     what = w ? "timed out after " + manifests::FormatDuration(w->timeout) : "timed out";
@@ -102,7 +102,7 @@ void Converger::Impl::AttemptEnded(const Instance& gone, const Observation& obs)
   run->reason = what;
   run->next_retry_ms = Now() + plan::RestartDelay(run->attempts - 1, Jitter()).count();
   {
-    std::lock_guard lock(runs_mu);
+    MutexLock lock(runs_mu);
     active_runs[run->id] = *run;
   }
   SaveRun(*run);
@@ -137,7 +137,7 @@ void Converger::Impl::DriveRun(store::Run& run, const manifests::Object& job,
         StartAttempt(run, job, owner);
       } else if (run.reason.empty()) {
         run.reason = fmt::format("{} ({} runs running)", kWaitingForSlot, live_run_attempts);
-        std::lock_guard lock(runs_mu);
+        MutexLock lock(runs_mu);
         active_runs[run.id] = run;
       }
       break;
@@ -159,7 +159,7 @@ void Converger::Impl::DriveRun(store::Run& run, const manifests::Object& job,
     case A::kWait:
       if (blocked && run.attempts == 0 && run.reason != wait_reason) {
         run.reason = wait_reason;
-        std::lock_guard lock(runs_mu);
+        MutexLock lock(runs_mu);
         active_runs[run.id] = run;
       }
       break;
@@ -214,7 +214,7 @@ void Converger::Impl::ReconcileRun(const store::ObjectKey& key) {
   if (!run) return;
   std::optional<manifests::Object> job;
   {
-    std::lock_guard lock(runs_mu);
+    MutexLock lock(runs_mu);
     if (auto it = adhoc.find(key.name); it != adhoc.end()) job = it->second;
   }
   if (!job) return;
@@ -253,7 +253,7 @@ Result<RunRecord> Converger::SubmitRun(const manifests::Object& job) {
   auto st = impl.store.With([&](store::Store& s) { return s.PutRun(run); });
   if (!st) return std::unexpected(st.error());
   {
-    std::lock_guard lock(impl.runs_mu);
+    MutexLock lock(impl.runs_mu);
     impl.active_runs[run.id] = run;
     impl.adhoc[run.id] = job;
   }
@@ -287,17 +287,19 @@ Result<RunRecord> Converger::StopRun(const std::string& id) {
   if (!run) return run;
   if (RunFinished(*run)) return run;
   {
-    std::lock_guard lock(impl_->inbox->mu);
+    MutexLock lock(impl_->inbox->mu);
     impl_->inbox->stop_runs.insert(id);
   }
-  impl_->inbox->cv.notify_one();
+  impl_->inbox->cv.NotifyOne();
   return run;
 }
 
 Result<RunRecord> Converger::WaitRun(const std::string& id, std::chrono::milliseconds timeout) const {
   {
-    std::unique_lock lock(impl_->runs_mu);
-    impl_->runs_cv.wait_for(lock, timeout, [&] { return !impl_->active_runs.count(id); });
+    MutexLock lock(impl_->runs_mu);
+    impl_->runs_cv.WaitFor(impl_->runs_mu, timeout, [&]() PRISN_REQUIRES(impl_->runs_mu) {
+      return !impl_->active_runs.count(id);
+    });
   }
   return GetRun(id);
 }

@@ -43,9 +43,8 @@ void Converger::Impl::ReconcileDeployment(Workload& w) {
   }
   for (int n : p.start_slots) {
     std::string replica = obj.meta.name + "-" + std::to_string(n);
-    int port = d.port.mode == manifests::Port::Mode::kNone ? 0 : PickFreePort();
     Slot& slot = w.slots[n];
-    auto spec = BuildSpec(obj, replica, port);
+    auto spec = BuildSpec(obj, replica, d.port.mode != manifests::Port::Mode::kNone);
     if (!spec) {
       slot.last_exit = spec.error().message;
       slot.next_retry_ms = now + plan::RestartDelay(++slot.restarts, Jitter()).count();
@@ -59,7 +58,6 @@ void Converger::Impl::ReconcileDeployment(Workload& w) {
     inst.slot = n;
     inst.replica = replica;
     inst.version = w.version;
-    inst.port = port;
     spec->id = inst.id;
     StartInstance(std::move(inst), std::move(*spec));
   }
@@ -137,7 +135,7 @@ void Converger::Impl::ReconcileJob(Workload& w) {
       run.created_ms = Now();
       run.log_path = LogPath(w.key.ns, w.key.name, run.id);
       {
-        std::lock_guard lock(runs_mu);
+        MutexLock lock(runs_mu);
         active_runs[run.id] = run;
       }
       SaveRun(run);
@@ -276,10 +274,10 @@ void Converger::Impl::Publish(const Workload& w) {
   }
   if (waiting.empty()) return;
   {
-    std::lock_guard lock(inbox->mu);
+    MutexLock lock(inbox->mu);
     inbox->dirty.insert(waiting.begin(), waiting.end());
   }
-  inbox->cv.notify_one();
+  inbox->cv.NotifyOne();
 }
 
 void Converger::Impl::SendEndpoints(const store::ObjectKey& key) {
@@ -305,7 +303,7 @@ void Converger::Impl::SendEndpoints(const store::ObjectKey& key) {
   view.algorithm = d->lb_algorithm;
   view.cookie_affinity = d->cookie_affinity;
   for (const Instance* i : InstancesOf(key)) {
-    if (i->ready && !i->stopping && i->port > 0) view.ready.push_back({i->replica, i->port});
+    if (i->ready && !i->stopping && i->port > 0) view.ready.push_back({i->replica, i->host, i->port});
   }
   std::sort(view.ready.begin(), view.ready.end(),
             [](const Endpoint& a, const Endpoint& b) { return a.replica < b.replica; });

@@ -16,7 +16,8 @@ namespace prisn::reconciler {
 
 struct Endpoint {
   std::string replica;  // "api-0"
-  int port = 0;         // the PORT the replica listens on, on 127.0.0.1
+  std::string host;     // where the backend runs it: "127.0.0.1" on this host
+  int port = 0;         // the PORT the replica listens on
   friend bool operator==(const Endpoint&, const Endpoint&) = default;
 };
 

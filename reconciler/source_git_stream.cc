@@ -200,10 +200,10 @@ FetchDeadline::FetchDeadline(std::chrono::milliseconds connect, std::chrono::mil
 
 FetchDeadline::~FetchDeadline() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     done_ = true;
   }
-  wake_.notify_all();
+  wake_.NotifyAll();
   watchdog_.join();
   current_deadline = previous_;
 }
@@ -217,19 +217,19 @@ Clock::time_point FetchDeadline::ConnectDeadline() const {
 bool FetchDeadline::Stopped() const { return expired_.load() || cancelled_.load(); }
 
 bool FetchDeadline::Add(int fd) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (Stopped()) return false;
   fds_.insert(fd);
   return true;
 }
 
 void FetchDeadline::Remove(int fd) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   fds_.erase(fd);
 }
 
 void FetchDeadline::Watch() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   while (!done_) {
     auto now = Clock::now();
     bool cancelled = cancel_ && cancel_->load();
@@ -240,7 +240,7 @@ void FetchDeadline::Watch() {
       return;
     }
     auto until = cancel_ ? std::min(total_deadline_, now + kSlice) : total_deadline_;
-    wake_.wait_until(lock, until);
+    wake_.WaitUntil(mu_, until);
   }
 }
 

@@ -21,6 +21,8 @@
 #include <string>
 #include <thread>
 
+#include "util/mutex.h"
+
 namespace prisn::reconciler {
 
 // Registers the stream with libgit2, once per process; call after
@@ -63,10 +65,10 @@ class FetchDeadline {
   std::atomic<bool> expired_{false};
   std::atomic<bool> cancelled_{false};
   std::atomic<bool> connect_expired_{false};
-  std::mutex mu_;  // guards the three below
-  std::condition_variable wake_;
-  std::set<int> fds_;  // open sockets of this fetch
-  bool done_ = false;
+  Mutex mu_;
+  CondVar wake_;
+  std::set<int> fds_ PRISN_GUARDED_BY(mu_);  // open sockets of this fetch
+  bool done_ PRISN_GUARDED_BY(mu_) = false;
   std::thread watchdog_;
 };
 

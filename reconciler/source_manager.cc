@@ -23,6 +23,7 @@
 #include "manifests/git_tree.h"
 #include "reconciler/source_spec.h"
 #include "util/unique_fd.h"
+#include "util/mutex.h"
 
 namespace prisn::reconciler {
 
@@ -70,13 +71,13 @@ struct SourceManager::State {
   std::thread thread;
   std::vector<std::thread> workers;
 
-  std::mutex mu;  // guards the five below
-  bool reload = false;
-  std::map<std::string, bool> requests;  // name -> force
-  std::set<std::string> drifted;
-  std::deque<Job> jobs;    // waiting for a worker
-  std::vector<Done> done;  // finished, not yet seen by the manager's thread
-  std::condition_variable job_ready;
+  Mutex mu;
+  bool reload PRISN_GUARDED_BY(mu) = false;
+  std::map<std::string, bool> requests PRISN_GUARDED_BY(mu);  // name -> force
+  std::set<std::string> drifted PRISN_GUARDED_BY(mu);
+  std::deque<Job> jobs PRISN_GUARDED_BY(mu);    // waiting for a worker
+  std::vector<Done> done PRISN_GUARDED_BY(mu);  // finished, not yet seen by the manager's thread
+  CondVar job_ready;
 
   // Touched by the manager's thread only.
   std::map<std::string, Entry> entries;
@@ -209,10 +210,10 @@ struct SourceManager::State {
     job.sync.credentials = Credentials(e, job.secret_error);
     running.insert(name);
     {
-      std::lock_guard lock(mu);
+      MutexLock lock(mu);
       jobs.push_back(std::move(job));
     }
-    job_ready.notify_one();
+    job_ready.NotifyOne();
   }
 
   // One sync, on a worker: fetch, load, apply, record.
@@ -242,7 +243,7 @@ struct SourceManager::State {
                       std::chrono::duration<double>(Clock::now() - started).count());
     }
     {
-      std::lock_guard lock(mu);
+      MutexLock lock(mu);
       done.push_back(Done{spec.name, report.error.has_value(), job.sync.force});
     }
     Wake();
@@ -252,8 +253,8 @@ struct SourceManager::State {
     for (;;) {
       Job job;
       {
-        std::unique_lock lock(mu);
-        job_ready.wait(lock, [&] { return stopping.load() || !jobs.empty(); });
+        MutexLock lock(mu);
+        job_ready.Wait(mu, [&]() PRISN_REQUIRES(mu) { return stopping.load() || !jobs.empty(); });
         if (stopping) return;
         job = std::move(jobs.front());
         jobs.pop_front();
@@ -305,7 +306,7 @@ struct SourceManager::State {
       std::vector<Done> finished;
       bool reload_now = false;
       {
-        std::lock_guard lock(mu);
+        MutexLock lock(mu);
         requested.swap(requests);
         drifted_now.swap(drifted);
         finished.swap(done);
@@ -358,9 +359,9 @@ void SourceManager::Stop() {
   state_->thread.join();
   {
     // Under the lock: a worker between its check and its wait still wakes.
-    std::lock_guard lock(state_->mu);
+    MutexLock lock(state_->mu);
   }
-  state_->job_ready.notify_all();
+  state_->job_ready.NotifyAll();
   // A worker in a fetch sees `stopping` through the fetch's deadline, which
   // shuts its sockets down: even a silent remote lets it go at once.
   for (std::thread& w : state_->workers) w.join();
@@ -369,7 +370,7 @@ void SourceManager::Stop() {
 
 void SourceManager::Reload() {
   {
-    std::lock_guard lock(state_->mu);
+    MutexLock lock(state_->mu);
     state_->reload = true;
   }
   if (state_->wake_fd) state_->Wake();
@@ -377,14 +378,14 @@ void SourceManager::Reload() {
 
 void SourceManager::Request(const std::string& name, bool force) {
   {
-    std::lock_guard lock(state_->mu);
+    MutexLock lock(state_->mu);
     state_->requests[name] = state_->requests[name] || force;
   }
   if (state_->wake_fd) state_->Wake();
 }
 
 void SourceManager::MarkDrifted(const std::string& name) {
-  std::lock_guard lock(state_->mu);
+  MutexLock lock(state_->mu);
   state_->drifted.insert(name);
 }
 

@@ -127,12 +127,14 @@ SyncReport SyncSource(const SourceSpec& spec, SourceTarget& target, const SyncOp
   if (!set.ok()) {
     for (const manifests::Diagnostic& d : set.errors)
       report.problems.push_back(manifests::FormatText(d));
-    return Failed(std::move(report), "load",
-                  Error{ErrorCode::kInvalid,
-                        "the manifests are invalid (" + std::to_string(set.errors.size()) +
-                            " problem" + (set.errors.size() == 1 ? "" : "s") +
-                            "; nothing was applied): " + report.problems.front(),
-                        spec.name});
+    // Built before the call: an argument that reads `report` must not race
+    // the one that moves it (their order is unspecified; Clang moves first).
+    Error invalid{ErrorCode::kInvalid,
+                  "the manifests are invalid (" + std::to_string(set.errors.size()) + " problem" +
+                      (set.errors.size() == 1 ? "" : "s") +
+                      "; nothing was applied): " + report.problems.front(),
+                  spec.name};
+    return Failed(std::move(report), "load", std::move(invalid));
   }
   if (spec.type == "dir" && !options.force && options.last_applied == report.revision) {
     report.skipped = true;

@@ -39,7 +39,7 @@ bool IsDamage(int rc) {
 
 void Damage::Note(int rc, std::string_view message) {
   if (!IsDamage(rc) || damaged_.load()) return;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (damaged_.load()) return;
   message_ = std::string(message);
   damaged_.store(true);
@@ -47,7 +47,7 @@ void Damage::Note(int rc, std::string_view message) {
 
 std::optional<std::string> Damage::Get() const {
   if (!damaged_.load()) return std::nullopt;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return message_;
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "util/error.h"
+#include "util/mutex.h"
 
 namespace prisn::sqlite {
 
@@ -34,8 +35,8 @@ class Damage {
 
  private:
   std::atomic<bool> damaged_{false};
-  mutable std::mutex mu_;
-  std::string message_;
+  mutable Mutex mu_;
+  std::string message_ PRISN_GUARDED_BY(mu_);
 };
 
 // Whether `rc` says the file itself is damaged or unreadable (CORRUPT,

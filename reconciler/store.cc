@@ -212,7 +212,7 @@ Status StoreProbe::Check() {
   if (damage_) {
     if (auto what = damage_->Get()) return std::unexpected(Damaged(path_, *what));
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto now = std::chrono::steady_clock::now();
   if (checked_ && now - *checked_ < std::chrono::seconds(1)) return last_;
   last_ = Read();

@@ -24,6 +24,7 @@
 
 #include "reconciler/secret_box.h"
 #include "util/error.h"
+#include "util/mutex.h"
 
 namespace prisn::sqlite {
 class Damage;
@@ -264,9 +265,9 @@ class StoreProbe {
   Status Read();
   const std::string path_;
   const std::shared_ptr<const sqlite::Damage> damage_;
-  std::mutex mu_;  // guards the two below
-  std::optional<std::chrono::steady_clock::time_point> checked_;
-  Status last_;
+  Mutex mu_;
+  std::optional<std::chrono::steady_clock::time_point> checked_ PRISN_GUARDED_BY(mu_);
+  Status last_ PRISN_GUARDED_BY(mu_);
 };
 
 class Store {

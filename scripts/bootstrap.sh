@@ -6,6 +6,9 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
+  # the ThreadSanitizer build: Clang 19 (Debian 12's newest; 14 cannot compile
+  # libstdc++'s std::expected) checks the thread-safety annotations too
+  clang-19 libclang-rt-19-dev
   # libraries (DESIGN.md, "Dependencies")
   libyaml-cpp-dev libsqlite3-dev libgit2-dev libcurl4-openssl-dev
   libboost1.81-dev libcli11-dev libspdlog-dev libfmt-dev prometheus-cpp-dev

@@ -32,6 +32,21 @@ echo "== tests under ASan + UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -j"$jobs" --output-on-failure
 
+# ThreadSanitizer on the tests of the threaded engine (the converge loop, the
+# sources' workers, the local backend's loop and pools, the proxy and DNS
+# workers), built with Clang, which also checks the thread-safety annotations
+# (util/thread_annotations.h) as errors. Only these four test binaries and
+# their libraries are built: the server and CLI are covered by the build
+# above, and a TSan build of everything would double the CI time.
+echo "== build (Clang, ThreadSanitizer, thread-safety analysis)"
+CC=clang-19 CXX=clang++-19 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+  -DPRISN_WERROR=ON -DPRISN_TSAN=ON -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DPRISN_BENCH=OFF >/dev/null
+ninja -C build-tsan -j"$jobs" reconciler_tests sources_tests executor_tests net_tests
+bash scripts/thread_safety.sh
+echo "== tests under ThreadSanitizer"
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+  ctest --test-dir build-tsan -j"$jobs" --output-on-failure -R '^(reconciler|sources|executor|net):'
+
 # The Debian package, built from this build's binary by the same CPack rules
 # as scripts/package.sh, installed, checked (Depends, unit, version) and
 # removed again. Needs root: it installs into the machine.

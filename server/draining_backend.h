@@ -18,6 +18,7 @@
 
 #include "reconciler/backend.h"
 #include "server/network.h"
+#include "util/mutex.h"
 
 namespace prisn::server {
 
@@ -32,6 +33,9 @@ class DrainingBackend final : public reconciler::Backend {
   void Start(reconciler::InstanceSpec spec) override;
   void Stop(std::string_view id, std::chrono::milliseconds grace) override;
   void StopAll(std::chrono::milliseconds max_grace) override;
+  // The inner backend's; listed replicas with a port drain like started ones.
+  std::vector<reconciler::ListedInstance> List() override;
+  std::size_t Detach() override;
 
  private:
   struct Proxied {
@@ -41,13 +45,21 @@ class DrainingBackend final : public reconciler::Backend {
   reconciler::Backend& inner_;
   Network& network_;
   std::chrono::milliseconds drain_limit_;
-  std::mutex mu_;
   struct Drain {
     std::atomic<bool> done{false};
     std::jthread thread;  // declared last: joined before `done` goes
   };
-  std::map<std::string, Proxied, std::less<>> proxied_;  // instance id -> service replica
-  std::vector<std::unique_ptr<Drain>> drains_;
+  struct Table {
+    Mutex mu;
+    // instance id -> service replica
+    std::map<std::string, Proxied, std::less<>> proxied PRISN_GUARDED_BY(mu);
+  };
+  // Shared with the observer wrapper: the inner backend may still deliver an
+  // observation after this object is gone (an instance that was being
+  // prepared ends during the inner backend's own shutdown).
+  const std::shared_ptr<Table> table_ = std::make_shared<Table>();
+  Mutex mu_;
+  std::vector<std::unique_ptr<Drain>> drains_ PRISN_GUARDED_BY(mu_);
 };
 
 }  // namespace prisn::server

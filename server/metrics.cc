@@ -127,14 +127,14 @@ void Metrics::SetObjects(const std::map<std::string, int64_t>& counts) {
 void Metrics::SetStateIndex(int64_t index) { state_index_.Set(static_cast<double>(index)); }
 
 void Metrics::SetCollector(Collector collector) {
-  std::lock_guard lock(collector_mu_);
+  MutexLock lock(collector_mu_);
   collector_ = std::move(collector);
 }
 
 std::string Metrics::Serialize() const {
   prometheus::TextSerializer serializer;
   auto families = registry_->Collect();
-  std::lock_guard lock(collector_mu_);
+  MutexLock lock(collector_mu_);
   if (collector_) {
     auto more = collector_();
     families.insert(families.end(), std::make_move_iterator(more.begin()),

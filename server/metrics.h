@@ -17,6 +17,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/mutex.h"
+
 namespace prisn::server {
 
 class Metrics {
@@ -68,8 +70,8 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& source_sync_seconds_;
   prometheus::Family<prometheus::Counter>& source_failures_;
   prometheus::Family<prometheus::Counter>& webhooks_;
-  mutable std::mutex collector_mu_;
-  Collector collector_;
+  mutable Mutex collector_mu_;
+  Collector collector_ PRISN_GUARDED_BY(collector_mu_);
 };
 
 }  // namespace prisn::server

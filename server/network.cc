@@ -64,6 +64,7 @@ Result<std::unique_ptr<Network>> Network::Start(Synchronized<store::Store>& stor
       store.With([&](store::Store& s) { return s.DeleteServiceAddress(row.ns, row.name); });
       continue;
     }
+    MutexLock lock(n->mu_);  // no other thread sees n yet; the lock satisfies the analysis
     n->stored_[KeyOf(row.ns, row.name)] = row;
   }
 
@@ -86,7 +87,7 @@ Result<std::unique_ptr<Network>> Network::Start(Synchronized<store::Store>& stor
 }
 
 void Network::OnEndpoints(const reconciler::ServiceEndpoints& view) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const std::string key = KeyOf(view.key.ns, view.key.name);
   if (!view.present) {
     services_.erase(key);
@@ -126,7 +127,7 @@ void Network::OnEndpoints(const reconciler::ServiceEndpoints& view) {
 
 void Network::OnIngress(const store::ObjectKey& key,
                         const std::optional<manifests::Object>& object) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!object || !std::holds_alternative<manifests::IngressSpec>(object->spec)) {
     ingress_created_.erase(key);
     if (ingresses_.erase(key) == 0) return;
@@ -227,7 +228,7 @@ void Network::Apply() {
       r.algorithm = *a;
     r.cookie_affinity = s.view.cookie_affinity;
     for (const reconciler::Endpoint& e : s.view.ready)
-      r.upstreams.push_back({UpstreamId(e.replica, e.port), "127.0.0.1", e.port});
+      r.upstreams.push_back({UpstreamId(e.replica, e.port), e.host, e.port});
     routes.push_back(std::move(r));
   }
   ingress_errors_.clear();
@@ -272,14 +273,14 @@ ServiceView Network::ViewOf(const Entry& s) const {
 }
 
 std::optional<ServiceView> Network::Service(const std::string& ns, const std::string& name) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = services_.find(KeyOf(ns, name));
   if (it == services_.end()) return std::nullopt;
   return ViewOf(it->second);
 }
 
 std::vector<ServiceView> Network::Services(const std::optional<std::string>& ns) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::vector<ServiceView> out;
   for (const auto& [key, s] : services_)
     if (!ns || s.view.key.ns == *ns) out.push_back(ViewOf(s));
@@ -289,7 +290,7 @@ std::vector<ServiceView> Network::Services(const std::optional<std::string>& ns)
 std::vector<net::ServiceStats> Network::ProxyStats() const { return proxy_->Stats(); }
 
 std::vector<Error> Network::IngressErrors() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return ingress_errors_;
 }
 

@@ -29,6 +29,7 @@
 #include "reconciler/store.h"
 #include "util/error.h"
 #include "util/synchronized.h"
+#include "util/mutex.h"
 
 namespace prisn::server {
 
@@ -94,9 +95,9 @@ class Network {
     std::string error;
   };
   Network(Synchronized<store::Store>& store, NetworkOptions options);
-  // Pushes the routes and records to the proxy and DNS server; mu_ held.
-  void Apply();
-  std::vector<net::IngressListener> IngressListeners();
+  // Pushes the routes and records to the proxy and DNS server.
+  void Apply() PRISN_REQUIRES(mu_);
+  std::vector<net::IngressListener> IngressListeners() PRISN_REQUIRES(mu_);
   ServiceView ViewOf(const Entry& s) const;
 
   Synchronized<store::Store>& store_;
@@ -104,15 +105,16 @@ class Network {
   std::unique_ptr<net::Proxy> proxy_;
   std::unique_ptr<net::DnsServer> dns_;
   std::string dns_error_;
-  mutable std::mutex mu_;
-  std::map<std::string, Entry> services_;  // "ns/name"
-  std::map<std::string, store::ServiceAddress> stored_;  // "ns/name": the store's rows
-  std::map<store::ObjectKey, manifests::Object> ingresses_;
+  mutable Mutex mu_;
+  std::map<std::string, Entry> services_ PRISN_GUARDED_BY(mu_);  // "ns/name"
+  // "ns/name": the store's rows
+  std::map<std::string, store::ServiceAddress> stored_ PRISN_GUARDED_BY(mu_);
+  std::map<store::ObjectKey, manifests::Object> ingresses_ PRISN_GUARDED_BY(mu_);
   // When each Ingress was created: routes are served first come, first
   // served, should two namespaces' routes collide (the store refuses that
   // at apply; a database from before that check may hold such pairs).
-  std::map<store::ObjectKey, int64_t> ingress_created_;
-  std::vector<Error> ingress_errors_;
+  std::map<store::ObjectKey, int64_t> ingress_created_ PRISN_GUARDED_BY(mu_);
+  std::vector<Error> ingress_errors_ PRISN_GUARDED_BY(mu_);
 };
 
 }  // namespace prisn::server

@@ -2,8 +2,9 @@
 // Shared state that more than one thread touches lives in a Synchronized<T>:
 // the only way to the value is through a lock.
 
-#include <mutex>
 #include <utility>
+
+#include "util/mutex.h"
 
 namespace prisn {
 
@@ -16,18 +17,18 @@ class Synchronized {
   // Runs fn(T&) under the lock and returns what it returns.
   template <class Fn>
   auto With(Fn&& fn) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return std::forward<Fn>(fn)(value_);
   }
   template <class Fn>
   auto With(Fn&& fn) const {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return std::forward<Fn>(fn)(value_);
   }
 
  private:
-  mutable std::mutex mutex_;
-  T value_{};
+  mutable Mutex mutex_;
+  T value_ PRISN_GUARDED_BY(mutex_){};
 };
 
 }  // namespace prisn

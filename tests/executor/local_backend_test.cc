@@ -5,7 +5,9 @@
 
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <filesystem>
@@ -25,7 +27,6 @@ using reconciler::InstanceSpec;
 using reconciler::Observation;
 using Type = reconciler::Observation::Type;
 using Clock = std::chrono::steady_clock;
-using testing::FreePort;
 using testing::TempDir;
 
 struct Seen {
@@ -325,16 +326,21 @@ TEST_CASE("LocalBackend: the workload sees PORT, PRISN_* and its env, spec.env w
              "echo name=$PRISN_NAME; echo version=$PRISN_VERSION; echo greeting=$GREETING; "
              "echo mode=$MODE; echo lang=$LANG; test \"$HOME\" = \"$PWD\" && echo home=cwd; "
              "test -x main.sh && echo entry=here; echo args=\"$*\"");
-  spec.port = 18080;
+  spec.wants_port = true;
   spec.workload.env = {{"GREETING", "hi there"}, {"MODE", "workload"}};
   spec.workload.args = {"a", "b c"};
   spec.env = {{"MODE", "spec"}};
   f.backend->Start(spec);
+  // The backend chose the port, and says where the instance listens.
+  auto started = f.recorder->WaitForType(spec.id, Type::kStarted);
+  REQUIRE(started);
+  CHECK(started->o.host == "127.0.0.1");
+  REQUIRE(started->o.port > 0);
   auto exited = f.recorder->WaitForType(spec.id, Type::kExited);
   REQUIRE(exited);
   CHECK(exited->o.exit_code == 0);
   CHECK(f.LogTexts("env") ==
-        std::vector<std::string>{"port=18080", "replica=env-1", "ns=default", "name=env",
+        std::vector<std::string>{"port=" + std::to_string(started->o.port), "replica=env-1", "ns=default", "name=env",
                                  "version=v-0000test", "greeting=hi there", "mode=spec",
                                  "lang=C.UTF-8", "home=cwd", "entry=here", "args=a b c"});
 }
@@ -342,7 +348,7 @@ TEST_CASE("LocalBackend: the workload sees PORT, PRISN_* and its env, spec.env w
 TEST_CASE("LocalBackend: tcp readiness reports ready only once the workload listens") {
   LocalBackendFixture f;
   InstanceSpec spec = f.Python("tcp", kHttpServer);
-  spec.port = FreePort();
+  spec.wants_port = true;
   spec.env = {{"DELAY", "0.4"}};
   spec.readiness = Check(manifests::TcpProbe{});
   f.backend->Start(spec);
@@ -362,7 +368,7 @@ TEST_CASE("LocalBackend: http readiness passes while a failing http liveness is 
   // attempt fails the same way, whenever the workload gets to listen.
   testing::HttpServer failing(500);
   InstanceSpec spec = f.Python("http", kHttpServer);
-  spec.port = FreePort();
+  spec.wants_port = true;
   spec.readiness = Check(manifests::HttpProbe{"/ready", 0, 0});
   spec.liveness = Check(manifests::HttpProbe{"/live", failing.port(), 0}, 2);
   f.backend->Start(spec);
@@ -379,6 +385,86 @@ TEST_CASE("LocalBackend: http readiness passes while a failing http liveness is 
   CHECK(std::count(types.begin(), types.end(), Type::kLivenessFailed) == 1);
   CHECK(std::count(types.begin(), types.end(), Type::kUnready) == 0);
   for (const auto& request : failing.requests()) CHECK(request == "GET /live HTTP/1.1");
+}
+
+TEST_CASE("LocalBackend: without a probe, ready only after min_ready, and never for a quick crash") {
+  LocalBackendFixture f;
+  // Dies as a script that fails at its first import does, soon after start.
+  InstanceSpec crash = f.Bash("crash", "sleep 0.2; exit 3");
+  crash.min_ready = 1s;
+  InstanceSpec steady = f.Bash("steady", "sleep 1000");
+  steady.id = "Job/default/steady/1#2";
+  steady.min_ready = 600ms;
+  f.backend->Start(crash);
+  f.backend->Start(steady);
+  auto exited = f.recorder->WaitForType(crash.id, Type::kExited);
+  REQUIRE(exited);
+  CHECK(exited->o.exit_code == 3);
+  CHECK(f.recorder->TypesOf(crash.id) == std::vector<Type>{Type::kStarted, Type::kExited});
+  auto started = f.recorder->WaitForType(steady.id, Type::kStarted);
+  REQUIRE(started);
+  auto ready = f.recorder->WaitForType(steady.id, Type::kReady);
+  REQUIRE(ready);
+  CHECK(ready->at - started->at >= 600ms);
+  f.backend->Stop(steady.id, 5s);
+  REQUIRE(f.recorder->WaitForType(steady.id, Type::kExited));
+}
+
+TEST_CASE("LocalBackend: List reports running instances with pid, address and readiness") {
+  LocalBackendFixture f;
+  InstanceSpec web = f.Python("web", kHttpServer);
+  web.wants_port = true;
+  web.readiness = Check(manifests::TcpProbe{});
+  InstanceSpec idle = f.Bash("idle", "sleep 1000");
+  idle.id = "Job/default/idle/1#2";
+  f.backend->Start(web);
+  f.backend->Start(idle);
+  auto started = f.recorder->WaitForType(web.id, Type::kStarted);
+  REQUIRE(started);
+  REQUIRE(f.recorder->WaitForType(web.id, Type::kReady));
+  REQUIRE(f.recorder->WaitForType(idle.id, Type::kStarted));
+  auto listed = f.backend->List();
+  std::sort(listed.begin(), listed.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0].id == idle.id);
+  CHECK(listed[0].port == 0);
+  CHECK(listed[0].host.empty());
+  CHECK(listed[1].id == web.id);
+  CHECK(listed[1].kind == "Job");
+  CHECK(listed[1].replica == "web-1");
+  CHECK(listed[1].version == "v-0000test");
+  CHECK(listed[1].pid == started->o.pid);
+  CHECK(listed[1].host == "127.0.0.1");
+  CHECK(listed[1].port == started->o.port);
+  CHECK(listed[1].ready);
+  // A stopping instance is no longer listed.
+  f.backend->Stop(idle.id, 5s);
+  REQUIRE(f.recorder->WaitForType(idle.id, Type::kExited));
+  CHECK(f.backend->List().size() == 1);
+  f.backend->Stop(web.id, 5s);
+  REQUIRE(f.recorder->WaitForType(web.id, Type::kExited));
+}
+
+TEST_CASE("LocalBackend: Detach leaves the instance running and reports nothing more") {
+  LocalBackendFixture f;
+  InstanceSpec spec = f.Bash("detached", "sleep 1000");
+  f.backend->Start(spec);
+  auto started = f.recorder->WaitForType(spec.id, Type::kStarted);
+  REQUIRE(started);
+  const pid_t pid = static_cast<pid_t>(started->o.pid);
+  CHECK(f.backend->Detach() == 1);
+  CHECK(f.backend->List().empty());
+  f.backend->Stop(spec.id, 1s);  // unknown now: ignored
+  f.backend.reset();             // the backend's shutdown kills nothing it detached
+  CHECK(::kill(pid, 0) == 0);
+  CHECK(f.recorder->TypesOf(spec.id) == std::vector<Type>{Type::kStarted, Type::kReady});
+  // The test cleans up what it detached: the whole group (level 0) or the
+  // namespace (its reaper, level 1).
+  ::kill(spec.workload.isolation.level == 0 ? -pid : pid, SIGKILL);
+  REQUIRE(testing::PollUntil([&] {
+    int status = 0;
+    return ::waitpid(pid, &status, WNOHANG) == pid || ::kill(pid, 0) != 0;
+  }));
 }
 
 TEST_CASE("LocalBackend: an exec probe runs in the workspace, readiness follows its exit code") {

@@ -128,6 +128,26 @@ TEST_CASE("a deploy whose replicas crash fails with the last exit and log lines"
   CHECK(prisn({"status", "crash"}).exit_code == 1);
 }
 
+TEST_CASE("a deploy of a script that dies at its first import fails and names no healthy version") {
+  CliWorkloadsFixture prisn;
+  // Python's start, then the import error, a moment later: a replica that
+  // is up when the deploy first looks, but never stays up.
+  prisn.dir.Write("flaky.py",
+                  "import time\ntime.sleep(0.3)\nimport flask_is_not_installed_here\n");
+  auto r = prisn({"deploy", "flaky.py", "--timeout", "60s"});
+  INFO(r.all());
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("rolled out") == std::string::npos);
+  CHECK(r.err.find("No module named 'flask_is_not_installed_here'") != std::string::npos);
+  auto status = prisn({"status", "flaky"});
+  INFO(status.all());
+  CHECK(status.exit_code == 1);
+  auto healthy = status.out.find("Healthy version:");
+  REQUIRE(healthy != std::string::npos);
+  CHECK(status.out.substr(healthy, status.out.find('\n', healthy) - healthy).find("none yet") !=
+        std::string::npos);
+}
+
 TEST_CASE("status --why follows dependsOn to the deployment that is not ready") {
   CliWorkloadsFixture prisn;
   // db listens nowhere, so its tcp check never passes; worker waits for it.

@@ -117,7 +117,7 @@ TEST_CASE("DnsZone: unknown names in the zone are NXDOMAIN with an SOA") {
   }
 }
 
-TEST_CASE("DnsZone: the apex answers its SOA; transfers and other classes are refused") {
+TEST_CASE("DnsZone: the apex answers its SOA and transfers and other classes are refused") {
   auto zone = TestZone();
   auto soa = zone.Answer(Ask("prisn.local", dns::rtype::kSoa));
   REQUIRE(soa);

@@ -215,7 +215,7 @@ TEST_CASE("Cron loop: Replace stops the active run and starts the new one") {
   CHECK(f.backend.started_count() == 2);  // the replaced run is not retried
 }
 
-TEST_CASE("Cron loop: suspended, nothing fires; resuming owes nothing for the suspended time") {
+TEST_CASE("Cron loop: suspended, nothing fires, and resuming owes nothing for the suspended time") {
   ConvergeCronFixture f;
   f.Apply(CronYaml("  suspend: true\n"));
   CHECK(f.Status().state == "suspended");

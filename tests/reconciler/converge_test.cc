@@ -10,6 +10,7 @@
 #include "manifests/canonical.h"
 #include "manifests/file_tree.h"
 #include "manifests/load.h"
+#include "reconciler/apply.h"
 #include "fake_backend.h"
 #include "store_fixture.h"
 
@@ -38,15 +39,17 @@ struct Fixture {
   // The loop's clock; tests move it to walk through backoff timelines.
   std::atomic<std::int64_t> clock_ms{1'700'000'000'000};
 
-  explicit Fixture(int max_running_runs = 0) {
+  // start = false: the test sets the backend up (SetListed), then Start()s.
+  explicit Fixture(int max_running_runs = 0, bool start = true) {
     ConvergeOptions o;
     o.max_running_runs = max_running_runs;
     o.state_dir = dir.path();
     o.jitter = [] { return 0.5; };
     o.now_ms = [this] { return clock_ms.load(); };
     loop = std::make_unique<Converger>(store, backend, o);
-    REQUIRE(loop->Start());
+    if (start) Start();
   }
+  void Start() { REQUIRE(loop->Start()); }
   ~Fixture() { loop->Shutdown(1s); }
 
   void Apply(const std::string& yaml, const std::map<std::string, std::string>& files = {}) {
@@ -56,15 +59,7 @@ struct Fixture {
     auto set = manifests::LoadSet(t, {"m.yaml"});
     REQUIRE(set.ok());
     std::vector<store::DesiredObject> desired;
-    for (const auto& o : set.objects) {
-      store::DesiredObject d;
-      d.key = {o.kind, o.meta.namespace_, o.meta.name};
-      d.version = o.version;
-      d.canonical_json = manifests::ToCanonicalJson(o).dump();
-      d.display_json = d.canonical_json;
-      d.sources = o.sources;
-      desired.push_back(d);
-    }
+    for (const auto& o : set.objects) desired.push_back(ToDesired(o));
     store::ApplyOptions opts;
     opts.set = "test";
     opts.actor = "tester";
@@ -102,9 +97,11 @@ TEST_CASE("Converger: a new Deployment starts each replica once, with a PORT whe
   auto started = f.backend.started();
   CHECK(started[0].replica == "api-0");
   CHECK(started[1].replica == "api-1");
-  CHECK(started[0].port > 0);
-  CHECK(started[0].env.at("PORT") == std::to_string(started[0].port));
-  CHECK(started[0].port != started[1].port);
+  // The backend chooses where each replica listens; the loop asks for a port.
+  CHECK(started[0].wants_port);
+  CHECK(started[1].wants_port);
+  CHECK(started[0].min_ready == 1s);  // no healthCheck: up 1 s before it counts
+  CHECK_FALSE(started[0].env.contains("PORT"));
   for (auto& s : started) f.backend.Report(s.id, Observation::Type::kStarted);
   for (auto& s : started) f.backend.Report(s.id, Observation::Type::kReady);
   auto st = f.WaitStatus(kApi, [](const WorkloadStatus& s) { return s.state == "running"; });
@@ -112,6 +109,47 @@ TEST_CASE("Converger: a new Deployment starts each replica once, with a PORT whe
   CHECK(st->state == "running");
   CHECK(st->ready == 2);
   CHECK(f.backend.started_count() == 2);
+}
+
+TEST_CASE("Converger: replicas the backend already runs are adopted, not started again") {
+  Fixture f(0, /*start=*/false);
+  f.Apply(Deployment(2, "echo hi", true));
+  auto stored = f.store.With([](store::Store& s) { return s.Get(kApi); });
+  REQUIRE(stored);
+  REQUIRE(*stored);
+  const std::string version = (**stored).version;
+  f.backend.SetListed({
+      {"Deployment/default/api/0#1-1", "Deployment", "default", "api", "api-0", version, 4242,
+       "127.0.0.1", 30000, true},
+      // Deleted while no loop ran: stopped, never adopted.
+      {"Deployment/default/gone/0#1-2", "Deployment", "default", "gone", "gone-0", version, 4343,
+       "127.0.0.1", 30001, true},
+  });
+  f.Start();
+  REQUIRE(f.backend.WaitFor([&] { return f.backend.started_count() == 1; }));
+  CHECK(f.backend.started()[0].replica == "api-1");
+  CHECK(f.backend.stopped() == std::vector<std::string>{"Deployment/default/gone/0#1-2"});
+  auto api1 = f.backend.started()[0].id;
+  f.backend.Report(api1, Observation::Type::kStarted);
+  f.backend.Report(api1, Observation::Type::kReady);
+  auto st = f.WaitStatus(kApi, [](const WorkloadStatus& s) { return s.ready == 2; });
+  REQUIRE(st);
+  REQUIRE(st->replicas.size() == 2);
+  CHECK(st->replicas[0].name == "api-0");
+  CHECK(st->replicas[0].pid == 4242);
+  CHECK(st->replicas[0].port == 30000);
+  CHECK(st->replicas[1].port == 20000);  // the fake's choice for its first start
+  CHECK(f.backend.started_count() == 1);
+}
+
+TEST_CASE("Converger: a detaching shutdown leaves the instances to the backend, stopping none") {
+  Fixture f;
+  f.Apply(Deployment(2));
+  REQUIRE(f.backend.WaitFor([&] { return f.backend.started_count() == 2; }));
+  for (auto& s : f.backend.started()) f.backend.Report(s.id, Observation::Type::kStarted);
+  f.loop->Shutdown(1s, Converger::ShutdownMode::kDetach);
+  CHECK(f.backend.detached());
+  CHECK(f.backend.stopped_count() == 0);
 }
 
 TEST_CASE("Converger: scaling up adds replicas and keeps the running ones") {

@@ -2,6 +2,7 @@
 // A Backend that starts nothing: it records what the converge loop asks for,
 // and tests report observations as the real backend would.
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -29,9 +30,30 @@ class FakeBackend final : public Backend {
     cv_.notify_all();
   }
   void StopAll(std::chrono::milliseconds) override {}
+  std::vector<ListedInstance> List() override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    return listed_;
+  }
+  std::size_t Detach() override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    detached_ = true;
+    return static_cast<std::size_t>(std::count_if(started_.begin(), started_.end(), [&](const auto& s) {
+      return std::find(stopped_.begin(), stopped_.end(), s.id) == stopped_.end();
+    }));
+  }
+  // What List() reports: instances "already running" when the loop starts.
+  void SetListed(std::vector<ListedInstance> listed) {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    listed_ = std::move(listed);
+  }
+  bool detached() {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    return detached_;
+  }
 
   // Delivers an observation of instance `id`, outside the lock (the loop
-  // may call Start or Stop meanwhile).
+  // may call Start or Stop meanwhile). A started instance that wants a port
+  // listens on 127.0.0.1, at a port the fake chooses (20000 + its start).
   void Report(const std::string& id, Observation::Type type, int code = 0) {
     Observation o;
     o.id = id;
@@ -39,6 +61,15 @@ class FakeBackend final : public Backend {
     o.pid = 100;
     o.exit_code = code;
     o.message = "exit " + std::to_string(code);
+    if (type == Observation::Type::kStarted) {
+      std::lock_guard<std::recursive_mutex> lock(mu_);
+      for (size_t i = 0; i < started_.size(); ++i) {
+        if (started_[i].id == id && started_[i].wants_port) {
+          o.host = "127.0.0.1";
+          o.port = 20000 + static_cast<int>(i);
+        }
+      }
+    }
     Observer observer;
     {
       std::lock_guard<std::recursive_mutex> lock(mu_);
@@ -78,6 +109,8 @@ class FakeBackend final : public Backend {
   std::recursive_mutex mu_;
   std::condition_variable_any cv_;
   Observer observer_;
+  std::vector<ListedInstance> listed_;
+  bool detached_ = false;
   std::vector<InstanceSpec> started_;
   std::vector<std::string> stopped_;
 };
