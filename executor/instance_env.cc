@@ -12,6 +12,7 @@
 #include <map>
 
 #include "executor/env_spec.h"
+#include "executor/log_read.h"
 
 namespace prisn::executor::internal {
 namespace {
@@ -212,7 +213,12 @@ Result<PreparedInstance> PrepareInstance(const PrepareContext& ctx,
     if (!cg) return std::unexpected(cg.error());
     p.cgroup.emplace(std::move(*cg));
   }
-  auto log = LogWriter::Open({.path = spec.log_path});
+  std::string log_path = LogPathOf(ctx.log_dir, spec.ns, spec.owner, spec.replica);
+  {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(log_path).parent_path(), ec);
+  }
+  auto log = LogWriter::Open({.path = log_path});
   if (!log) return std::unexpected(log.error());
   p.log.emplace(std::move(*log));
   auto out = MakePipe();

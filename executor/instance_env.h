@@ -32,6 +32,7 @@ struct PrepareContext {
   bool limit_cpu = false;
   bool limit_pids = false;
   std::string run_dir;  // workspaces go to <run_dir>/<InstanceDirName(id)>
+  std::string log_dir;  // logs go to LogPathOf(log_dir, ns, owner, replica)
   // A workload that names no user runs as `user` when set (the daemon's
   // choice), else as its namespace's user from `namespace_users`.
   std::optional<RunAs> user;

@@ -19,6 +19,7 @@
 
 #include "executor/env_spec.h"
 #include "executor/local_backend_impl.h"
+#include "executor/log_read.h"
 
 namespace prisn::executor {
 namespace {
@@ -116,6 +117,7 @@ LocalBackend::Impl::Impl(LocalBackendOptions o, std::string why_degraded,
   prepare.envs = &envs;
   prepare.cgroups = cgroups ? &*cgroups : nullptr;
   prepare.run_dir = options.state_dir + "/run";
+  prepare.log_dir = options.state_dir + "/logs";
   prepare.user = options.run_as;
   prepare.namespace_users = namespace_users.get();
   prepare.detach_path = std::move(detach_path);
@@ -310,6 +312,51 @@ std::size_t LocalBackend::Detach() {
   auto left = reply.get_future();
   impl_->Post(backend_internal::DetachMsg{std::move(reply)});
   return left.get();
+}
+
+Result<reconciler::LogPage> LocalBackend::ReadLogs(const reconciler::LogQuery& query) {
+  const std::string log_dir = impl_->options.state_dir + "/logs";
+  if (!IsLogName(query.ns) || !IsLogName(query.owner))
+    return Fail(ErrorCode::kInvalid, "not a workload's name", query.ns + "/" + query.owner);
+  std::vector<LogFile> files;
+  for (const std::string& name : query.names) {
+    if (!IsLogName(name)) return Fail(ErrorCode::kInvalid, "not a replica or run name", name);
+    files.push_back({name, LogPathOf(log_dir, query.ns, query.owner, name)});
+  }
+  Result<LogRead> read = Fail(ErrorCode::kInternal, "unread");
+  if (query.cursor) {
+    auto cursors = DecodeLogCursor(*query.cursor);
+    if (!cursors) return std::unexpected(cursors.error());
+    read = ReadNewLogs(files, std::move(*cursors));
+  } else if (query.from_start) {
+    read = ReadNewLogs(files, {});
+  } else {
+    read = TailLogs(files, query.tail, query.since_ms);
+  }
+  if (!read) return std::unexpected(read.error());
+  return reconciler::LogPage{std::move(read->lines), EncodeLogCursor(read->cursors),
+                             read->truncated};
+}
+
+std::vector<std::string> LocalBackend::ReplicaLogNames(const std::string& ns,
+                                                       const std::string& owner) {
+  if (!IsLogName(ns) || !IsLogName(owner)) return {};
+  std::vector<std::string> names;
+  const std::string dir = impl_->options.state_dir + "/logs/" + ns + "/" + owner;
+  for (LogFile& f : ReplicaLogFiles(dir, owner)) names.push_back(std::move(f.name));
+  return names;
+}
+
+void LocalBackend::RemoveLog(const std::string& ns, const std::string& owner,
+                             const std::string& name) {
+  if (!IsLogName(ns) || !IsLogName(owner) || !IsLogName(name)) return;
+  const std::string path = LogPathOf(impl_->options.state_dir + "/logs", ns, owner, name);
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
+  // Rotated parts: <name>.log.1, .2, ...
+  for (int i = 1; i < 100; ++i) {
+    if (!std::filesystem::remove(path + "." + std::to_string(i), ec)) break;
+  }
 }
 
 const std::string& LocalBackend::degraded() const { return impl_->degraded; }

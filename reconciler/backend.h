@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "manifests/types.h"
+#include "util/error.h"
 
 namespace prisn::reconciler {
 
@@ -48,7 +49,6 @@ struct InstanceSpec {
   // (0: at once). An instance that exits sooner never reports ready.
   std::chrono::milliseconds min_ready{0};
   std::optional<manifests::HealthCheck> liveness;   // none: never restarted for health
-  std::string log_path;  // <state>/logs/<ns>/<owner>/<replica>.log; its directory exists
   // Per attempt (Jobs): the backend stops the instance after this long and
   // reports timed_out. 0: none.
   std::chrono::milliseconds timeout{0};
@@ -89,6 +89,35 @@ struct ListedInstance {
 
 std::string_view ObservationTypeName(Observation::Type type);
 
+// One line an instance wrote.
+struct LogLine {
+  std::string name;    // the replica ("api-0") or the run id that wrote it
+  std::string time;    // RFC 3339 with milliseconds, UTC; empty when unknown
+  std::string stream;  // "out" | "err"
+  std::string text;
+};
+
+// Logs outlive their instances: they are found by workload and name (a
+// replica name or a run id), whether the instance still runs or not.
+struct LogQuery {
+  std::string ns, owner;
+  std::vector<std::string> names;  // one log each; a name never written reads empty
+  // Without a cursor: the last `tail` lines of each log (only those written
+  // at or after since_ms when given), merged by time.
+  std::size_t tail = 100;
+  std::optional<std::int64_t> since_ms;
+  // From an earlier page: only what was written after it.
+  std::optional<std::string> cursor;
+  // Without a cursor: from each log's start, a page at a time, not a tail.
+  bool from_start = false;
+};
+
+struct LogPage {
+  std::vector<LogLine> lines;  // merged by time; a log's own order is kept
+  std::string cursor;          // opaque; pass it back to read on from here
+  bool truncated = false;      // a log had more than one page holds: read again
+};
+
 class Backend {
  public:
   using Observer = std::function<void(Observation)>;
@@ -116,6 +145,17 @@ class Backend {
   // restart that adopts them (List). No observation follows; Start and Stop
   // are ignored afterwards. Returns how many were left running.
   virtual std::size_t Detach() = 0;
+
+  // Logs, read from any thread. kInvalid for a cursor this backend did not
+  // make. A remote backend serves its own.
+  virtual Result<LogPage> ReadLogs(const LogQuery& query) = 0;
+  // The replica logs kept for a workload ("api-0", "api-1", ...: not runs),
+  // by replica number, whether or not the replicas still run.
+  virtual std::vector<std::string> ReplicaLogNames(const std::string& ns,
+                                                   const std::string& owner) = 0;
+  // Deletes one log (a run trimmed from history). From the loop's thread.
+  virtual void RemoveLog(const std::string& ns, const std::string& owner,
+                         const std::string& name) = 0;
 };
 
 inline std::string_view ObservationTypeName(Observation::Type type) {

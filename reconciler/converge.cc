@@ -283,7 +283,6 @@ void Converger::Impl::Adopt() {
     inst.port = listed.port;
     inst.started_ms = Now();
     inst.grace = w->termination_grace_period;
-    inst.log_path = LogPath(listed.ns, listed.owner, listed.replica);
     spdlog::info("converge: adopted {} (pid {}, {})", listed.id, listed.pid, listed.version);
     instances.emplace(inst.id, std::move(inst));
   }
@@ -291,7 +290,6 @@ void Converger::Impl::Adopt() {
 
 void Converger::Impl::StartInstance(Instance inst, InstanceSpec spec) {
   inst.grace = spec.workload.termination_grace_period;
-  inst.log_path = spec.log_path;
   std::string id = inst.id;
   if (!inst.run_id.empty()) ++live_run_attempts;
   instances.emplace(id, std::move(inst));

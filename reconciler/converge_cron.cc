@@ -137,7 +137,6 @@ void Converger::Impl::FireCronJob(Workload& w, store::CronState state, const cro
   run.version = w.version;
   run.state = "pending";
   run.created_ms = now;
-  run.log_path = LogPath(w.key.ns, w.key.name, run.id);
   state.last_scheduled_ms = d.scheduled_ms;
   state.last_started_ms = now;
   state.last_run = run.id;
@@ -181,11 +180,7 @@ void Converger::Impl::TrimCronHistory(Workload& w) {
     spdlog::error("converge {}: cannot trim runs: {}", w.key.ToString(), removed.error().ToString());
     return;
   }
-  for (const store::Run& r : *removed) {
-    if (r.log_path.empty()) continue;
-    std::error_code ec;
-    std::filesystem::remove(r.log_path, ec);
-  }
+  for (const store::Run& r : *removed) backend.RemoveLog(w.key.ns, w.key.name, r.id);
 }
 
 void Converger::Impl::ForgetCronJob(const store::ObjectKey& key) {
@@ -239,7 +234,6 @@ void Converger::Impl::PublishCron(const Workload& w, std::optional<std::int64_t>
     r.pid = i->pid;
     r.started_ms = i->started_ms;
     r.degraded = i->degraded;
-    r.log_path = options.state_dir + "/logs/" + w.key.ns + "/" + w.key.name + "/" + i->replica + ".log";
     st.replicas.push_back(std::move(r));
   }
   if (!error.empty()) {

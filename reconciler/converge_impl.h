@@ -66,7 +66,6 @@ struct Instance {
   std::string degraded;
   std::string run_id;  // Jobs
   std::string stop_reason;  // a run stopped on purpose ends failed with this
-  std::string log_path;
 };
 
 struct Slot {
@@ -178,7 +177,6 @@ struct Converger::Impl {
   void Adopt();
   void StopInstance(Instance& inst);
   std::vector<Instance*> InstancesOf(const store::ObjectKey& key);
-  std::string LogPath(const std::string& ns, const std::string& owner, const std::string& file);
 
   // Runs (converge_runs.cc).
   void SaveRun(const store::Run& run);

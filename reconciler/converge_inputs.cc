@@ -108,14 +108,6 @@ std::string Converger::Impl::Blockers(const Workload& w, std::vector<std::string
   return out;
 }
 
-std::string Converger::Impl::LogPath(const std::string& ns, const std::string& owner,
-                                     const std::string& file) {
-  std::filesystem::path dir = std::filesystem::path(options.state_dir) / "logs" / ns / owner;
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  return (dir / (file + ".log")).string();
-}
-
 Result<InstanceSpec> Converger::Impl::BuildSpec(const manifests::Object& object,
                                                 const std::string& replica, bool wants_port) {
   const manifests::WorkloadSpec* w = object.Workload();
@@ -135,7 +127,6 @@ Result<InstanceSpec> Converger::Impl::BuildSpec(const manifests::Object& object,
     spec.min_ready = options.min_ready;
     spec.liveness = d->liveness_check ? d->liveness_check : d->health_check;
   }
-  spec.log_path = LogPath(spec.ns, spec.owner, replica);
   if (!w->runtime.empty() && !manifests::FindBuiltinRunner(w->runtime)) {
     for (const std::string& scope : {spec.ns, std::string("default")}) {
       store::ObjectKey key{"Runner", scope, w->runtime};

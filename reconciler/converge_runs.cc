@@ -247,7 +247,6 @@ Result<RunRecord> Converger::SubmitRun(const manifests::Object& job) {
   run.adhoc = true;
   run.state = "pending";
   run.created_ms = impl.Now();
-  run.log_path = impl.LogPath(job.meta.namespace_, job.meta.name, run.id);
   // Recorded before it is acknowledged: a run the caller was told about is
   // never lost, only ever reported as interrupted.
   auto st = impl.store.With([&](store::Store& s) { return s.PutRun(run); });

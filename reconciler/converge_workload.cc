@@ -133,7 +133,6 @@ void Converger::Impl::ReconcileJob(Workload& w) {
       run.version = w.version;
       run.state = "pending";
       run.created_ms = Now();
-      run.log_path = LogPath(w.key.ns, w.key.name, run.id);
       {
         MutexLock lock(runs_mu);
         active_runs[run.id] = run;
@@ -180,7 +179,6 @@ void Converger::Impl::Publish(const Workload& w) {
       }
     }
     if (i->ready) ++st.ready;
-    r.log_path = i->log_path;
     st.replicas.push_back(std::move(r));
   }
   if (w.key.kind == "Deployment" && w.object) {

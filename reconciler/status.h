@@ -27,7 +27,6 @@ struct ReplicaStatus {
   std::int64_t started_ms = 0;  // this instance's start; 0 when not running
   std::optional<std::int64_t> next_retry_ms;
   std::string last_exit;  // "exit 1", "killed by SIGKILL (OOMKilled)"
-  std::string log_path;
   std::string degraded;  // why isolation is lower than asked
 };
 

@@ -183,7 +183,6 @@ struct Run {
   std::optional<int64_t> started_ms;
   std::optional<int64_t> finished_ms;
   std::optional<int64_t> next_retry_ms;
-  std::string log_path;
   int64_t pid = 0;
   std::string degraded;  // why isolation is lower than asked
 };

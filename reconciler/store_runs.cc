@@ -27,7 +27,6 @@ Run ReadRun(const sqlite::Statement& s) {
   r.started_ms = s.OptInt(11);
   r.finished_ms = s.OptInt(12);
   r.next_retry_ms = s.OptInt(13);
-  r.log_path = s.Text(14);
   r.pid = s.Int(15);
   r.degraded = s.Text(16);
   return r;
@@ -119,7 +118,9 @@ Status Store::PutRun(const Run& r) {
   else
     s.BindNull(9);
   s.Bind(10, r.reason).Bind(11, r.created_ms).Bind(12, r.started_ms).Bind(13, r.finished_ms);
-  s.Bind(14, r.next_retry_ms).Bind(15, r.log_path).Bind(16, r.pid).Bind(17, r.degraded);
+  // log_path: the backend keeps logs now (Backend::ReadLogs); the column
+  // stays for stores written before.
+  s.Bind(14, r.next_retry_ms).Bind(15, std::string()).Bind(16, r.pid).Bind(17, r.degraded);
   return s.Run();
 }
 

@@ -71,6 +71,7 @@ Api::~Api() = default;
 Metrics& Api::metrics() { return core_->metrics; }
 Synchronized<store::Store>& Api::store() { return core_->store; }
 void Api::SetConverger(reconciler::Converger* converger) { core_->converger = converger; }
+void Api::SetBackend(reconciler::Backend* backend) { core_->backend = backend; }
 void Api::SetSourceManager(reconciler::SourceManager* sources) { core_->sources = sources; }
 void Api::SetNetwork(Network* network) { core_->network = network; }
 

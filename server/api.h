@@ -21,6 +21,7 @@
 #include "server/metrics.h"
 
 namespace prisn::reconciler {
+class Backend;
 class Converger;
 class SourceManager;
 }
@@ -94,6 +95,8 @@ class Api {
   void SetSourceManager(reconciler::SourceManager* sources);
   // The service network; null (the default) makes its routes answer 503.
   void SetNetwork(Network* network);
+  // The backend that runs the workloads: logs are read through it.
+  void SetBackend(reconciler::Backend* backend);
   // Records a daemon-level event (server-started, server-stopped).
   Status RecordEvent(const std::string& type, const std::string& message);
   // Creates the first admin token when the store has none; returns the

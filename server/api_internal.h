@@ -40,6 +40,8 @@ struct Api::Core {
   reconciler::SourceManager* sources = nullptr;
   // The service network (proxy, DNS); null when not running (503 then).
   Network* network = nullptr;
+  // The backend the loop drives, for logs; null in API tests (no logs then).
+  reconciler::Backend* backend = nullptr;
 
   Core(store::Store s, ApiInfo i) : store(std::move(s)), info(std::move(i)) {}
   // Refreshes the object and state-index gauges; call with the store held.

@@ -244,6 +244,7 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
   api.SetNetwork(network->get());
   api.metrics().SetCollector([&n = **network] { return n.MetricFamilies(); });
   api.SetConverger(&converger);
+  api.SetBackend(&draining);
   if (auto st = converger.Start(); !st) return report.Error(st.error());
 
   // GitOps sources apply through the store like `prisn apply`, and wake the
@@ -333,6 +334,7 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
   spdlog::info("stopping workloads (grace up to {} s)", kWorkloadGrace.count());
   converger.Shutdown(kWorkloadGrace);
   api.SetConverger(nullptr);
+  api.SetBackend(nullptr);
   api.SetNetwork(nullptr);
   api.metrics().SetCollector(nullptr);
   if (auto st = api.RecordEvent("server-stopped", "stopped by signal"); !st) {

@@ -36,6 +36,15 @@ class DrainingBackend final : public reconciler::Backend {
   // The inner backend's; listed replicas with a port drain like started ones.
   std::vector<reconciler::ListedInstance> List() override;
   std::size_t Detach() override;
+  Result<reconciler::LogPage> ReadLogs(const reconciler::LogQuery& query) override {
+    return inner_.ReadLogs(query);
+  }
+  std::vector<std::string> ReplicaLogNames(const std::string& ns, const std::string& owner) override {
+    return inner_.ReplicaLogNames(ns, owner);
+  }
+  void RemoveLog(const std::string& ns, const std::string& owner, const std::string& name) override {
+    inner_.RemoveLog(ns, owner, name);
+  }
 
  private:
   struct Proxied {

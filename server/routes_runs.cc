@@ -2,7 +2,6 @@
 #include <chrono>
 #include <thread>
 
-#include "server/log_read.h"
 #include "server/run_request.h"
 #include "server/workload_json.h"
 #include "server/workload_routes.h"
@@ -130,34 +129,35 @@ HttpResponse RunLogs(Api::Core& core, const RouteContext& ctx) {
   if (!wait) return ErrorResponse(wait.error());
   auto tail = QueryInt(ctx.request, "tail", 0, static_cast<int64_t>(kMaxLogLines));
   if (!tail) return ErrorResponse(tail.error());
-  LogCursors cursors;
-  bool have_cursor = false;
+  std::optional<std::string> cursor;
   if (auto it = ctx.request.query.find("cursor");
       it != ctx.request.query.end() && !it->second.empty()) {
-    auto decoded = DecodeLogCursor(it->second);
-    if (!decoded) return ErrorResponse(decoded.error());
-    cursors = std::move(*decoded);
-    have_cursor = true;
+    cursor = it->second;
   }
   auto run = FindRun(core, ctx, id);
   if (!run) return ErrorResponse(run.error());
-  std::vector<LogFile> files{{id, run->log_path}};
-  if (files[0].path.empty()) {
-    files[0].path = WorkloadLogDir(core, run->job.ns, run->job.name) + "/" + id + ".log";
-  }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait->value_or(0));
-  LogRead read;
+  reconciler::LogPage read;
   bool finished = false;
   for (bool first = true;; first = false) {
-    // The record is read before the file: when it says finished, the file
+    // The record is read before the log: when it says finished, the log
     // already holds every line, and this read returns them.
     finished = reconciler::RunFinished(*run);
-    Result<LogRead> r = (first && !have_cursor && tail->has_value())
-                            ? TailLogs(files, static_cast<size_t>(**tail), std::nullopt)
-                            : ReadNewLogs(files, cursors);
+    reconciler::LogQuery query;
+    query.ns = run->job.ns;
+    query.owner = run->job.name;
+    query.names = {id};
+    query.cursor = cursor;
+    // A first read without a cursor: the tail asked for, else from the start.
+    if (first && !cursor && tail->has_value()) {
+      query.tail = static_cast<size_t>(**tail);
+    } else if (!cursor) {
+      query.from_start = true;
+    }
+    auto r = ReadLogs(core, query);
     if (!r) return ErrorResponse(r.error());
     read = std::move(*r);
-    cursors = read.cursors;
+    cursor = read.cursor;
     auto now = std::chrono::steady_clock::now();
     if (!read.lines.empty() || finished || now >= deadline) break;
     auto slice = std::min(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now),
@@ -173,7 +173,7 @@ HttpResponse RunLogs(Api::Core& core, const RouteContext& ctx) {
     }
   }
   return JsonResponse(200, ojson{{"lines", LogLinesJson(read.lines)},
-                                 {"cursor", EncodeLogCursor(read.cursors)},
+                                 {"cursor", read.cursor},
                                  {"run", RunJson(*run)},
                                  {"complete", finished && !read.truncated}});
 }

@@ -3,7 +3,6 @@
 #include <chrono>
 #include <thread>
 
-#include "server/log_read.h"
 #include "server/workload_json.h"
 #include "server/workload_routes.h"
 
@@ -28,8 +27,21 @@ Result<std::optional<int64_t>> QueryInt(const HttpRequest& request, const std::s
   return std::optional<int64_t>(std::min(n, max));
 }
 
-std::string WorkloadLogDir(const Api::Core& core, const std::string& ns, const std::string& name) {
-  return core.info.state_dir + "/logs/" + ns + "/" + name;
+Result<reconciler::LogPage> ReadLogs(const Api::Core& core, const reconciler::LogQuery& query) {
+  if (core.backend == nullptr) return reconciler::LogPage{};
+  return core.backend->ReadLogs(query);
+}
+
+nlohmann::ordered_json LogLinesJson(const std::vector<reconciler::LogLine>& lines) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const reconciler::LogLine& l : lines) {
+    out.push_back(
+        {{"replica", l.name},
+         {"time", l.time.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(l.time)},
+         {"stream", l.stream},
+         {"text", l.text}});
+  }
+  return out;
 }
 
 namespace {
@@ -177,13 +189,12 @@ HttpResponse Scale(Api::Core& core, const RouteContext& ctx) {
   return response;
 }
 
-// The files a workload's logs are in: a Deployment's replicas, or the runs
-// of a Job (`prisn run` scripts of that name included).
-Result<std::vector<LogFile>> LogFilesOf(Api::Core& core, const store::ObjectKey& key) {
-  std::string dir = WorkloadLogDir(core, key.ns, key.name);
+// The logs of a workload: a Deployment's replicas, or the runs of a Job
+// (`prisn run` scripts of that name included), by replica or run name.
+Result<std::vector<std::string>> LogNamesOf(Api::Core& core, const store::ObjectKey& key) {
   if (key.kind == "Deployment") {
-    if (core.info.state_dir.empty()) return std::vector<LogFile>();
-    return ReplicaLogFiles(dir, key.name);
+    if (core.backend == nullptr) return std::vector<std::string>();
+    return core.backend->ReplicaLogNames(key.ns, key.name);
   }
   std::vector<store::Run> runs;
   if (core.converger != nullptr) {
@@ -205,12 +216,10 @@ Result<std::vector<LogFile>> LogFilesOf(Api::Core& core, const store::ObjectKey&
   } else {
     std::erase_if(runs, [&](const store::Run& r) { return r.job.kind == "CronJob"; });
   }
-  std::vector<LogFile> files;
+  std::vector<std::string> names;
   // Oldest first: merged by time anyway, and ties keep the older run first.
-  for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
-    files.push_back({it->id, it->log_path.empty() ? dir + "/" + it->id + ".log" : it->log_path});
-  }
-  return files;
+  for (auto it = runs.rbegin(); it != runs.rend(); ++it) names.push_back(it->id);
+  return names;
 }
 
 HttpResponse WorkloadLogs(Api::Core& core, const RouteContext& ctx) {
@@ -227,29 +236,24 @@ HttpResponse WorkloadLogs(Api::Core& core, const RouteContext& ctx) {
     if (!parsed) return ErrorResponse(parsed.error());
     since = *parsed;
   }
-  std::optional<LogCursors> cursors;
-  if (auto it = req.query.find("cursor"); it != req.query.end() && !it->second.empty()) {
-    auto decoded = DecodeLogCursor(it->second);
-    if (!decoded) return ErrorResponse(decoded.error());
-    cursors = std::move(*decoded);
-  }
+  std::optional<std::string> cursor;
+  if (auto it = req.query.find("cursor"); it != req.query.end() && !it->second.empty())
+    cursor = it->second;
   std::string replica;
   if (auto it = req.query.find("replica"); it != req.query.end()) replica = it->second;
 
-  auto list = [&]() -> Result<std::vector<LogFile>> {
-    auto files = LogFilesOf(core, t.key);
-    if (!files || replica.empty()) return files;
-    std::vector<LogFile> one;
-    for (auto& f : *files) {
-      if (f.name == replica) one.push_back(std::move(f));
+  auto list = [&]() -> Result<std::vector<std::string>> {
+    auto names = LogNamesOf(core, t.key);
+    if (!names || replica.empty()) return names;
+    std::vector<std::string> one;
+    for (auto& n : *names) {
+      if (n == replica) one.push_back(std::move(n));
     }
-    // A replica that has written nothing yet has no file, but it exists.
+    // A replica that has written nothing yet has no log, but it exists.
     if (one.empty() && t.key.kind == "Deployment" && core.converger != nullptr) {
       if (auto status = core.converger->StatusOf(t.key)) {
         for (const auto& r : status->replicas) {
-          if (r.name == replica)
-            one.push_back(
-                {replica, WorkloadLogDir(core, t.key.ns, t.key.name) + "/" + replica + ".log"});
+          if (r.name == replica) one.push_back(replica);
         }
       }
     }
@@ -271,32 +275,37 @@ HttpResponse WorkloadLogs(Api::Core& core, const RouteContext& ctx) {
       return ErrorResponse(Error{ErrorCode::kNotFound, "no such replica or run", replica});
   }
 
-  LogRead read;
-  if (!cursors) {
+  reconciler::LogQuery query;
+  query.ns = t.key.ns;
+  query.owner = t.key.name;
+  query.names = *files;
+  query.since_ms = since;
+  query.cursor = cursor;
+  reconciler::LogPage read;
+  if (!cursor) {
     // Without a tail, `since` alone asks for everything since then.
-    size_t n = tail->has_value() ? static_cast<size_t>(**tail) : since ? kMaxLogLines : 100;
-    auto r = TailLogs(*files, n, since);
+    query.tail = tail->has_value() ? static_cast<size_t>(**tail) : since ? kMaxLogLines : 100;
+    auto r = ReadLogs(core, query);
     if (!r) return ErrorResponse(r.error());
     read = std::move(*r);
   } else {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait->value_or(0));
     for (;;) {
-      auto r = ReadNewLogs(*files, *cursors);
+      auto r = ReadLogs(core, query);
       if (!r) return ErrorResponse(r.error());
       read = std::move(*r);
       if (!read.lines.empty() || std::chrono::steady_clock::now() >= deadline) break;
       // A service's output has no end to wait for: look again shortly.
       std::this_thread::sleep_for(std::chrono::milliseconds(kLogPollMs));
-      cursors = read.cursors;
+      query.cursor = read.cursor;
       files = list();  // replicas come and go while a follower waits
       if (!files) return ErrorResponse(files.error());
+      query.names = *files;
     }
   }
-  ojson names = ojson::array();
-  for (const LogFile& f : *files) names.push_back(f.name);
   return JsonResponse(200, ojson{{"lines", LogLinesJson(read.lines)},
-                                 {"cursor", EncodeLogCursor(read.cursors)},
-                                 {"replicas", std::move(names)}});
+                                 {"cursor", read.cursor},
+                                 {"replicas", *files}});
 }
 
 }  // namespace

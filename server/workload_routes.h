@@ -3,9 +3,12 @@
 // parsing both need.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "reconciler/backend.h"
 #include "server/api_internal.h"
 
 namespace prisn::server {
@@ -23,7 +26,13 @@ inline constexpr int64_t kMaxLogWaitMs = 10000;
 // How often a waiting log request looks at the files again.
 inline constexpr int64_t kLogPollMs = 50;
 
-// <state_dir>/logs/<ns>/<name>: where the workload's log files are.
-std::string WorkloadLogDir(const Api::Core& core, const std::string& ns, const std::string& name);
+// The most lines one log read returns per replica or run.
+inline constexpr int64_t kMaxLogLines = 10000;
+
+// Reads through the backend (Backend::ReadLogs); no lines without one.
+Result<reconciler::LogPage> ReadLogs(const Api::Core& core, const reconciler::LogQuery& query);
+
+// [{"replica","time","stream","text"}, ...]; a missing time is null.
+nlohmann::ordered_json LogLinesJson(const std::vector<reconciler::LogLine>& lines);
 
 }  // namespace prisn::server

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -40,6 +41,41 @@ class FakeBackend final : public Backend {
     return static_cast<std::size_t>(std::count_if(started_.begin(), started_.end(), [&](const auto& s) {
       return std::find(stopped_.begin(), stopped_.end(), s.id) == stopped_.end();
     }));
+  }
+  // Logs: what tests put with SetLog, read whole (no tail, no cursor).
+  Result<LogPage> ReadLogs(const LogQuery& query) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    LogPage page;
+    for (const std::string& name : query.names) {
+      auto it = logs_.find(query.ns + "/" + query.owner + "/" + name);
+      if (it == logs_.end()) continue;
+      for (const std::string& text : it->second) page.lines.push_back({name, "", "out", text});
+    }
+    page.cursor = "fake";
+    return page;
+  }
+  std::vector<std::string> ReplicaLogNames(const std::string& ns, const std::string& owner) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    std::vector<std::string> names;
+    const std::string prefix = ns + "/" + owner + "/" + owner + "-";
+    for (const auto& [key, lines] : logs_) {
+      if (key.starts_with(prefix)) names.push_back(key.substr(ns.size() + owner.size() + 2));
+    }
+    return names;
+  }
+  void RemoveLog(const std::string& ns, const std::string& owner, const std::string& name) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    logs_.erase(ns + "/" + owner + "/" + name);
+    removed_logs_.push_back(name);
+  }
+  void SetLog(const std::string& ns, const std::string& owner, const std::string& name,
+              std::vector<std::string> lines) {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    logs_[ns + "/" + owner + "/" + name] = std::move(lines);
+  }
+  std::vector<std::string> removed_logs() {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    return removed_logs_;
   }
   // What List() reports: instances "already running" when the loop starts.
   void SetListed(std::vector<ListedInstance> listed) {
@@ -110,6 +146,8 @@ class FakeBackend final : public Backend {
   std::condition_variable_any cv_;
   Observer observer_;
   std::vector<ListedInstance> listed_;
+  std::map<std::string, std::vector<std::string>> logs_;  // "ns/owner/name" -> lines
+  std::vector<std::string> removed_logs_;
   bool detached_ = false;
   std::vector<InstanceSpec> started_;
   std::vector<std::string> stopped_;

@@ -96,4 +96,20 @@ TEST_CASE("DrainingBackend: List and Detach are the inner backend's") {
   CHECK(d.inner.detached());
 }
 
+TEST_CASE("DrainingBackend: logs are the inner backend's") {
+  DrainFixture d;
+  d.inner.SetLog("default", "web", "web-0", {"hello"});
+  CHECK(d.draining.ReplicaLogNames("default", "web") == std::vector<std::string>{"web-0"});
+  reconciler::LogQuery query;
+  query.ns = "default";
+  query.owner = "web";
+  query.names = {"web-0"};
+  auto page = d.draining.ReadLogs(query);
+  REQUIRE(page);
+  REQUIRE(page->lines.size() == 1);
+  CHECK(page->lines[0].text == "hello");
+  d.draining.RemoveLog("default", "web", "web-0");
+  CHECK(d.inner.removed_logs() == std::vector<std::string>{"web-0"});
+}
+
 }  // namespace prisn::server

@@ -1,4 +1,4 @@
-#include "server/log_read.h"
+#include "executor/log_read.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@
 
 #include "util/unique_fd.h"
 
-namespace prisn::server {
+namespace prisn::executor {
 namespace {
 
 // Complete lines of a file, newest last, counted back from `end`.
@@ -156,6 +156,18 @@ bool ParseInt(std::string_view text, std::int64_t& out) {
 
 }  // namespace
 
+std::string LogPathOf(const std::string& log_dir, const std::string& ns, const std::string& owner,
+                      const std::string& name) {
+  return log_dir + "/" + ns + "/" + owner + "/" + name + ".log";
+}
+
+bool IsLogName(std::string_view name) {
+  if (name.empty() || name.size() > 253 || name.front() == '.') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+  });
+}
+
 std::string EncodeLogCursor(const LogCursors& cursors) {
   // Never empty, so that "no cursor" and "no files yet" stay apart.
   std::string out(kCursorVersion);
@@ -289,16 +301,4 @@ std::vector<LogFile> ReplicaLogFiles(const std::string& dir, const std::string& 
   return out;
 }
 
-nlohmann::ordered_json LogLinesJson(const std::vector<LogEntry>& lines) {
-  nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (const LogEntry& l : lines) {
-    out.push_back(
-        {{"replica", l.replica},
-         {"time", l.time.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(l.time)},
-         {"stream", l.stream},
-         {"text", l.text}});
-  }
-  return out;
-}
-
-}  // namespace prisn::server
+}  // namespace prisn::executor

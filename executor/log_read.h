@@ -1,5 +1,5 @@
 #pragma once
-// Reading workload logs for the API: the last lines of several log files
+// Reading workload logs (LocalBackend::ReadLogs): the last lines of several log files
 // merged by time, and what was written since a cursor, for followers.
 //
 // A log file is the executor's format (executor/log_file.h): one line per
@@ -14,16 +14,23 @@
 
 #include <cstddef>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "executor/log_file.h"
+#include "reconciler/backend.h"
 #include "util/error.h"
 
-namespace prisn::server {
+namespace prisn::executor {
+
+// <log_dir>/<ns>/<owner>/<name>.log: where the local backend keeps the log
+// of a replica or a run. The parts are names the manifests validated (DNS
+// labels, run ids); IsLogName says whether a name from outside is one.
+std::string LogPathOf(const std::string& log_dir, const std::string& ns, const std::string& owner,
+                      const std::string& name);
+bool IsLogName(std::string_view name);
 
 // The most lines one read returns per file (a tail, or new lines).
 inline constexpr std::size_t kMaxLogLines = 10000;
@@ -34,12 +41,8 @@ struct LogFile {
   std::string path;  // ".../api-0.log"; it may not exist (yet)
 };
 
-struct LogEntry {
-  std::string replica;
-  std::string time;    // as stored, "2024-01-21T10:30:00.000Z"; empty when the line had none
-  std::string stream;  // "out" | "err"
-  std::string text;
-};
+// `name` is the replica or run the line came from.
+using LogEntry = reconciler::LogLine;
 
 using LogCursors = std::map<std::string, executor::LogCursor>;
 
@@ -71,7 +74,4 @@ Result<LogRead> ReadNewLogs(const std::vector<LogFile>& files, LogCursors cursor
 // ordered by replica number. Missing directory: none.
 std::vector<LogFile> ReplicaLogFiles(const std::string& dir, const std::string& name);
 
-// [{"replica","time","stream","text"}, ...]; a missing time is null.
-nlohmann::ordered_json LogLinesJson(const std::vector<LogEntry>& lines);
-
-}  // namespace prisn::server
+}  // namespace prisn::executor
