@@ -2,9 +2,9 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>

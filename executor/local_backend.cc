@@ -282,11 +282,11 @@ void LocalBackend::StopAll(std::chrono::milliseconds max_grace) {
     return;
   }
   MutexLock lock(impl_->state_mutex);
-  bool done = impl_->state_changed.WaitFor(
-      impl_->state_mutex, max_grace + std::chrono::seconds(10),
-      [&]() PRISN_REQUIRES(impl_->state_mutex) {
-        return impl_->stop_all_done >= generation && impl_->published_live == 0;
-      });
+  bool done = impl_->state_changed.WaitFor(impl_->state_mutex, max_grace + std::chrono::seconds(10),
+                                           [&]() PRISN_REQUIRES(impl_->state_mutex) {
+                                             return impl_->stop_all_done >= generation &&
+                                                    impl_->published_live == 0;
+                                           });
   if (!done) spdlog::warn("StopAll: {} instance(s) still running", impl_->published_live);
 }
 

@@ -102,7 +102,8 @@ class LocalBackend final : public reconciler::Backend {
   // Logs are files under <state_dir>/logs/<ns>/<owner>/ (executor/log_read.h);
   // reading them touches nothing of the backend's loop.
   Result<reconciler::LogPage> ReadLogs(const reconciler::LogQuery& query) override;
-  std::vector<std::string> ReplicaLogNames(const std::string& ns, const std::string& owner) override;
+  std::vector<std::string> ReplicaLogNames(const std::string& ns,
+                                           const std::string& owner) override;
   void RemoveLog(const std::string& ns, const std::string& owner, const std::string& name) override;
 
   // What the backend lacks on this host, for a start-up log line (also sent

@@ -32,9 +32,9 @@
 #include "executor/spawn.h"
 #include "executor/task_pool.h"
 #include "executor/workspace.h"
+#include "util/mutex.h"
 #include "util/synchronized.h"
 #include "util/unique_fd.h"
-#include "util/mutex.h"
 
 namespace prisn::executor {
 
@@ -83,8 +83,8 @@ struct Instance {
   UniqueFd err;
   LineSplitter splitters[2];
   bool log_failed = false;
-  int port = 0;        // chosen at Start when the spec wants one; PORT
-  bool ready = false;  // the last readiness transition (or: no probe)
+  int port = 0;              // chosen at Start when the spec wants one; PORT
+  bool ready = false;        // the last readiness transition (or: no probe)
   SpawnOptions probe_spawn;  // the workload's env and isolation, for exec probes
   std::string env_key;
   std::optional<ExitStatus> status;
@@ -136,8 +136,8 @@ struct DetachMsg {
   std::promise<std::size_t> reply;
 };
 struct QuitMsg {};
-using Message = std::variant<StartMsg, StopMsg, StopAllMsg, PreparedMsg, ProbeMsg, ListMsg,
-                             DetachMsg, QuitMsg>;
+using Message =
+    std::variant<StartMsg, StopMsg, StopAllMsg, PreparedMsg, ProbeMsg, ListMsg, DetachMsg, QuitMsg>;
 
 }  // namespace backend_internal
 

@@ -1,11 +1,11 @@
 #include "net/proxy.h"
 
-#include <map>
-#include <mutex>
-
-#include <boost/asio/post.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <map>
+#include <mutex>
 
 #include "net/ingress_routes.h"
 #include "net/l4_session.h"

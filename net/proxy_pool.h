@@ -6,6 +6,7 @@
 // per worker thread, touched only by that worker.
 
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -16,8 +17,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/asio/ip/tcp.hpp>
 
 #include "net/proxy.h"
 #include "util/mutex.h"

@@ -48,7 +48,7 @@ struct InstanceSpec {
   // Without a readiness probe: kReady once the instance has run this long
   // (0: at once). An instance that exits sooner never reports ready.
   std::chrono::milliseconds min_ready{0};
-  std::optional<manifests::HealthCheck> liveness;   // none: never restarted for health
+  std::optional<manifests::HealthCheck> liveness;  // none: never restarted for health
   // Per attempt (Jobs): the backend stops the instance after this long and
   // reports timed_out. 0: none.
   std::chrono::milliseconds timeout{0};

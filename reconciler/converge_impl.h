@@ -122,7 +122,8 @@ struct Converger::Impl {
   mutable Mutex runs_mu;
   mutable CondVar runs_cv;
   std::map<std::string, store::Run> active_runs PRISN_GUARDED_BY(runs_mu);  // unfinished, by id
-  std::map<std::string, manifests::Object> adhoc PRISN_GUARDED_BY(runs_mu);  // `prisn run` jobs, by run id
+  std::map<std::string, manifests::Object> adhoc
+      PRISN_GUARDED_BY(runs_mu);  // `prisn run` jobs, by run id
 
   std::thread thread;
   bool started = false;

@@ -301,7 +301,8 @@ void Converger::Impl::SendEndpoints(const store::ObjectKey& key) {
   view.algorithm = d->lb_algorithm;
   view.cookie_affinity = d->cookie_affinity;
   for (const Instance* i : InstancesOf(key)) {
-    if (i->ready && !i->stopping && i->port > 0) view.ready.push_back({i->replica, i->host, i->port});
+    if (i->ready && !i->stopping && i->port > 0)
+      view.ready.push_back({i->replica, i->host, i->port});
   }
   std::sort(view.ready.begin(), view.ready.end(),
             [](const Endpoint& a, const Endpoint& b) { return a.replica < b.replica; });

@@ -22,8 +22,8 @@
 #include "manifests/canonical.h"
 #include "manifests/git_tree.h"
 #include "reconciler/source_spec.h"
-#include "util/unique_fd.h"
 #include "util/mutex.h"
+#include "util/unique_fd.h"
 
 namespace prisn::reconciler {
 

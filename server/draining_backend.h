@@ -9,8 +9,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <memory>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -39,10 +39,12 @@ class DrainingBackend final : public reconciler::Backend {
   Result<reconciler::LogPage> ReadLogs(const reconciler::LogQuery& query) override {
     return inner_.ReadLogs(query);
   }
-  std::vector<std::string> ReplicaLogNames(const std::string& ns, const std::string& owner) override {
+  std::vector<std::string> ReplicaLogNames(const std::string& ns,
+                                           const std::string& owner) override {
     return inner_.ReplicaLogNames(ns, owner);
   }
-  void RemoveLog(const std::string& ns, const std::string& owner, const std::string& name) override {
+  void RemoveLog(const std::string& ns, const std::string& owner,
+                 const std::string& name) override {
     inner_.RemoveLog(ns, owner, name);
   }
 

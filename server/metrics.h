@@ -13,9 +13,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <vector>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/mutex.h"
 

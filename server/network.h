@@ -11,6 +11,8 @@
 // port is taken) is reported in its view and the log; the rest work. A DNS
 // server that cannot bind leaves names unanswered, nothing else.
 
+#include <prometheus/metric_family.h>
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -20,16 +22,14 @@
 #include <string>
 #include <vector>
 
-#include <prometheus/metric_family.h>
-
 #include "manifests/types.h"
 #include "net/dns_server.h"
 #include "net/proxy.h"
 #include "reconciler/endpoints.h"
 #include "reconciler/store.h"
 #include "util/error.h"
-#include "util/synchronized.h"
 #include "util/mutex.h"
+#include "util/synchronized.h"
 
 namespace prisn::server {
 

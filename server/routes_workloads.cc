@@ -303,9 +303,9 @@ HttpResponse WorkloadLogs(Api::Core& core, const RouteContext& ctx) {
       query.names = *files;
     }
   }
-  return JsonResponse(200, ojson{{"lines", LogLinesJson(read.lines)},
-                                 {"cursor", read.cursor},
-                                 {"replicas", *files}});
+  return JsonResponse(
+      200,
+      ojson{{"lines", LogLinesJson(read.lines)}, {"cursor", read.cursor}, {"replicas", *files}});
 }
 
 }  // namespace

@@ -347,10 +347,11 @@ TEST_CASE("LocalBackend: the workload sees PORT, PRISN_* and its env, spec.env w
   auto exited = f.recorder->WaitForType(spec.id, Type::kExited);
   REQUIRE(exited);
   CHECK(exited->o.exit_code == 0);
-  CHECK(f.LogTexts("env") ==
-        std::vector<std::string>{"port=" + std::to_string(started->o.port), "replica=env-1", "ns=default", "name=env",
-                                 "version=v-0000test", "greeting=hi there", "mode=spec",
-                                 "lang=C.UTF-8", "home=cwd", "entry=here", "args=a b c"});
+  CHECK(f.LogTexts("env") == std::vector<std::string>{"port=" + std::to_string(started->o.port),
+                                                      "replica=env-1", "ns=default", "name=env",
+                                                      "version=v-0000test", "greeting=hi there",
+                                                      "mode=spec", "lang=C.UTF-8", "home=cwd",
+                                                      "entry=here", "args=a b c"});
 }
 
 TEST_CASE("LocalBackend: tcp readiness reports ready only once the workload listens") {
@@ -395,7 +396,8 @@ TEST_CASE("LocalBackend: http readiness passes while a failing http liveness is 
   for (const auto& request : failing.requests()) CHECK(request == "GET /live HTTP/1.1");
 }
 
-TEST_CASE("LocalBackend: without a probe, ready only after min_ready, and never for a quick crash") {
+TEST_CASE(
+    "LocalBackend: without a probe, ready only after min_ready, and never for a quick crash") {
   LocalBackendFixture f;
   // Dies as a script that fails at its first import does, soon after start.
   InstanceSpec crash = f.Bash("crash", "sleep 0.2; exit 3");

@@ -132,8 +132,7 @@ TEST_CASE("a deploy of a script that dies at its first import fails and names no
   CliWorkloadsFixture prisn;
   // Python's start, then the import error, a moment later: a replica that
   // is up when the deploy first looks, but never stays up.
-  prisn.dir.Write("flaky.py",
-                  "import time\ntime.sleep(0.3)\nimport flask_is_not_installed_here\n");
+  prisn.dir.Write("flaky.py", "import time\ntime.sleep(0.3)\nimport flask_is_not_installed_here\n");
   auto r = prisn({"deploy", "flaky.py", "--timeout", "60s"});
   INFO(r.all());
   CHECK(r.exit_code == 1);

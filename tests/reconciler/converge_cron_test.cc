@@ -2,18 +2,18 @@
 // clock: fires at the time and never twice, concurrency policies, suspend,
 // catch-up after downtime, history limits.
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 
+#include "fake_backend.h"
 #include "manifests/canonical.h"
 #include "manifests/file_tree.h"
 #include "manifests/load.h"
 #include "reconciler/converge.h"
-#include "fake_backend.h"
 #include "store_fixture.h"
 
 namespace prisn::reconciler {

@@ -2,16 +2,16 @@
 // each change of desired state and each observation.
 #include "reconciler/converge.h"
 
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <condition_variable>
 #include <mutex>
 
+#include "fake_backend.h"
 #include "manifests/canonical.h"
 #include "manifests/file_tree.h"
 #include "manifests/load.h"
 #include "reconciler/apply.h"
-#include "fake_backend.h"
 #include "store_fixture.h"
 
 namespace prisn::reconciler {

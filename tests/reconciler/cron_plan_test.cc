@@ -34,7 +34,8 @@ CronInput Input(const cron::Schedule& s, std::int64_t handled, std::int64_t now)
   return in;
 }
 
-TEST_CASE("cron_plan: nothing is due before the first scheduled time, and the wake is exactly at it") {
+TEST_CASE(
+    "cron_plan: nothing is due before the first scheduled time, and the wake is exactly at it") {
   auto hourly = Parse("0 * * * *");
   auto d = Decide(Input(hourly, At(10, 0, 0, 500), At(10, 30)));
   CHECK(d.action == A::kNothing);
@@ -124,7 +125,8 @@ TEST_CASE("cron_plan: concurrency policy with a run still active") {
   }
 }
 
-TEST_CASE("cron_plan: suspended, nothing fires and the mark follows now, and resuming owes nothing") {
+TEST_CASE(
+    "cron_plan: suspended, nothing fires and the mark follows now, and resuming owes nothing") {
   auto hourly = Parse("0 * * * *");
   auto in = Input(hourly, At(7, 30), At(9, 10));
   in.suspend = true;

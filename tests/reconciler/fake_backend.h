@@ -38,9 +38,10 @@ class FakeBackend final : public Backend {
   std::size_t Detach() override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     detached_ = true;
-    return static_cast<std::size_t>(std::count_if(started_.begin(), started_.end(), [&](const auto& s) {
-      return std::find(stopped_.begin(), stopped_.end(), s.id) == stopped_.end();
-    }));
+    return static_cast<std::size_t>(
+        std::count_if(started_.begin(), started_.end(), [&](const auto& s) {
+          return std::find(stopped_.begin(), stopped_.end(), s.id) == stopped_.end();
+        }));
   }
   // Logs: what tests put with SetLog, read whole (no tail, no cursor).
   Result<LogPage> ReadLogs(const LogQuery& query) override {
@@ -54,7 +55,8 @@ class FakeBackend final : public Backend {
     page.cursor = "fake";
     return page;
   }
-  std::vector<std::string> ReplicaLogNames(const std::string& ns, const std::string& owner) override {
+  std::vector<std::string> ReplicaLogNames(const std::string& ns,
+                                           const std::string& owner) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     std::vector<std::string> names;
     const std::string prefix = ns + "/" + owner + "/" + owner + "-";
@@ -63,7 +65,8 @@ class FakeBackend final : public Backend {
     }
     return names;
   }
-  void RemoveLog(const std::string& ns, const std::string& owner, const std::string& name) override {
+  void RemoveLog(const std::string& ns, const std::string& owner,
+                 const std::string& name) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     logs_.erase(ns + "/" + owner + "/" + name);
     removed_logs_.push_back(name);

@@ -64,7 +64,9 @@ TEST_CASE("DrainingBackend: the address the backend chose passes through to the 
   CHECK(d.seen[0].port == 20000);
 }
 
-TEST_CASE("DrainingBackend: a replica without its port yet stops at once, a started one after its drain") {
+TEST_CASE(
+    "DrainingBackend: a replica without its port yet stops at once, a started one after its "
+    "drain") {
   DrainFixture d;
   auto early = Replica("web-0");
   d.draining.Start(early);
@@ -81,8 +83,16 @@ TEST_CASE("DrainingBackend: a replica without its port yet stops at once, a star
 
 TEST_CASE("DrainingBackend: List and Detach are the inner backend's") {
   DrainFixture d;
-  reconciler::ListedInstance running{"Deployment/default/web/web-0#9", "Deployment", "default",
-                                     "web", "web-0", "v-1", 4242, "127.0.0.1", 30000, true};
+  reconciler::ListedInstance running{"Deployment/default/web/web-0#9",
+                                     "Deployment",
+                                     "default",
+                                     "web",
+                                     "web-0",
+                                     "v-1",
+                                     4242,
+                                     "127.0.0.1",
+                                     30000,
+                                     true};
   d.inner.SetListed({running});
   auto listed = d.draining.List();
   REQUIRE(listed.size() == 1);
