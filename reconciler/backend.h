@@ -30,7 +30,7 @@ struct InstanceSpec {
   // "Deployment/default/api/0#17". The backend's key for Stop and
   // Observations.
   std::string id;
-  std::string kind;       // "Deployment" | "Job"
+  manifests::Kind kind = manifests::Kind::kDeployment;  // or kJob
   std::string ns;         // "default"
   std::string owner;      // the object's name: "api"
   std::string replica;    // "api-0" for a Deployment; the run id for a Job attempt
@@ -80,7 +80,8 @@ struct Observation {
 // An instance a backend runs, as List() reports it.
 struct ListedInstance {
   std::string id;  // the InstanceSpec id it was started with
-  std::string kind, ns, owner, replica, version;
+  manifests::Kind kind = manifests::Kind::kDeployment;
+  std::string ns, owner, replica, version;
   std::int64_t pid = 0;
   std::string host;  // where it listens; empty with no port
   int port = 0;

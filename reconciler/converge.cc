@@ -17,7 +17,7 @@ std::int64_t SystemNowMs() {
 
 }  // namespace
 
-bool RunFinished(const RunRecord& run) { return run.state == "succeeded" || run.state == "failed"; }
+bool RunFinished(const RunRecord& run) { return Finished(run.state); }
 
 Converger::Impl::Impl(Synchronized<store::Store>& s, Backend& b, ConvergeOptions o)
     : store(s), backend(b), options(std::move(o)) {
@@ -126,7 +126,7 @@ void Converger::Impl::HandleObservation(const Observation& obs, WakeList& dirty)
         // leaves it "pending" in the store, which a restart reports.
         MutexLock lock(runs_mu);
         if (auto r = active_runs.find(inst.run_id); r != active_runs.end()) {
-          r->second.state = "running";
+          r->second.state = RunState::kRunning;
           r->second.pid = obs.pid;
           r->second.degraded = obs.degraded;
           if (!r->second.started_ms) r->second.started_ms = Now();
@@ -134,7 +134,7 @@ void Converger::Impl::HandleObservation(const Observation& obs, WakeList& dirty)
       }
       return;
     case T::kReady:
-      if (!inst.ready && inst.owner.kind == "Deployment")
+      if (!inst.ready && inst.owner.Is(manifests::Kind::kDeployment))
         spdlog::debug("{} ready", inst.replica);
       inst.ready = true;
       return;
@@ -172,7 +172,7 @@ void Converger::Impl::HandleObservation(const Observation& obs, WakeList& dirty)
       (policy == manifests::RestartPolicy::kNever ||
        (policy == manifests::RestartPolicy::kOnFailure && clean))) {
     slot.done = true;
-    slot.done_state = clean ? "completed" : "failed";
+    slot.done_state = clean ? ReplicaState::kCompleted : ReplicaState::kFailed;
     Event(gone.owner, "replica-exited", gone.replica + ": " + what + " (not restarted: restartPolicy " +
                                             std::string(manifests::RestartPolicyName(policy)) + ")");
     return;
@@ -202,14 +202,14 @@ void Converger::Impl::Reconcile(const store::ObjectKey& key) {
     return;
   }
   if (!*present) return RemoveGone(key);
-  if (key.kind == "Deployment") return ReconcileDeployment(w);
-  if (key.kind == "Job") return ReconcileJob(w);
-  if (key.kind == "CronJob") return ReconcileCronJob(w);
-  if (key.kind == "Ingress" && options.on_ingress) options.on_ingress(key, w.object);
+  if (key.Is(manifests::Kind::kDeployment)) return ReconcileDeployment(w);
+  if (key.Is(manifests::Kind::kJob)) return ReconcileJob(w);
+  if (key.Is(manifests::Kind::kCronJob)) return ReconcileCronJob(w);
+  if (key.Is(manifests::Kind::kIngress) && options.on_ingress) options.on_ingress(key, w.object);
 }
 
 void Converger::Impl::RemoveGone(const store::ObjectKey& key) {
-  if (key.kind == "CronJob") ForgetCronJob(key);
+  if (key.Is(manifests::Kind::kCronJob)) ForgetCronJob(key);
   ForgetSlotWaiter(key);
   bool any = false;
   for (Instance* inst : InstancesOf(key)) {
@@ -218,14 +218,14 @@ void Converger::Impl::RemoveGone(const store::ObjectKey& key) {
     if (!inst->stopping) StopInstance(*inst);
   }
   if (auto w = workloads.find(key); w != workloads.end() && !w->second.run_id.empty()) {
-    if (auto run = ActiveRun(w->second.run_id); run && !any) FinishRun(*run, "failed", "the Job was deleted");
+    if (auto run = ActiveRun(w->second.run_id); run && !any) FinishRun(*run, RunState::kFailed, "the Job was deleted");
   }
   if (auto w = workloads.find(key); w != workloads.end() && w->second.endpoints_sent) {
     w->second.object.reset();
     w->second.generation = -1;
     SendEndpoints(key);
   }
-  if (key.kind == "Ingress" && options.on_ingress) options.on_ingress(key, std::nullopt);
+  if (key.Is(manifests::Kind::kIngress) && options.on_ingress) options.on_ingress(key, std::nullopt);
   if (any) {
     auto w = workloads.find(key);
     if (w != workloads.end()) {
@@ -257,9 +257,9 @@ void Converger::Impl::StopInstance(Instance& inst) {
 
 void Converger::Impl::Adopt() {
   for (const ListedInstance& listed : backend.List()) {
-    store::ObjectKey owner{listed.kind, listed.ns, listed.owner};
+    store::ObjectKey owner{std::string(manifests::KindName(listed.kind)), listed.ns, listed.owner};
     std::optional<manifests::Object> object;
-    if (listed.kind == "Deployment")
+    if (listed.kind == manifests::Kind::kDeployment)
       object = store.With([&](store::Store& s) { return ReadStored(s, owner); });
     auto dash = listed.replica.rfind('-');
     const manifests::WorkloadSpec* w = object ? object->Workload() : nullptr;
@@ -326,7 +326,7 @@ Status Converger::Start() {
     if (r.adhoc) continue;
     // A Job's attempt that a daemon restart cut short counts as a failed
     // attempt; the Job goes on within its backoffLimit.
-    r.state = "running";
+    r.state = RunState::kRunning;
     r.finished_ms.reset();
     r.next_retry_ms = now;
     r.reason = "interrupted by a daemon restart";
@@ -371,7 +371,7 @@ void Converger::Shutdown(std::chrono::milliseconds max_grace, ShutdownMode mode)
     for (auto& [id, r] : impl.active_runs) unfinished.push_back(r);
   }
   for (store::Run& r : unfinished) {
-    r.state = "failed";
+    r.state = RunState::kFailed;
     r.reason = "stopped: the daemon shut down while it ran";
     r.finished_ms = impl.Now();
     r.next_retry_ms.reset();

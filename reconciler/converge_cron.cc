@@ -109,7 +109,7 @@ void Converger::Impl::ReconcileCronJob(Workload& w) {
         }
         if (!live) {
           store::Run copy = r;
-          FinishRun(copy, "failed", d.reason);
+          FinishRun(copy, RunState::kFailed, d.reason);
         }
       }
     }
@@ -135,7 +135,7 @@ void Converger::Impl::FireCronJob(Workload& w, store::CronState state, const cro
   run.id = NewRunId();
   run.job = w.key;
   run.version = w.version;
-  run.state = "pending";
+  run.state = RunState::kPending;
   run.created_ms = now;
   state.last_scheduled_ms = d.scheduled_ms;
   state.last_started_ms = now;
@@ -194,7 +194,7 @@ void Converger::Impl::ForgetCronJob(const store::ObjectKey& key) {
   for (store::Run& r : waiting) {
     bool live = false;
     for (const auto& [iid, inst] : instances) live = live || inst.run_id == r.id;
-    if (!live) FinishRun(r, "failed", "the CronJob was deleted");
+    if (!live) FinishRun(r, RunState::kFailed, "the CronJob was deleted");
   }
   auto st = store.With([&](store::Store& s) { return s.DeleteCronState(key); });
   if (!st) spdlog::error("converge {}: {}", key.ToString(), st.error().ToString());
@@ -223,27 +223,29 @@ void Converger::Impl::PublishCron(const Workload& w, std::optional<std::int64_t>
         auto stored = store.With([&](store::Store& s) { return s.GetRun(w.cron->last_run); });
         if (stored && *stored) run = **stored;
       }
-      if (run) st.last_result = run->state == "pending" ? "running" : run->state;
+      if (run) st.last_result = run->state == RunState::kPending ? RunState::kRunning : run->state;
     }
   }
   for (const Instance* i : InstancesOf(w.key)) {
     ReplicaStatus r;
     r.name = i->replica;
     r.version = i->version;
-    r.state = i->stopping ? "terminating" : !i->started ? "pending" : "running";
+    r.state = i->stopping   ? ReplicaState::kTerminating
+              : !i->started ? ReplicaState::kPending
+                            : ReplicaState::kRunning;
     r.pid = i->pid;
     r.started_ms = i->started_ms;
     r.degraded = i->degraded;
     st.replicas.push_back(std::move(r));
   }
   if (!error.empty()) {
-    st.state = "failed";
+    st.state = WorkloadState::kFailed;
   } else if (spec.suspend) {
-    st.state = "suspended";
+    st.state = WorkloadState::kSuspended;
   } else if (st.active_runs > 0) {
-    st.state = "running";
+    st.state = WorkloadState::kRunning;
   } else {
-    st.state = "scheduled";
+    st.state = WorkloadState::kScheduled;
   }
   published.With([&](auto& m) { m[w.key] = std::move(st); });
 }

@@ -74,7 +74,7 @@ struct Slot {
   std::int64_t next_retry_ms = 0;
   std::string last_exit;
   bool done = false;
-  std::string done_state;  // "completed" | "failed"
+  ReplicaState done_state = ReplicaState::kCompleted;  // kCompleted | kFailed
 };
 
 struct Workload {
@@ -186,7 +186,7 @@ struct Converger::Impl {
   void StopRunNow(const std::string& id);
   std::string NewInstanceId(const store::ObjectKey& key, const std::string& what);
   void StartAttempt(store::Run& run, const manifests::Object& job, const store::ObjectKey& owner);
-  void FinishRun(store::Run& run, const std::string& state, const std::string& reason);
+  void FinishRun(store::Run& run, RunState state, const std::string& reason);
   void DriveRun(store::Run& run, const manifests::Object& job, const store::ObjectKey& owner,
                 bool blocked, const std::string& wait_reason);
   // False (and `owner` queued) when every run slot is taken.

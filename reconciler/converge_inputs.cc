@@ -66,11 +66,11 @@ std::string Converger::Impl::Blockers(const Workload& w, std::vector<std::string
         found = true;
         dep_key = key.ToString();
         if (kind == std::string("Deployment")) {
-          healthy = st->state == "running" && st->ready >= st->desired;
+          healthy = st->state == WorkloadState::kRunning && st->ready >= st->desired;
           found_state = std::to_string(st->ready) + "/" + std::to_string(st->desired) + " ready";
         } else {
-          healthy = st->state == "succeeded";
-          found_state = st->state;
+          healthy = st->state == WorkloadState::kSucceeded;
+          found_state = WorkloadStateName(st->state);
         }
         break;
       }
@@ -113,7 +113,7 @@ Result<InstanceSpec> Converger::Impl::BuildSpec(const manifests::Object& object,
   const manifests::WorkloadSpec* w = object.Workload();
   if (!w) return Fail(ErrorCode::kInternal, "not a workload", object.Key());
   InstanceSpec spec;
-  spec.kind = object.kind;
+  spec.kind = object.GetKind();
   spec.ns = object.meta.namespace_;
   spec.owner = object.meta.name;
   spec.replica = replica;

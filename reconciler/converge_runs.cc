@@ -30,7 +30,7 @@ std::optional<store::Run> Converger::Impl::ActiveRun(const std::string& id) cons
   return it->second;
 }
 
-void Converger::Impl::FinishRun(store::Run& run, const std::string& state, const std::string& reason) {
+void Converger::Impl::FinishRun(store::Run& run, RunState state, const std::string& reason) {
   run.state = state;
   run.reason = reason;
   run.finished_ms = Now();
@@ -48,9 +48,9 @@ void Converger::Impl::FinishRun(store::Run& run, const std::string& state, const
   if (!owner_waits)
     ForgetSlotWaiter(run.adhoc ? store::ObjectKey{kRunKind, run.job.ns, run.id} : run.job);
   if (run.adhoc) {
-    if (options.on_event) options.on_event(state == "succeeded" ? "run-succeeded" : "run-failed");
+    if (options.on_event) options.on_event(state == RunState::kSucceeded ? "run-succeeded" : "run-failed");
   } else {
-    Event(run.job, state == "succeeded" ? "job-succeeded" : "job-failed",
+    Event(run.job, state == RunState::kSucceeded ? "job-succeeded" : "job-failed",
           fmt::format("run {} ({} attempt{}): {}", run.id, run.attempts, run.attempts == 1 ? "" : "s",
                       reason));
   }
@@ -59,9 +59,9 @@ void Converger::Impl::FinishRun(store::Run& run, const std::string& state, const
 void Converger::Impl::StartAttempt(store::Run& run, const manifests::Object& job,
                                    const store::ObjectKey& owner) {
   auto spec = BuildSpec(job, run.id, /*wants_port=*/false);
-  if (!spec) return FinishRun(run, "failed", spec.error().message);
+  if (!spec) return FinishRun(run, RunState::kFailed, spec.error().message);
   ++run.attempts;
-  run.state = "running";
+  run.state = RunState::kRunning;
   run.next_retry_ms.reset();
   if (!run.started_ms) run.started_ms = Now();
   {
@@ -86,7 +86,7 @@ void Converger::Impl::AttemptEnded(const Instance& gone, const Observation& obs)
             !obs.timed_out;
   run->exit_code = obs.type == T::kExited ? std::optional<int>(obs.exit_code) : std::nullopt;
   run->pid = 0;
-  if (ok) return FinishRun(*run, "succeeded", "exit 0");
+  if (ok) return FinishRun(*run, RunState::kSucceeded, "exit 0");
   std::string what = obs.type == T::kStartFailed ? "could not start: " + obs.message : obs.message;
   if (obs.timed_out) {
     const manifests::WorkloadSpec* w = nullptr;
@@ -98,7 +98,7 @@ void Converger::Impl::AttemptEnded(const Instance& gone, const Observation& obs)
     }
     what = w ? "timed out after " + manifests::FormatDuration(w->timeout) : "timed out";
   }
-  if (!gone.stop_reason.empty()) return FinishRun(*run, "failed", gone.stop_reason);
+  if (!gone.stop_reason.empty()) return FinishRun(*run, RunState::kFailed, gone.stop_reason);
   run->reason = what;
   run->next_retry_ms = Now() + plan::RestartDelay(run->attempts - 1, Jitter()).count();
   {
@@ -142,12 +142,12 @@ void Converger::Impl::DriveRun(store::Run& run, const manifests::Object& job,
       }
       break;
     case A::kSucceed:
-      FinishRun(run, "succeeded", "exit 0");
+      FinishRun(run, RunState::kSucceeded, "exit 0");
       break;
     case A::kFail:
       // The last attempt's outcome says what happened; the plan adds why it
       // is final only when retries were possible.
-      FinishRun(run, "failed",
+      FinishRun(run, RunState::kFailed,
                 run.reason.empty()                                   ? p.reason
                 : spec->restart_policy == manifests::RestartPolicy::kNever ? run.reason
                                                                      : run.reason + "; " + p.reason);
@@ -231,7 +231,7 @@ void Converger::Impl::StopRunNow(const std::string& id) {
       return;
     }
   }
-  FinishRun(*run, "failed", "stopped on request");
+  FinishRun(*run, RunState::kFailed, "stopped on request");
 }
 
 // ---- public
@@ -245,7 +245,7 @@ Result<RunRecord> Converger::SubmitRun(const manifests::Object& job) {
   run.job = store::ObjectKey{"Job", job.meta.namespace_, job.meta.name};
   run.version = job.version;
   run.adhoc = true;
-  run.state = "pending";
+  run.state = RunState::kPending;
   run.created_ms = impl.Now();
   // Recorded before it is acknowledged: a run the caller was told about is
   // never lost, only ever reported as interrupted.

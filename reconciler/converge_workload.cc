@@ -121,7 +121,7 @@ void Converger::Impl::ReconcileJob(Workload& w) {
       return;
     }
     for (const store::Run& r : *runs) {
-      if (!r.adhoc && r.job.kind == "Job") {
+      if (!r.adhoc && r.job.Is(manifests::Kind::kJob)) {
         w.run_id = r.id;
         break;
       }
@@ -131,7 +131,7 @@ void Converger::Impl::ReconcileJob(Workload& w) {
       run.id = NewRunId();
       run.job = w.key;
       run.version = w.version;
-      run.state = "pending";
+      run.state = RunState::kPending;
       run.created_ms = Now();
       {
         MutexLock lock(runs_mu);
@@ -162,7 +162,10 @@ void Converger::Impl::Publish(const Workload& w) {
     r.name = i->replica;
     r.version = i->version;
     r.ready = i->ready;
-    r.state = i->stopping ? "terminating" : !i->started ? "pending" : i->ready ? "running" : "starting";
+    r.state = i->stopping   ? ReplicaState::kTerminating
+              : !i->started ? ReplicaState::kPending
+              : i->ready    ? ReplicaState::kRunning
+                            : ReplicaState::kStarting;
     r.pid = i->pid;
     r.port = i->port;
     r.started_ms = i->started_ms;
@@ -181,7 +184,7 @@ void Converger::Impl::Publish(const Workload& w) {
     if (i->ready) ++st.ready;
     st.replicas.push_back(std::move(r));
   }
-  if (w.key.kind == "Deployment" && w.object) {
+  if (w.key.Is(manifests::Kind::kDeployment) && w.object) {
     const auto& d = std::get<manifests::DeploymentSpec>(w.object->spec);
     st.desired = d.replicas;
     for (const auto& [n, slot] : w.slots) {
@@ -194,11 +197,11 @@ void Converger::Impl::Publish(const Workload& w) {
       if (slot.done) {
         r.state = slot.done_state;
       } else if (slot.next_retry_ms > now) {
-        r.state = "crashloop";
+        r.state = ReplicaState::kCrashloop;
         r.next_retry_ms = slot.next_retry_ms;
         crashloop = true;
       } else {
-        r.state = "pending";
+        r.state = ReplicaState::kPending;
       }
       st.replicas.push_back(std::move(r));
     }
@@ -214,30 +217,30 @@ void Converger::Impl::Publish(const Workload& w) {
                     static_cast<int>(st.replicas.size()) == d.replicas;
     int done = 0, failed = 0;
     for (const ReplicaStatus& r : st.replicas) {
-      if (r.state == "completed" || r.state == "failed") ++done;
-      if (r.state == "failed") ++failed;
+      if (r.state == ReplicaState::kCompleted || r.state == ReplicaState::kFailed) ++done;
+      if (r.state == ReplicaState::kFailed) ++failed;
     }
     if (d.replicas == 0) {
-      st.state = st.replicas.empty() ? "stopped" : "progressing";
+      st.state = st.replicas.empty() ? WorkloadState::kStopped : WorkloadState::kProgressing;
     } else if (done == d.replicas && static_cast<int>(st.replicas.size()) == d.replicas) {
       // restartPolicy Never / OnFailure: every replica ended for good.
-      st.state = failed ? "failed" : "completed";
+      st.state = failed ? WorkloadState::kFailed : WorkloadState::kCompleted;
     } else if (complete) {
-      st.state = "running";
+      st.state = WorkloadState::kRunning;
     } else if (w.rollout_failed) {
-      st.state = "failed";
+      st.state = WorkloadState::kFailed;
       if (st.reason.empty())
         st.reason = "rollout of " + w.version + " did not become healthy within its progressDeadline";
     } else if (crashloop) {
-      st.state = "crashloop";
+      st.state = WorkloadState::kCrashloop;
     } else if (!w.wait_reason.empty()) {
-      st.state = "waiting";
+      st.state = WorkloadState::kWaiting;
     } else if (w.rollout_started_ms) {
-      st.state = "progressing";
+      st.state = WorkloadState::kProgressing;
     } else {
-      st.state = "degraded";
+      st.state = WorkloadState::kDegraded;
     }
-  } else if (w.key.kind == "Job") {
+  } else if (w.key.Is(manifests::Kind::kJob)) {
     st.desired = 1;
     st.last_run = w.run_id;
     std::optional<store::Run> run = ActiveRun(w.run_id);
@@ -246,12 +249,14 @@ void Converger::Impl::Publish(const Workload& w) {
       if (stored && *stored) run = **stored;
     }
     if (!w.wait_reason.empty() && (!run || run->attempts == 0)) {
-      st.state = "waiting";
+      st.state = WorkloadState::kWaiting;
     } else if (run) {
-      st.state = run->state == "pending" ? "running" : run->state;
-      if (st.reason.empty() && run->state == "failed") st.reason = run->reason;
+      st.state = run->state == RunState::kSucceeded ? WorkloadState::kSucceeded
+                 : run->state == RunState::kFailed  ? WorkloadState::kFailed
+                                                    : WorkloadState::kRunning;
+      if (st.reason.empty() && run->state == RunState::kFailed) st.reason = run->reason;
     } else {
-      st.state = "waiting";
+      st.state = WorkloadState::kWaiting;
     }
   }
   std::sort(st.replicas.begin(), st.replicas.end(),
@@ -279,7 +284,7 @@ void Converger::Impl::Publish(const Workload& w) {
 }
 
 void Converger::Impl::SendEndpoints(const store::ObjectKey& key) {
-  if (!options.on_endpoints || key.kind != "Deployment") return;
+  if (!options.on_endpoints || !key.Is(manifests::Kind::kDeployment)) return;
   auto it = workloads.find(key);
   if (it == workloads.end()) return;
   Workload& w = it->second;

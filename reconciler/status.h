@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "reconciler/states.h"
 #include "reconciler/store.h"
 
 namespace prisn::reconciler {
@@ -19,7 +20,7 @@ struct ReplicaStatus {
   // not ready yet), "running" (ready), "unready" (was ready, probe failing),
   // "terminating", "crashloop" (waiting for next_retry_ms), "failed"
   // (restartPolicy says no more), "completed" (exited 0, not restarted).
-  std::string state;
+  ReplicaState state = ReplicaState::kPending;
   bool ready = false;
   std::int64_t pid = 0;
   int port = 0;
@@ -42,7 +43,7 @@ struct WorkloadStatus {
   // desired, not rolling), "crashloop", "waiting" (dependsOn or a missing
   // secret), "failed" (rollout past its progressDeadline), "stopped" (0
   // replicas). Jobs: "waiting", "running", "succeeded", "failed".
-  std::string state;
+  WorkloadState state = WorkloadState::kUnknown;
   std::string reason;   // why: "waiting for Deployment/default/db (0/1 ready)"
   std::vector<std::string> waiting_for;  // keys of dependencies not healthy yet
   std::string healthy_version;  // last version fully rolled out
@@ -55,7 +56,8 @@ struct WorkloadStatus {
   std::string time_zone;  // IANA name in effect
   std::optional<std::int64_t> next_fire_ms;
   std::optional<std::int64_t> last_schedule_ms;  // scheduled time of the last run started
-  std::string last_result;  // state of the last run: "running", "succeeded", "failed"
+  // The last run's state; a pending run shows as running.
+  std::optional<RunState> last_result;
   int active_runs = 0;
 };
 

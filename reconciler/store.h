@@ -22,7 +22,9 @@
 #include <string>
 #include <vector>
 
+#include "manifests/types.h"
 #include "reconciler/secret_box.h"
+#include "reconciler/states.h"
 #include "util/error.h"
 #include "util/mutex.h"
 
@@ -33,10 +35,11 @@ class Damage;
 namespace prisn::store {
 
 struct ObjectKey {
-  std::string kind;  // "Deployment"
+  std::string kind;  // manifests::KindName: "Deployment" (the loop's run keys: "Run")
   std::string ns;    // "" for kinds without a namespace
   std::string name;
   auto operator<=>(const ObjectKey&) const = default;
+  bool Is(manifests::Kind k) const { return kind == manifests::KindName(k); }
   std::string ToString() const;  // "Deployment/default/api", "Namespace/team-a"
 };
 
@@ -175,7 +178,7 @@ struct Run {
   ObjectKey job;    // the Job object, or kind "Job" + the script's name for `prisn run`
   std::string version;
   bool adhoc = false;  // started by `prisn run`, not by a Job object
-  std::string state;   // "pending", "running", "succeeded", "failed"
+  reconciler::RunState state = reconciler::RunState::kPending;
   int attempts = 0;    // started so far
   std::optional<int> exit_code;
   std::string reason;  // "exit 3", "timed out after 30s", "deadline exceeded", ...

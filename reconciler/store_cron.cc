@@ -64,7 +64,7 @@ Status Store::DeleteCronState(const ObjectKey& key) {
 }
 
 Result<int64_t> Store::SetSuspend(const ObjectKey& key, bool suspend, const std::string& actor) {
-  if (key.kind != "CronJob")
+  if (!key.Is(manifests::Kind::kCronJob))
     return Fail(ErrorCode::kInvalid, "only a CronJob can be suspended", key.ToString());
   return impl_->SetSpecField(key, "suspend", suspend, false, actor, [&](const nlohmann::ordered_json&) {
     return std::pair<std::string, std::string>{

@@ -32,7 +32,7 @@ Result<std::optional<RevisionRow>> LoadRevision(Store::Impl& impl, int64_t id,
 Status Restore(Store::Impl& impl, const ObjectRow& row, const std::string& version,
                const RevisionRow& rev, const std::optional<Hold>& hold, int64_t state_index) {
   // An old Ingress may route what another namespace has claimed since.
-  if (row.object.key.kind == "Ingress") {
+  if (row.object.key.Is(manifests::Kind::kIngress)) {
     DesiredObject restored;
     restored.key = row.object.key;
     restored.version = version;

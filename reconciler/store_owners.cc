@@ -170,7 +170,7 @@ struct Claimant {
 Status CheckIngressClaims(Store::Impl& impl, const std::vector<DesiredObject>& objects) {
   std::map<ObjectKey, const DesiredObject*> incoming;
   for (const DesiredObject& d : objects) {
-    if (d.key.kind == "Ingress") incoming[d.key] = &d;
+    if (d.key.Is(manifests::Kind::kIngress)) incoming[d.key] = &d;
   }
   if (incoming.empty()) return {};
   auto s = impl.db.Prepare(

@@ -19,7 +19,9 @@ Run ReadRun(const sqlite::Statement& s) {
   r.job = ObjectKey{s.Text(1), s.Text(2), s.Text(3)};
   r.version = s.Text(4);
   r.adhoc = s.Int(5) != 0;
-  r.state = s.Text(6);
+  // A state this version does not know (a newer store) reads as failed: it
+  // is never resumed as if it ran.
+  r.state = reconciler::ParseRunState(s.Text(6)).value_or(reconciler::RunState::kFailed);
   r.attempts = static_cast<int>(s.Int(7));
   if (auto code = s.OptInt(8)) r.exit_code = static_cast<int>(*code);
   r.reason = s.Text(9);
@@ -87,7 +89,7 @@ Result<int64_t> Store::Impl::SetSpecField(
 }
 
 Result<int64_t> Store::SetReplicas(const ObjectKey& key, int replicas, const std::string& actor) {
-  if (key.kind != "Deployment")
+  if (!key.Is(manifests::Kind::kDeployment))
     return Fail(ErrorCode::kInvalid, "only a Deployment has replicas", key.ToString());
   if (replicas < 0)
     return Fail(ErrorCode::kInvalid, "replicas cannot be negative", key.ToString());
@@ -112,7 +114,7 @@ Status Store::PutRun(const Run& r) {
   if (!stmt) return std::unexpected(stmt.error());
   auto& s = *stmt;
   s.Bind(1, r.id).Bind(2, r.job.kind).Bind(3, r.job.ns).Bind(4, r.job.name).Bind(5, r.version);
-  s.Bind(6, int64_t{r.adhoc ? 1 : 0}).Bind(7, r.state).Bind(8, int64_t{r.attempts});
+  s.Bind(6, int64_t{r.adhoc ? 1 : 0}).Bind(7, reconciler::RunStateName(r.state)).Bind(8, int64_t{r.attempts});
   if (r.exit_code)
     s.Bind(9, int64_t{*r.exit_code});
   else
@@ -151,12 +153,14 @@ Result<std::vector<Run>> Store::FailUnfinishedRuns(const std::string& reason) {
   if (!tx) return std::unexpected(tx.error());
   auto runs = QueryRuns(
       impl_->db,
-      fmt::format("SELECT {} FROM runs WHERE state IN ('pending', 'running')", kRunColumns),
+      fmt::format("SELECT {} FROM runs WHERE state IN ('{}', '{}')", kRunColumns,
+                  reconciler::RunStateName(reconciler::RunState::kPending),
+                  reconciler::RunStateName(reconciler::RunState::kRunning)),
       [](sqlite::Statement&) {});
   if (!runs) return std::unexpected(runs.error());
   int64_t now = impl_->Now();
   for (Run& r : *runs) {
-    r.state = "failed";
+    r.state = reconciler::RunState::kFailed;
     r.reason = reason;
     r.finished_ms = now;
     r.next_retry_ms.reset();
@@ -170,14 +174,15 @@ Result<std::vector<Run>> Store::TrimRuns(const ObjectKey& job, int keep_succeede
   auto tx = sqlite::Transaction::Begin(impl_->db);
   if (!tx) return std::unexpected(tx.error());
   std::vector<Run> removed;
-  for (auto [state, keep] : {std::pair{"succeeded", keep_succeeded}, {"failed", keep_failed}}) {
+  for (auto [state, keep] : {std::pair{reconciler::RunState::kSucceeded, keep_succeeded},
+                             {reconciler::RunState::kFailed, keep_failed}}) {
     auto runs = QueryRuns(impl_->db,
                           fmt::format("SELECT {} FROM runs WHERE kind = ?1 AND namespace = ?2 AND "
                                       "name = ?3 AND state = ?4 ORDER BY created_at DESC, rowid "
                                       "DESC LIMIT -1 OFFSET ?5",
                                       kRunColumns),
                           [&](sqlite::Statement& s) {
-                            s.Bind(1, job.kind).Bind(2, job.ns).Bind(3, job.name).Bind(4, state);
+                            s.Bind(1, job.kind).Bind(2, job.ns).Bind(3, job.name).Bind(4, reconciler::RunStateName(state));
                             s.Bind(5, int64_t{std::max(keep, 0)});
                           });
     if (!runs) return std::unexpected(runs.error());

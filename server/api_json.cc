@@ -191,7 +191,7 @@ nlohmann::ordered_json ObjectJson(const store::StoredObject& o,
   j["status"] = {{"state", "unknown"}, {"observed", nullptr}};
   if (converger) {
     if (auto st = converger->StatusOf(o.key)) {
-      j["status"] = {{"state", st->state},
+      j["status"] = {{"state", reconciler::WorkloadStateName(st->state)},
                      {"reason", st->reason},
                      {"observed",
                       {{"readyReplicas", st->ready},

@@ -36,7 +36,7 @@ void DrainingBackend::SetObserver(Observer observer) {
 }
 
 void DrainingBackend::Start(reconciler::InstanceSpec spec) {
-  if (spec.kind == "Deployment" && spec.wants_port) {
+  if (spec.kind == manifests::Kind::kDeployment && spec.wants_port) {
     MutexLock lock(table_->mu);
     table_->proxied[spec.id] = {spec.ns, spec.owner, spec.replica, 0};
   }
@@ -74,7 +74,7 @@ std::vector<reconciler::ListedInstance> DrainingBackend::List() {
   auto listed = inner_.List();
   MutexLock lock(table_->mu);
   for (const reconciler::ListedInstance& i : listed) {
-    if (i.kind == "Deployment" && i.port > 0)
+    if (i.kind == manifests::Kind::kDeployment && i.port > 0)
       table_->proxied[i.id] = {i.ns, i.owner, i.replica, i.port};
   }
   return listed;

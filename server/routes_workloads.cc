@@ -90,8 +90,8 @@ reconciler::WorkloadStatus Unobserved(const store::StoredObject& object) {
   reconciler::WorkloadStatus s;
   s.key = object.key;
   s.version = object.version;
-  s.desired = object.key.kind == "Deployment" ? ReplicasOf(object.spec_json) : 1;
-  s.state = "unknown";
+  s.desired = object.key.Is(manifests::Kind::kDeployment) ? ReplicasOf(object.spec_json) : 1;
+  s.state = reconciler::WorkloadState::kUnknown;
   s.reason = "not observed by the converge loop yet";
   return s;
 }
@@ -170,7 +170,7 @@ HttpResponse Scale(Api::Core& core, const RouteContext& ctx) {
   if (auto refused = core.store.With(
           [&](store::Store& s) { return RefuseSourceOwned(core, s, t.key, "", *force); }))
     return *refused;
-  if (t.key.kind == "CronJob") return ScaleCronJob(core, ctx, t.key, *request);
+  if (t.key.Is(manifests::Kind::kCronJob)) return ScaleCronJob(core, ctx, t.key, *request);
   HttpResponse response = core.store.With([&](store::Store& s) {
     auto object = s.Get(t.key);
     if (!object) return ErrorResponse(object.error());
@@ -192,7 +192,7 @@ HttpResponse Scale(Api::Core& core, const RouteContext& ctx) {
 // The logs of a workload: a Deployment's replicas, or the runs of a Job
 // (`prisn run` scripts of that name included), by replica or run name.
 Result<std::vector<std::string>> LogNamesOf(Api::Core& core, const store::ObjectKey& key) {
-  if (key.kind == "Deployment") {
+  if (key.Is(manifests::Kind::kDeployment)) {
     if (core.backend == nullptr) return std::vector<std::string>();
     return core.backend->ReplicaLogNames(key.ns, key.name);
   }
@@ -211,10 +211,10 @@ Result<std::vector<std::string>> LogNamesOf(Api::Core& core, const store::Object
     if (!listed) return std::unexpected(listed.error());
     runs = std::move(*listed);
   }
-  if (key.kind == "CronJob") {
-    std::erase_if(runs, [&](const store::Run& r) { return r.job.kind != "CronJob"; });
+  if (key.Is(manifests::Kind::kCronJob)) {
+    std::erase_if(runs, [&](const store::Run& r) { return !r.job.Is(manifests::Kind::kCronJob); });
   } else {
-    std::erase_if(runs, [&](const store::Run& r) { return r.job.kind == "CronJob"; });
+    std::erase_if(runs, [&](const store::Run& r) { return r.job.Is(manifests::Kind::kCronJob); });
   }
   std::vector<std::string> names;
   // Oldest first: merged by time anyway, and ties keep the older run first.
@@ -250,7 +250,7 @@ HttpResponse WorkloadLogs(Api::Core& core, const RouteContext& ctx) {
       if (n == replica) one.push_back(std::move(n));
     }
     // A replica that has written nothing yet has no log, but it exists.
-    if (one.empty() && t.key.kind == "Deployment" && core.converger != nullptr) {
+    if (one.empty() && t.key.Is(manifests::Kind::kDeployment) && core.converger != nullptr) {
       if (auto status = core.converger->StatusOf(t.key)) {
         for (const auto& r : status->replicas) {
           if (r.name == replica) one.push_back(replica);

@@ -17,7 +17,7 @@ ojson ReplicaJson(const reconciler::ReplicaStatus& r) {
   ojson j;
   j["name"] = r.name;
   j["version"] = r.version;
-  j["state"] = r.state;
+  j["state"] = reconciler::ReplicaStateName(r.state);
   j["ready"] = r.ready;
   j["pid"] = r.pid;
   j["port"] = r.port;
@@ -38,18 +38,18 @@ ojson WorkloadStatusJson(const reconciler::WorkloadStatus& s) {
   j["ready"] = s.ready;
   j["updated"] = s.updated;
   j["available"] = s.available;
-  j["state"] = s.state;
+  j["state"] = reconciler::WorkloadStateName(s.state);
   j["reason"] = s.reason;
   j["waitingFor"] = s.waiting_for;
   j["healthyVersion"] = s.healthy_version;
   j["rolloutStarted"] = TimeOrNull(s.rollout_started_ms);
   j["lastRun"] = s.last_run ? ojson(*s.last_run) : ojson();
-  if (s.key.kind == "CronJob") {
+  if (s.key.Is(manifests::Kind::kCronJob)) {
     j["schedule"] = s.schedule;
     j["timeZone"] = s.time_zone;
     j["nextFire"] = TimeOrNull(s.next_fire_ms);
     j["lastSchedule"] = TimeOrNull(s.last_schedule_ms);
-    j["lastResult"] = s.last_result.empty() ? ojson() : ojson(s.last_result);
+    j["lastResult"] = s.last_result ? ojson(reconciler::RunStateName(*s.last_result)) : ojson();
     j["activeRuns"] = s.active_runs;
   }
   ojson replicas = ojson::array();
@@ -66,7 +66,7 @@ ojson RunJson(const store::Run& r) {
   j["job"] = r.job.name;
   j["version"] = r.version;
   j["adhoc"] = r.adhoc;
-  j["state"] = r.state;
+  j["state"] = reconciler::RunStateName(r.state);
   j["attempts"] = r.attempts;
   j["exitCode"] = r.exit_code ? ojson(*r.exit_code) : ojson();
   j["reason"] = r.reason;

@@ -144,7 +144,7 @@ struct LocalBackendFixture {
   InstanceSpec Bash(const std::string& name, const std::string& script) {
     InstanceSpec s;
     s.id = "Job/default/" + name + "/1#1";
-    s.kind = "Job";
+    s.kind = manifests::Kind::kJob;
     s.ns = "default";
     s.owner = name;
     s.replica = name + "-1";
@@ -473,7 +473,7 @@ TEST_CASE("LocalBackend: List reports running instances with pid, address and re
   CHECK(listed[0].port == 0);
   CHECK(listed[0].host.empty());
   CHECK(listed[1].id == web.id);
-  CHECK(listed[1].kind == "Job");
+  CHECK(listed[1].kind == manifests::Kind::kJob);
   CHECK(listed[1].replica == "web-1");
   CHECK(listed[1].version == "v-0000test");
   CHECK(listed[1].pid == started->o.pid);

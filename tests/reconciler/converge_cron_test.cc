@@ -134,7 +134,7 @@ TEST_CASE("Cron loop: a CronJob fires at its time, records the mark first, and n
   ConvergeCronFixture f;
   f.Apply(CronYaml());
   auto st = f.Status();
-  CHECK(st.state == "scheduled");
+  CHECK(st.state == WorkloadState::kScheduled);
   CHECK(st.schedule == "* * * * *");
   CHECK(st.time_zone == "UTC");
   CHECK(st.next_fire_ms == kMinute);
@@ -151,7 +151,7 @@ TEST_CASE("Cron loop: a CronJob fires at its time, records the mark first, and n
   CHECK((*state)->last_scheduled_ms == kMinute);
   CHECK((*state)->last_run == f.backend.started()[0].replica);
   st = f.Status();
-  CHECK(st.state == "running");
+  CHECK(st.state == WorkloadState::kRunning);
   CHECK(st.last_schedule_ms == kMinute);
   CHECK(st.next_fire_ms == kMinute + 60'000);
   CHECK(f.Count("cron-fired") == 1);
@@ -161,8 +161,8 @@ TEST_CASE("Cron loop: a CronJob fires at its time, records the mark first, and n
   f.Settle();
   CHECK(f.backend.started_count() == 1);
   st = f.Status();
-  CHECK(st.state == "scheduled");
-  CHECK(st.last_result == "succeeded");
+  CHECK(st.state == WorkloadState::kScheduled);
+  CHECK(st.last_result == RunState::kSucceeded);
 }
 
 TEST_CASE("Cron loop: Forbid skips a time while the previous run is active, and says why") {
@@ -211,7 +211,7 @@ TEST_CASE("Cron loop: Replace stops the active run and starts the new one") {
   f.backend.Report(first.id, Observation::Type::kExited, 143);
   auto done = f.loop->WaitRun(first.replica, 5s);
   REQUIRE(done);
-  CHECK(done->state == "failed");
+  CHECK(done->state == RunState::kFailed);
   CHECK(done->reason.find("Replace") != std::string::npos);
   CHECK(f.backend.started_count() == 2);  // the replaced run is not retried
 }
@@ -219,7 +219,7 @@ TEST_CASE("Cron loop: Replace stops the active run and starts the new one") {
 TEST_CASE("Cron loop: suspended, nothing fires, and resuming owes nothing for the suspended time") {
   ConvergeCronFixture f;
   f.Apply(CronYaml("  suspend: true\n"));
-  CHECK(f.Status().state == "suspended");
+  CHECK(f.Status().state == WorkloadState::kSuspended);
   CHECK_FALSE(f.Status().next_fire_ms);
   f.Settle(kMinute + 90'000);
   CHECK(f.backend.started_count() == 0);
@@ -227,7 +227,7 @@ TEST_CASE("Cron loop: suspended, nothing fires, and resuming owes nothing for th
   REQUIRE(index);
   f.Settle(kMinute + 100'000);
   CHECK(f.backend.started_count() == 0);
-  CHECK(f.Status().state == "scheduled");
+  CHECK(f.Status().state == WorkloadState::kScheduled);
   CHECK(f.Status().next_fire_ms == kMinute + 120'000);
   f.Settle(kMinute + 120'000);
   REQUIRE(f.backend.WaitFor([&] { return f.backend.started_count() == 1; }));
@@ -297,7 +297,7 @@ TEST_CASE("Cron loop: finished runs beyond the history limits are removed with t
   f.Settle();
   auto runs = f.Runs();
   int ok = 0, failed = 0;
-  for (const auto& r : runs) (r.state == "succeeded" ? ok : failed)++;
+  for (const auto& r : runs) (r.state == RunState::kSucceeded ? ok : failed)++;
   CHECK(ok == 2);
   CHECK(failed == 1);
   // The loop asks the backend to remove the logs of the runs it trimmed.

@@ -104,9 +104,9 @@ TEST_CASE("Converger: a new Deployment starts each replica once, with a PORT whe
   CHECK_FALSE(started[0].env.contains("PORT"));
   for (auto& s : started) f.backend.Report(s.id, Observation::Type::kStarted);
   for (auto& s : started) f.backend.Report(s.id, Observation::Type::kReady);
-  auto st = f.WaitStatus(kApi, [](const WorkloadStatus& s) { return s.state == "running"; });
+  auto st = f.WaitStatus(kApi, [](const WorkloadStatus& s) { return s.state == WorkloadState::kRunning; });
   REQUIRE(st);
-  CHECK(st->state == "running");
+  CHECK(st->state == WorkloadState::kRunning);
   CHECK(st->ready == 2);
   CHECK(f.backend.started_count() == 2);
 }
@@ -119,10 +119,10 @@ TEST_CASE("Converger: replicas the backend already runs are adopted, not started
   REQUIRE(*stored);
   const std::string version = (**stored).version;
   f.backend.SetListed({
-      {"Deployment/default/api/0#1-1", "Deployment", "default", "api", "api-0", version, 4242,
+      {"Deployment/default/api/0#1-1", manifests::Kind::kDeployment, "default", "api", "api-0", version, 4242,
        "127.0.0.1", 30000, true},
       // Deleted while no loop ran: stopped, never adopted.
-      {"Deployment/default/gone/0#1-2", "Deployment", "default", "gone", "gone-0", version, 4343,
+      {"Deployment/default/gone/0#1-2", manifests::Kind::kDeployment, "default", "gone", "gone-0", version, 4343,
        "127.0.0.1", 30001, true},
   });
   f.Start();
@@ -185,10 +185,10 @@ TEST_CASE("Converger: a crashing replica restarts at once, then after 1 s, 2 s, 
     std::int64_t crashed_at = f.clock_ms.load();
     crash(n);
     auto st = f.WaitStatus(kApi, [&](const WorkloadStatus& s) {
-      return s.state == "crashloop" && s.replicas.size() == 1 && s.replicas[0].restarts == static_cast<int>(n + 1);
+      return s.state == WorkloadState::kCrashloop && s.replicas.size() == 1 && s.replicas[0].restarts == static_cast<int>(n + 1);
     });
     REQUIRE(st);
-    CHECK(st->replicas[0].state == "crashloop");
+    CHECK(st->replicas[0].state == ReplicaState::kCrashloop);
     CHECK(st->replicas[0].last_exit == "exit 1");
     REQUIRE(st->replicas[0].next_retry_ms);
     waits.push_back(*st->replicas[0].next_retry_ms - crashed_at);
@@ -238,7 +238,7 @@ TEST_CASE("Converger: a new version rolls: new replica first, old one stopped on
   auto old = f.backend.started()[0];
   f.backend.Report(old.id, Observation::Type::kStarted);
   f.backend.Report(old.id, Observation::Type::kReady);
-  REQUIRE(f.WaitStatus(kApi, [](const WorkloadStatus& s) { return s.state == "running"; }));
+  REQUIRE(f.WaitStatus(kApi, [](const WorkloadStatus& s) { return s.state == WorkloadState::kRunning; }));
   f.Apply(Deployment(1, "echo two"));
   REQUIRE(f.backend.WaitFor([&] { return f.backend.started_count() == 2; }));
   CHECK(f.backend.stopped_count() == 0);  // the old one serves until the new one is ready
@@ -250,7 +250,7 @@ TEST_CASE("Converger: a new version rolls: new replica first, old one stopped on
   CHECK(f.backend.stopped()[0] == old.id);
   f.backend.Report(old.id, Observation::Type::kExited, 143);
   auto st = f.WaitStatus(kApi, [&](const WorkloadStatus& s) {
-    return s.state == "running" && s.replicas.size() == 1;
+    return s.state == WorkloadState::kRunning && s.replicas.size() == 1;
   });
   REQUIRE(st);
   CHECK(st->healthy_version == fresh.version);
@@ -279,7 +279,7 @@ TEST_CASE("Converger: a dependsOn target that is not ready holds the dependent b
   REQUIRE(f.backend.WaitFor([&] { return f.backend.started_count() == 1; }));
   auto db = f.backend.started()[0];
   CHECK(db.owner == "db");
-  auto st = f.WaitStatus(kApi, [](const WorkloadStatus& s) { return s.state == "waiting"; });
+  auto st = f.WaitStatus(kApi, [](const WorkloadStatus& s) { return s.state == WorkloadState::kWaiting; });
   REQUIRE(st);
   CHECK(st->reason.find("Deployment/default/db") != std::string::npos);
   f.backend.Report(db.id, Observation::Type::kStarted);
@@ -307,11 +307,11 @@ TEST_CASE("Converger: a Job retries failed attempts up to backoffLimit, then fai
   f.backend.Report(a2.id, Observation::Type::kStarted);
   f.backend.Report(a2.id, Observation::Type::kExited, 1);
   store::ObjectKey key{"Job", "default", "once"};
-  auto st = f.WaitStatus(key, [](const WorkloadStatus& s) { return s.state == "failed"; });
+  auto st = f.WaitStatus(key, [](const WorkloadStatus& s) { return s.state == WorkloadState::kFailed; });
   REQUIRE(st);
   auto run = f.loop->GetRun(*st->last_run);
   REQUIRE(run);
-  CHECK(run->state == "failed");
+  CHECK(run->state == RunState::kFailed);
   CHECK(run->attempts == 2);
   CHECK(run->reason.find("backoff limit reached after 2 attempts") != std::string::npos);
   CHECK(f.backend.started_count() == 2);
@@ -334,7 +334,7 @@ TEST_CASE("Converger: a submitted run is recorded before it starts and ends with
   f.backend.Report(a.id, Observation::Type::kExited, 0);
   auto done = f.loop->WaitRun(run->id, 5s);
   REQUIRE(done);
-  CHECK(done->state == "succeeded");
+  CHECK(done->state == RunState::kSucceeded);
   CHECK(done->exit_code == 0);
   auto listed = f.loop->ListRuns({});
   REQUIRE(listed);
@@ -356,7 +356,7 @@ TEST_CASE("Converger: runs beyond max_running_runs wait pending and start oldest
   CHECK_FALSE(f.backend.WaitFor([&] { return f.backend.started_count() > 2; }, 300ms));
   auto waiting = f.loop->GetRun(ids[2]);
   REQUIRE(waiting);
-  CHECK(waiting->state == "pending");
+  CHECK(waiting->state == RunState::kPending);
   CHECK(waiting->reason.find("waiting for a free run slot") != std::string::npos);
 
   // Each end frees one slot, for the oldest run still waiting.
@@ -370,7 +370,7 @@ TEST_CASE("Converger: runs beyond max_running_runs wait pending and start oldest
   for (const auto& id : ids) {
     auto done = f.loop->WaitRun(id, 5s);
     REQUIRE(done);
-    CHECK(done->state == "succeeded");
+    CHECK(done->state == RunState::kSucceeded);
     CHECK(done->reason == "exit 0");
   }
 }
@@ -390,7 +390,7 @@ TEST_CASE("Converger: a waiting run stopped before it started gives its place in
   REQUIRE(f.loop->StopRun(ids[1]));
   auto stopped = f.loop->WaitRun(ids[1], 5s);
   REQUIRE(stopped);
-  CHECK(stopped->state == "failed");
+  CHECK(stopped->state == RunState::kFailed);
   f.backend.Finish(f.backend.started()[0].id, 0);
   REQUIRE(f.backend.WaitFor([&] { return f.backend.started_count() == 2; }));
   CHECK(f.backend.started()[1].id.find(ids[2]) != std::string::npos);

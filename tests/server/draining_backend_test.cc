@@ -19,7 +19,7 @@ using namespace std::chrono_literals;
 reconciler::InstanceSpec Replica(const std::string& replica) {
   reconciler::InstanceSpec s;
   s.id = "Deployment/default/web/" + replica + "#1";
-  s.kind = "Deployment";
+  s.kind = manifests::Kind::kDeployment;
   s.ns = "default";
   s.owner = "web";
   s.replica = replica;
@@ -84,7 +84,7 @@ TEST_CASE(
 TEST_CASE("DrainingBackend: List and Detach are the inner backend's") {
   DrainFixture d;
   reconciler::ListedInstance running{"Deployment/default/web/web-0#9",
-                                     "Deployment",
+                                     manifests::Kind::kDeployment,
                                      "default",
                                      "web",
                                      "web-0",

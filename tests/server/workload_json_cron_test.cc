@@ -10,13 +10,13 @@ namespace {
 TEST_CASE("cronjob status JSON carries schedule, zone, next fire and last run") {
   reconciler::WorkloadStatus s;
   s.key = {"CronJob", "default", "backup"};
-  s.state = "scheduled";
+  s.state = reconciler::WorkloadState::kScheduled;
   s.schedule = "0 3 * * *";
   s.time_zone = "Europe/Berlin";
   s.next_fire_ms = 1705806000000;
   s.last_schedule_ms = 1705719600000;
   s.last_run = "r-0123456789";
-  s.last_result = "succeeded";
+  s.last_result = reconciler::RunState::kSucceeded;
   auto j = WorkloadStatusJson(s);
   CHECK(j["schedule"] == "0 3 * * *");
   CHECK(j["timeZone"] == "Europe/Berlin");
@@ -26,7 +26,7 @@ TEST_CASE("cronjob status JSON carries schedule, zone, next fire and last run") 
   CHECK(j["lastResult"] == "succeeded");
   CHECK(j["activeRuns"] == 0);
   s.next_fire_ms.reset();
-  s.last_result.clear();
+  s.last_result.reset();
   auto suspended = WorkloadStatusJson(s);
   CHECK(suspended["nextFire"].is_null());
   CHECK(suspended["lastResult"].is_null());

@@ -63,14 +63,14 @@ TEST_CASE("workload status JSON has every documented field") {
   s.ready = 1;
   s.updated = 2;
   s.available = 1;
-  s.state = "crashloop";
+  s.state = reconciler::WorkloadState::kCrashloop;
   s.reason = "api-1 exited 1";
   s.waiting_for = {"Deployment/default/db"};
   s.rollout_started_ms = 1705833000000;
   reconciler::ReplicaStatus r;
   r.name = "api-1";
   r.version = "v-1a2b3c4d";
-  r.state = "crashloop";
+  r.state = reconciler::ReplicaState::kCrashloop;
   r.restarts = 4;
   r.next_retry_ms = 1705833004000;
   r.last_exit = "exit 1";
@@ -100,7 +100,7 @@ TEST_CASE("run JSON has every documented field, times null until they happen") {
   run.job = {"Job", "team-a", "hello"};
   run.version = "v-00000001";
   run.adhoc = true;
-  run.state = "running";
+  run.state = reconciler::RunState::kRunning;
   run.attempts = 1;
   run.created_ms = 1705833000000;
   run.started_ms = 1705833000100;
