@@ -218,14 +218,16 @@ void Converger::Impl::RemoveGone(const store::ObjectKey& key) {
     if (!inst->stopping) StopInstance(*inst);
   }
   if (auto w = workloads.find(key); w != workloads.end() && !w->second.run_id.empty()) {
-    if (auto run = ActiveRun(w->second.run_id); run && !any) FinishRun(*run, RunState::kFailed, "the Job was deleted");
+    if (auto run = ActiveRun(w->second.run_id); run && !any)
+      FinishRun(*run, RunState::kFailed, "the Job was deleted");
   }
   if (auto w = workloads.find(key); w != workloads.end() && w->second.endpoints_sent) {
     w->second.object.reset();
     w->second.generation = -1;
     SendEndpoints(key);
   }
-  if (key.Is(manifests::Kind::kIngress) && options.on_ingress) options.on_ingress(key, std::nullopt);
+  if (key.Is(manifests::Kind::kIngress) && options.on_ingress)
+    options.on_ingress(key, std::nullopt);
   if (any) {
     auto w = workloads.find(key);
     if (w != workloads.end()) {

@@ -48,11 +48,12 @@ void Converger::Impl::FinishRun(store::Run& run, RunState state, const std::stri
   if (!owner_waits)
     ForgetSlotWaiter(run.adhoc ? store::ObjectKey{kRunKind, run.job.ns, run.id} : run.job);
   if (run.adhoc) {
-    if (options.on_event) options.on_event(state == RunState::kSucceeded ? "run-succeeded" : "run-failed");
+    if (options.on_event)
+      options.on_event(state == RunState::kSucceeded ? "run-succeeded" : "run-failed");
   } else {
     Event(run.job, state == RunState::kSucceeded ? "job-succeeded" : "job-failed",
-          fmt::format("run {} ({} attempt{}): {}", run.id, run.attempts, run.attempts == 1 ? "" : "s",
-                      reason));
+          fmt::format("run {} ({} attempt{}): {}", run.id, run.attempts,
+                      run.attempts == 1 ? "" : "s", reason));
   }
 }
 
@@ -148,9 +149,10 @@ void Converger::Impl::DriveRun(store::Run& run, const manifests::Object& job,
       // The last attempt's outcome says what happened; the plan adds why it
       // is final only when retries were possible.
       FinishRun(run, RunState::kFailed,
-                run.reason.empty()                                   ? p.reason
-                : spec->restart_policy == manifests::RestartPolicy::kNever ? run.reason
-                                                                     : run.reason + "; " + p.reason);
+                run.reason.empty() ? p.reason
+                : spec->restart_policy == manifests::RestartPolicy::kNever
+                    ? run.reason
+                    : run.reason + "; " + p.reason);
       break;
     case A::kStopForDeadline:
       live->stop_reason = p.reason;

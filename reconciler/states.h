@@ -22,7 +22,13 @@ inline bool Finished(RunState state) {
 // its next retry; "failed": restartPolicy says no more; "completed": exited
 // 0 and not restarted.
 enum class ReplicaState {
-  kPending, kStarting, kRunning, kTerminating, kCrashloop, kFailed, kCompleted
+  kPending,
+  kStarting,
+  kRunning,
+  kTerminating,
+  kCrashloop,
+  kFailed,
+  kCompleted
 };
 std::string_view ReplicaStateName(ReplicaState state);
 
@@ -31,8 +37,18 @@ std::string_view ReplicaStateName(ReplicaState state);
 // succeeded, failed. CronJobs: scheduled, running, suspended, failed.
 // unknown: not observed yet.
 enum class WorkloadState {
-  kUnknown, kRunning, kProgressing, kDegraded, kCrashloop, kWaiting, kFailed, kStopped,
-  kCompleted, kSucceeded, kScheduled, kSuspended
+  kUnknown,
+  kRunning,
+  kProgressing,
+  kDegraded,
+  kCrashloop,
+  kWaiting,
+  kFailed,
+  kStopped,
+  kCompleted,
+  kSucceeded,
+  kScheduled,
+  kSuspended
 };
 std::string_view WorkloadStateName(WorkloadState state);
 

@@ -114,7 +114,9 @@ Status Store::PutRun(const Run& r) {
   if (!stmt) return std::unexpected(stmt.error());
   auto& s = *stmt;
   s.Bind(1, r.id).Bind(2, r.job.kind).Bind(3, r.job.ns).Bind(4, r.job.name).Bind(5, r.version);
-  s.Bind(6, int64_t{r.adhoc ? 1 : 0}).Bind(7, reconciler::RunStateName(r.state)).Bind(8, int64_t{r.attempts});
+  s.Bind(6, int64_t{r.adhoc ? 1 : 0})
+      .Bind(7, reconciler::RunStateName(r.state))
+      .Bind(8, int64_t{r.attempts});
   if (r.exit_code)
     s.Bind(9, int64_t{*r.exit_code});
   else
@@ -151,12 +153,11 @@ Result<std::vector<Run>> Store::ListRuns(const RunQuery& q) {
 Result<std::vector<Run>> Store::FailUnfinishedRuns(const std::string& reason) {
   auto tx = sqlite::Transaction::Begin(impl_->db);
   if (!tx) return std::unexpected(tx.error());
-  auto runs = QueryRuns(
-      impl_->db,
-      fmt::format("SELECT {} FROM runs WHERE state IN ('{}', '{}')", kRunColumns,
-                  reconciler::RunStateName(reconciler::RunState::kPending),
-                  reconciler::RunStateName(reconciler::RunState::kRunning)),
-      [](sqlite::Statement&) {});
+  auto runs = QueryRuns(impl_->db,
+                        fmt::format("SELECT {} FROM runs WHERE state IN ('{}', '{}')", kRunColumns,
+                                    reconciler::RunStateName(reconciler::RunState::kPending),
+                                    reconciler::RunStateName(reconciler::RunState::kRunning)),
+                        [](sqlite::Statement&) {});
   if (!runs) return std::unexpected(runs.error());
   int64_t now = impl_->Now();
   for (Run& r : *runs) {
@@ -182,7 +183,10 @@ Result<std::vector<Run>> Store::TrimRuns(const ObjectKey& job, int keep_succeede
                                       "DESC LIMIT -1 OFFSET ?5",
                                       kRunColumns),
                           [&](sqlite::Statement& s) {
-                            s.Bind(1, job.kind).Bind(2, job.ns).Bind(3, job.name).Bind(4, reconciler::RunStateName(state));
+                            s.Bind(1, job.kind)
+                                .Bind(2, job.ns)
+                                .Bind(3, job.name)
+                                .Bind(4, reconciler::RunStateName(state));
                             s.Bind(5, int64_t{std::max(keep, 0)});
                           });
     if (!runs) return std::unexpected(runs.error());

@@ -64,7 +64,8 @@ Status CheckHostAccess(const Principal& who, const HostAccessPolicy& policy,
 
 Status CheckHostAccess(const Principal& who, const HostAccessPolicy& policy,
                        const manifests::Object& object) {
-  if (object.kind == manifests::KindName(manifests::Kind::kRunner) && object.meta.namespace_ == "default" && !who.admin()) {
+  if (object.kind == manifests::KindName(manifests::Kind::kRunner) &&
+      object.meta.namespace_ == "default" && !who.admin()) {
     return Fail(ErrorCode::kPermission,
                 "Runner default/" + object.meta.name +
                     " is shared by every namespace's workloads: only an admin token may "

@@ -104,7 +104,8 @@ TEST_CASE("Converger: a new Deployment starts each replica once, with a PORT whe
   CHECK_FALSE(started[0].env.contains("PORT"));
   for (auto& s : started) f.backend.Report(s.id, Observation::Type::kStarted);
   for (auto& s : started) f.backend.Report(s.id, Observation::Type::kReady);
-  auto st = f.WaitStatus(kApi, [](const WorkloadStatus& s) { return s.state == WorkloadState::kRunning; });
+  auto st = f.WaitStatus(
+      kApi, [](const WorkloadStatus& s) { return s.state == WorkloadState::kRunning; });
   REQUIRE(st);
   CHECK(st->state == WorkloadState::kRunning);
   CHECK(st->ready == 2);
@@ -119,11 +120,11 @@ TEST_CASE("Converger: replicas the backend already runs are adopted, not started
   REQUIRE(*stored);
   const std::string version = (**stored).version;
   f.backend.SetListed({
-      {"Deployment/default/api/0#1-1", manifests::Kind::kDeployment, "default", "api", "api-0", version, 4242,
-       "127.0.0.1", 30000, true},
+      {"Deployment/default/api/0#1-1", manifests::Kind::kDeployment, "default", "api", "api-0",
+       version, 4242, "127.0.0.1", 30000, true},
       // Deleted while no loop ran: stopped, never adopted.
-      {"Deployment/default/gone/0#1-2", manifests::Kind::kDeployment, "default", "gone", "gone-0", version, 4343,
-       "127.0.0.1", 30001, true},
+      {"Deployment/default/gone/0#1-2", manifests::Kind::kDeployment, "default", "gone", "gone-0",
+       version, 4343, "127.0.0.1", 30001, true},
   });
   f.Start();
   REQUIRE(f.backend.WaitFor([&] { return f.backend.started_count() == 1; }));
@@ -185,7 +186,8 @@ TEST_CASE("Converger: a crashing replica restarts at once, then after 1 s, 2 s, 
     std::int64_t crashed_at = f.clock_ms.load();
     crash(n);
     auto st = f.WaitStatus(kApi, [&](const WorkloadStatus& s) {
-      return s.state == WorkloadState::kCrashloop && s.replicas.size() == 1 && s.replicas[0].restarts == static_cast<int>(n + 1);
+      return s.state == WorkloadState::kCrashloop && s.replicas.size() == 1 &&
+             s.replicas[0].restarts == static_cast<int>(n + 1);
     });
     REQUIRE(st);
     CHECK(st->replicas[0].state == ReplicaState::kCrashloop);
@@ -238,7 +240,8 @@ TEST_CASE("Converger: a new version rolls: new replica first, old one stopped on
   auto old = f.backend.started()[0];
   f.backend.Report(old.id, Observation::Type::kStarted);
   f.backend.Report(old.id, Observation::Type::kReady);
-  REQUIRE(f.WaitStatus(kApi, [](const WorkloadStatus& s) { return s.state == WorkloadState::kRunning; }));
+  REQUIRE(f.WaitStatus(kApi,
+                       [](const WorkloadStatus& s) { return s.state == WorkloadState::kRunning; }));
   f.Apply(Deployment(1, "echo two"));
   REQUIRE(f.backend.WaitFor([&] { return f.backend.started_count() == 2; }));
   CHECK(f.backend.stopped_count() == 0);  // the old one serves until the new one is ready
@@ -279,7 +282,8 @@ TEST_CASE("Converger: a dependsOn target that is not ready holds the dependent b
   REQUIRE(f.backend.WaitFor([&] { return f.backend.started_count() == 1; }));
   auto db = f.backend.started()[0];
   CHECK(db.owner == "db");
-  auto st = f.WaitStatus(kApi, [](const WorkloadStatus& s) { return s.state == WorkloadState::kWaiting; });
+  auto st = f.WaitStatus(
+      kApi, [](const WorkloadStatus& s) { return s.state == WorkloadState::kWaiting; });
   REQUIRE(st);
   CHECK(st->reason.find("Deployment/default/db") != std::string::npos);
   f.backend.Report(db.id, Observation::Type::kStarted);
@@ -307,7 +311,8 @@ TEST_CASE("Converger: a Job retries failed attempts up to backoffLimit, then fai
   f.backend.Report(a2.id, Observation::Type::kStarted);
   f.backend.Report(a2.id, Observation::Type::kExited, 1);
   store::ObjectKey key{"Job", "default", "once"};
-  auto st = f.WaitStatus(key, [](const WorkloadStatus& s) { return s.state == WorkloadState::kFailed; });
+  auto st =
+      f.WaitStatus(key, [](const WorkloadStatus& s) { return s.state == WorkloadState::kFailed; });
   REQUIRE(st);
   auto run = f.loop->GetRun(*st->last_run);
   REQUIRE(run);
