@@ -45,21 +45,14 @@ std::string ReadAll(int fd) {
 }  // namespace
 
 bool MayStartServer(const Connection& connection) {
-  if (connection.origin == "--server" || connection.origin == "PRISN_SERVER") return false;
+  if (connection.origin == "--server" || connection.origin == api::kEnvServer) return false;
   std::string_view host = HostOf(connection.server);
   return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
 }
 
 std::string DefaultStateDirForStart(const EnvLookup& env) {
-  auto set = [&](std::string_view name) {
-    auto v = env(name);
-    return v && !v->empty() ? v : std::nullopt;
-  };
-  if (auto dir = set("PRISN_STATE_DIR")) return *dir;
-  if (::geteuid() == 0) return "/var/lib/prisn";
-  if (auto xdg = set("XDG_STATE_HOME")) return *xdg + "/prisn";
-  if (auto home = set("HOME")) return *home + "/.local/state/prisn";
-  return "(the default state directory)";
+  if (auto dir = env(api::kEnvStateDir); dir && !dir->empty()) return *dir;
+  return api::DefaultStateDir(env).value_or("(the default state directory)");
 }
 
 Result<std::string> StartServer() {

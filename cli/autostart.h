@@ -5,10 +5,14 @@
 
 #include <string>
 
-#include "cli/context.h"
+#include "api/context.h"
 #include "util/error.h"
 
 namespace prisn::cli {
+
+using api::ApiClient;
+using api::Connection;
+using api::EnvLookup;
 
 // May a failed connection be fixed by starting a local daemon? Only when the
 // server was not named explicitly (--server, PRISN_SERVER) and is on this

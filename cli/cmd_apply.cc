@@ -9,6 +9,7 @@
 #include "cli/json_fields.h"
 #include "cli/printer.h"
 #include "cli/set_request.h"
+#include "api/routes.h"
 
 namespace prisn::cli {
 namespace {
@@ -76,12 +77,12 @@ int RunApply(Context& ctx, const ApplyOptions& opts) {
   body["confirmPrune"] = opts.confirm_prune;
   body["dryRun"] = opts.dry_run;
   body["checkIndex"] = opts.check_index ? json(*opts.check_index) : json();
-  auto answer = client->Post(opts.force ? "/v1/apply?force=1" : "/v1/apply", body);
+  auto answer = client->Post(std::string(api::path::kApply) + api::Query({{api::query::kForce, opts.force ? "1" : ""}}), body);
   if (!answer) {
     Error error = answer.error();
     json details = client->details();
     if (error.code == ErrorCode::kConflict && opts.check_index) {
-      auto state = client->Get("/v1/state");
+      auto state = client->Get(api::path::kState);
       if (state && state->value("index", std::int64_t{0}) > *opts.check_index) {
         error.message =
             fmt::format("state moved from {} to {} since your diff; run `prisn diff` again",

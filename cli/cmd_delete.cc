@@ -27,9 +27,8 @@ int RunDelete(Context& ctx, const DeleteOptions& opts) {
     Report(ctx, ref.error());
     return ctx.exit_code;
   }
-  std::string query = std::string(opts.dry_run ? "&dryRun=1" : "") + (opts.force ? "&force=1" : "");
-  if (!query.empty()) query[0] = '?';
-  std::string path = ObjectPath(*ref) + query;
+  std::string path = ObjectPath(*ref) + api::Query({{api::query::kDryRun, opts.dry_run ? "1" : ""},
+                                                   {api::query::kForce, opts.force ? "1" : ""}});
   auto answer = client->Delete(path);
   if (!answer) {
     Report(ctx, answer.error(), client->details());

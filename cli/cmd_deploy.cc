@@ -9,6 +9,7 @@
 #include "cli/deploy_plan.h"
 #include "cli/local_set.h"
 #include "cli/workload_view.h"
+#include "api/routes.h"
 #include "manifests/file_tree.h"
 #include "manifests/load.h"
 #include "manifests/units.h"
@@ -32,7 +33,7 @@ Result<json> BuildApplyBody(ApiClient& client, const DeployPlan& plan) {
   manifests::MemoryTree tree(plan.files);
   manifests::LoadedSet set = manifests::LoadSet(tree, {plan.manifest_path});
   if (!set.ok()) {
-    if (auto listing = client.Get("/v1/objects")) {
+    if (auto listing = client.Get(api::path::kObjects)) {
       manifests::KnownObjects known;
       for (const auto& item : listing->value("items", json::array())) {
         auto kind = manifests::ParseKind(item.value("kind", std::string()));
@@ -94,9 +95,8 @@ void PrintFailure(ApiClient& client, const DeployPlan& plan, const json& status,
   std::string last = replica.value("lastExit", std::string());
   fmt::print(stderr, "  {}: {}{}, {} restarts\n", name, ReplicaStateCell(replica, Clock::now()),
              last.empty() ? "" : ", last exit: " + last, replica.value("restarts", 0));
-  auto logs = client.Get(fmt::format("/v1/namespaces/{}/deployments/{}/logs", UrlEncode(plan.ns),
-                                     UrlEncode(plan.name)) +
-                         Query({{"replica", name}, {"tail", "10"}}));
+  auto logs = client.Get(api::Path(api::path::kObjectLogs, {plan.ns, "deployments", plan.name}) +
+                         api::Query({{api::query::kReplica, name}, {api::query::kTail, "10"}}));
   if (!logs) return;
   const json lines = logs->value("lines", json::array());
   if (lines.empty()) return;
@@ -130,7 +130,7 @@ int RunDeploy(Context& ctx, DeployOptions& opts) {
     PrintError(body.error());
     return kExitError;
   }
-  auto applied = client->Post("/v1/apply", *body);
+  auto applied = client->Post(api::path::kApply, *body);
   if (!applied) {
     PrintError(applied.error(), client->details());
     return kExitError;
@@ -149,8 +149,7 @@ int RunDeploy(Context& ctx, DeployOptions& opts) {
     return kExitOk;
   }
   std::fflush(stdout);
-  const std::string path = fmt::format("/v1/namespaces/{}/deployments/{}/status",
-                                       UrlEncode(plan->ns), UrlEncode(plan->name));
+  const std::string path = api::Path(api::path::kObjectStatus, {plan->ns, "deployments", plan->name});
   auto deadline = std::chrono::steady_clock::now() + *timeout;
   for (;;) {
     auto status = client->Get(path);
@@ -170,8 +169,7 @@ int RunDeploy(Context& ctx, DeployOptions& opts) {
         fmt::print("deployment/{} rolled out: {}/{} ready ({})\n", plan->name,
                    status->value("ready", 0), status->value("desired", 0), version);
         // A service: where to reach it (with --port auto, the port picked).
-        if (auto ep = client->Get(fmt::format("/v1/namespaces/{}/endpoints/{}",
-                                              UrlEncode(plan->ns), UrlEncode(plan->name)))) {
+        if (auto ep = client->Get(api::Path(api::path::kEndpoint, {plan->ns, plan->name}))) {
           fmt::print("serving at {}:{} ({})\n", ep->value("address", ""), ep->value("port", 0),
                      ep->value("dnsName", ""));
         }

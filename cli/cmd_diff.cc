@@ -11,6 +11,7 @@
 #include "cli/printer.h"
 #include "cli/set_request.h"
 #include "cli/unified_diff.h"
+#include "api/routes.h"
 #include "manifests/git_tree.h"
 #include "manifests/load.h"
 
@@ -101,7 +102,7 @@ Result<json> ServerPlan(const Context& ctx, const DiffCommandOptions& opts, json
   if (!prepared) return std::unexpected(prepared.error());
   json body = std::move(prepared->body);
   body["prune"] = opts.prune;
-  auto answer = client->Post("/v1/diff", body);
+  auto answer = client->Post(api::path::kDiff, body);
   if (!answer) details = client->details();
   return answer;
 }

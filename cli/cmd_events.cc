@@ -7,6 +7,7 @@
 #include "cli/json_fields.h"
 #include "cli/object_view.h"
 #include "cli/printer.h"
+#include "api/routes.h"
 
 namespace prisn::cli {
 namespace {
@@ -46,11 +47,11 @@ int RunEvents(Context& ctx, const EventsOptions& opts) {
     Report(ctx, client.error());
     return kExitError;
   }
-  auto answer = client->Get("/v1/events" + Query({{"kind", kind},
-                                                  {"namespace", opts.ns.all ? "" : opts.ns.name},
-                                                  {"name", name},
-                                                  {"since", opts.since},
-                                                  {"limit", std::to_string(opts.limit)}}));
+  auto answer = client->Get(std::string(api::path::kEvents) + api::Query({{api::query::kKind, kind},
+                                                  {api::query::kNamespace, opts.ns.all ? "" : opts.ns.name},
+                                                  {api::query::kName, name},
+                                                  {api::query::kSince, opts.since},
+                                                  {api::query::kLimit, std::to_string(opts.limit)}}));
   if (!answer) {
     // No named object is looked up here: a missing event is not an answer of "no".
     PrintError(answer.error(), client->details());

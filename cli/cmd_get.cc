@@ -9,6 +9,7 @@
 #include "cli/get_runs.h"
 #include "cli/object_view.h"
 #include "cli/printer.h"
+#include "api/routes.h"
 
 namespace prisn::cli {
 namespace {
@@ -32,11 +33,11 @@ void PrintEmpty(const NamespaceOptions& ns, std::string_view what) {
 
 int RunList(Context& ctx, ApiClient& client, const std::optional<KindInfo>& kind,
             const NamespaceOptions& ns) {
-  std::vector<std::pair<std::string, std::string>> query;
-  if (kind) query.emplace_back("kind", std::string(kind->plural));
+  std::vector<std::pair<std::string_view, std::string>> query;
+  if (kind) query.emplace_back(api::query::kKind, std::string(kind->plural));
   bool all = ns.all || (kind && !kind->namespaced);
-  if (!all) query.emplace_back("namespace", ns.name);
-  auto answer = client.Get("/v1/objects" + Query(query));
+  if (!all) query.emplace_back(api::query::kNamespace, ns.name);
+  auto answer = client.Get(std::string(api::path::kObjects) + api::Query(query));
   if (!answer) {
     Report(ctx, answer.error(), client.details());
     return ctx.exit_code;
@@ -111,9 +112,9 @@ int RunLs(Context& ctx, const GetOptions& opts) {
   }
   if (kind) return RunList(ctx, *client, kind, opts.ns);
   // Mixed kinds: a TYPE column instead of kind-specific ones.
-  std::vector<std::pair<std::string, std::string>> query;
-  if (!opts.ns.all) query.emplace_back("namespace", opts.ns.name);
-  auto answer = client->Get("/v1/objects" + Query(query));
+  std::vector<std::pair<std::string_view, std::string>> query;
+  if (!opts.ns.all) query.emplace_back(api::query::kNamespace, opts.ns.name);
+  auto answer = client->Get(std::string(api::path::kObjects) + api::Query(query));
   if (!answer) {
     Report(ctx, answer.error(), client->details());
     return ctx.exit_code;
@@ -146,10 +147,10 @@ int RunDescribe(Context& ctx, const GetOptions& opts) {
     return ctx.exit_code;
   }
   std::string ns = object->value("namespace", std::string());
-  auto events = client->Get("/v1/events" + Query({{"kind", std::string(ref->kind.kind)},
-                                                  {"namespace", ns},
-                                                  {"name", ref->name},
-                                                  {"limit", "10"}}));
+  auto events = client->Get(std::string(api::path::kEvents) + api::Query({{api::query::kKind, std::string(ref->kind.kind)},
+                                                  {api::query::kNamespace, ns},
+                                                  {api::query::kName, ref->name},
+                                                  {api::query::kLimit, "10"}}));
   if (!events) {
     Report(ctx, events.error(), client->details());
     return ctx.exit_code;

@@ -7,6 +7,7 @@
 #include "cli/command_util.h"
 #include "cli/log_stream.h"
 #include "cli/log_target.h"
+#include "api/routes.h"
 
 namespace prisn::cli {
 namespace {
@@ -25,7 +26,7 @@ struct LogsOptions {
 // Kinds of the namespace's objects named `name` that have logs.
 Result<std::vector<std::string>> WorkloadKindsNamed(ApiClient& client, const std::string& ns,
                                                     const std::string& name) {
-  auto listing = client.Get("/v1/objects" + Query({{"namespace", ns}}));
+  auto listing = client.Get(std::string(api::path::kObjects) + api::Query({{api::query::kNamespace, ns}}));
   if (!listing) return std::unexpected(listing.error());
   std::vector<std::string> kinds;
   for (const auto& item : listing->value("items", json::array())) {
@@ -74,14 +75,14 @@ Result<LogTarget> Resolve(ApiClient& client, const std::string& ns, LogTarget ta
 }
 
 int RunLogs(Context& ctx, const std::string& id, const LogsOptions& opts, ApiClient& client) {
-  const std::string base = "/v1/runs/" + UrlEncode(id) + "/logs";
+  const std::string base = api::Path(api::path::kRunLogs, {id});
   std::string cursor;
   for (bool first = true;; first = false) {
-    std::vector<std::pair<std::string, std::string>> q;
-    if (first && opts.tail) q.emplace_back("tail", std::to_string(*opts.tail));
-    if (!cursor.empty()) q.emplace_back("cursor", cursor);
-    if (opts.follow) q.emplace_back("wait", "1000");
-    auto page = client.Get(base + Query(q));
+    std::vector<std::pair<std::string_view, std::string>> q;
+    if (first && opts.tail) q.emplace_back(api::query::kTail, std::to_string(*opts.tail));
+    if (!cursor.empty()) q.emplace_back(api::query::kCursor, cursor);
+    if (opts.follow) q.emplace_back(api::query::kWait, "1000");
+    auto page = client.Get(base + api::Query(q));
     if (!page) {
       Report(ctx, page.error(), client.details());
       return ctx.exit_code;
@@ -95,16 +96,16 @@ int RunLogs(Context& ctx, const std::string& id, const LogsOptions& opts, ApiCli
 
 int WorkloadLogs(Context& ctx, const LogTarget& target, const LogsOptions& opts,
                  ApiClient& client, bool cron) {
-  const std::string base = fmt::format(
-      "/v1/namespaces/{}/{}/{}/logs", UrlEncode(opts.ns),
-      target.type == LogTarget::Type::kDeployment ? "deployments"
-      : cron                                      ? "cronjobs"
-                                                  : "jobs",
-      UrlEncode(target.name));
-  std::vector<std::pair<std::string, std::string>> q{{"replica", target.replica},
-                                                     {"since", opts.since}};
-  if (opts.tail) q.emplace_back("tail", std::to_string(*opts.tail));
-  auto page = client.Get(base + Query(q));
+  const std::string base = api::Path(api::path::kObjectLogs,
+                                     {opts.ns,
+                                      target.type == LogTarget::Type::kDeployment ? "deployments"
+                                      : cron                                      ? "cronjobs"
+                                                                                  : "jobs",
+                                      target.name});
+  std::vector<std::pair<std::string_view, std::string>> q{{api::query::kReplica, target.replica},
+                                                     {api::query::kSince, opts.since}};
+  if (opts.tail) q.emplace_back(api::query::kTail, std::to_string(*opts.tail));
+  auto page = client.Get(base + api::Query(q));
   for (;;) {
     if (!page) {
       Error error = page.error();
@@ -120,7 +121,7 @@ int WorkloadLogs(Context& ctx, const LogTarget& target, const LogsOptions& opts,
     if (!opts.follow) return kExitOk;
     std::string cursor = page->value("cursor", std::string());
     page = client.Get(base +
-                      Query({{"replica", target.replica}, {"cursor", cursor}, {"wait", "2000"}}));
+                      api::Query({{api::query::kReplica, target.replica}, {api::query::kCursor, cursor}, {api::query::kWait, "2000"}}));
   }
 }
 
@@ -152,7 +153,7 @@ int Logs(Context& ctx, const LogsOptions& opts) {
       // Runs of a Job, of `prisn run` scripts and of a CronJob may share a
       // name: the newest of the kind asked for.
       auto runs = client->Get(
-          "/v1/runs" + Query({{"namespace", opts.ns}, {"job", target->name}, {"limit", "50"}}));
+          std::string(api::path::kRuns) + api::Query({{api::query::kNamespace, opts.ns}, {api::query::kJob, target->name}, {api::query::kLimit, "50"}}));
       if (!runs) {
         Report(ctx, runs.error(), client->details());
         return ctx.exit_code;

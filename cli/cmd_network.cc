@@ -7,6 +7,7 @@
 #include "cli/command.h"
 #include "cli/command_util.h"
 #include "cli/printer.h"
+#include "api/routes.h"
 
 namespace prisn::cli {
 namespace {
@@ -19,7 +20,7 @@ int RunProxyStats(Context& ctx) {
     Report(ctx, client.error());
     return kExitError;
   }
-  auto answer = client->Get("/v1/proxy/stats");
+  auto answer = client->Get(api::path::kProxyStats);
   if (!answer) {
     Report(ctx, answer.error(), client->details());
     return ctx.exit_code;
@@ -55,7 +56,7 @@ int RunDnsLookup(Context& ctx, const std::string& name, const std::string& ns) {
     Report(ctx, client.error());
     return kExitError;
   }
-  auto answer = client->Get("/v1/dns/lookup" + Query({{"name", name}, {"namespace", ns}}));
+  auto answer = client->Get(std::string(api::path::kDnsLookup) + api::Query({{api::query::kName, name}, {api::query::kNamespace, ns}}));
   if (!answer) {
     Report(ctx, answer.error(), client->details());
     return ctx.exit_code;

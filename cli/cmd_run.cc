@@ -9,6 +9,7 @@
 #include "cli/cron_shortcut.h"
 #include "cli/log_stream.h"
 #include "cli/run_body.h"
+#include "api/routes.h"
 
 namespace prisn::cli {
 namespace {
@@ -58,14 +59,14 @@ void CatchInterrupt() {
 // POST /v1/runs; when no daemon answers here, start one and send again (the
 // request never reached a server, so nothing ran twice).
 Result<json> Submit(Context& ctx, std::unique_ptr<ApiClient>& client, const json& body) {
-  auto answer = client->Post("/v1/runs", body);
+  auto answer = client->Post(api::path::kRuns, body);
   if (answer || answer.error().code != ErrorCode::kUnavailable ||
       !MayStartServer(client->connection())) {
     return answer;
   }
   // 503 from a server that is there (its loop is not running) is no reason
   // to start another: only silence is.
-  if (auto health = client->Get("/health");
+  if (auto health = client->Get(api::path::kHealth);
       health || health.error().code != ErrorCode::kUnavailable) {
     return answer;
   }
@@ -75,7 +76,7 @@ Result<json> Submit(Context& ctx, std::unique_ptr<ApiClient>& client, const json
   auto reconnected = Connect(ctx);
   if (!reconnected) return std::unexpected(reconnected.error());
   client = std::make_unique<ApiClient>(std::move(*reconnected));
-  return client->Post("/v1/runs", body);
+  return client->Post(api::path::kRuns, body);
 }
 
 int RunScript(Context& ctx, RunOptions& opts) {
@@ -101,15 +102,15 @@ int RunScript(Context& ctx, RunOptions& opts) {
     return kExitOk;
   }
   CatchInterrupt();
-  const std::string base = "/v1/runs/" + UrlEncode(id) + "/logs?wait=1000";
+  const std::string base = api::Path(api::path::kRunLogs, {id});
   std::string cursor;
   bool stop_sent = false;
   for (;;) {
-    auto page = client->Get(cursor.empty() ? base : base + "&cursor=" + UrlEncode(cursor));
+    auto page = client->Get(base + api::Query({{api::query::kWait, "1000"}, {api::query::kCursor, cursor}}));
     if (g_interrupted && !stop_sent) {
       stop_sent = true;
       fmt::print(stderr, "prisn: stopping run {} (Ctrl-C again to leave it running)\n", id);
-      if (auto stopped = client->Post("/v1/runs/" + UrlEncode(id) + "/stop", json::object());
+      if (auto stopped = client->Post(api::Path(api::path::kRunStop, {id}), json::object());
           !stopped) {
         PrintError(stopped.error());
       }

@@ -31,15 +31,13 @@ int RunScale(Context& ctx, ScaleOptions& opts) {
     PrintError(client.error());
     return kExitError;
   }
-  const char* force = opts.force ? "?force=1" : "";
-  std::string path = fmt::format("/v1/namespaces/{}/deployments/{}/scale{}", UrlEncode(opts.ns),
-                                 UrlEncode(parsed->name), force);
+  const std::string force = api::Query({{api::query::kForce, opts.force ? "1" : ""}});
+  std::string path = api::Path(api::path::kObjectScale, {opts.ns, "deployments", parsed->name}) + force;
   auto answer = client->Post(path, parsed->body);
   bool cron = false;
   if (!answer && answer.error().code == ErrorCode::kNotFound) {
     // A CronJob scales between 0 (suspended) and 1 (scheduled).
-    auto suspended = client->Post(fmt::format("/v1/namespaces/{}/cronjobs/{}/scale{}",
-                                              UrlEncode(opts.ns), UrlEncode(parsed->name), force),
+    auto suspended = client->Post(api::Path(api::path::kObjectScale, {opts.ns, "cronjobs", parsed->name}) + force,
                                   parsed->body);
     if (suspended || suspended.error().code != ErrorCode::kNotFound) {
       answer = std::move(suspended);

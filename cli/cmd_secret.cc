@@ -10,6 +10,7 @@
 #include "cli/command_util.h"
 #include "cli/json_fields.h"
 #include "cli/printer.h"
+#include "api/routes.h"
 #include "util/files.h"
 
 namespace prisn::cli {
@@ -101,7 +102,7 @@ int RunSecretCreate(Context& ctx, const SecretOptions& opts) {
                {"name", opts.name},
                {"data", std::move(encoded)},
                {"overwrite", opts.overwrite}};
-  auto answer = client->Post("/v1/secrets", body);
+  auto answer = client->Post(api::path::kSecrets, body);
   if (!answer) {
     PrintError(answer.error(), client->details());
     if (answer.error().code == ErrorCode::kConflict && !opts.overwrite) {
@@ -127,7 +128,7 @@ int RunSecretList(Context& ctx, const SecretOptions& opts) {
     return kExitError;
   }
   auto answer =
-      client->Get("/v1/secrets" + Query({{"namespace", opts.ns.all ? "" : opts.ns.name}}));
+      client->Get(std::string(api::path::kSecrets) + api::Query({{api::query::kNamespace, opts.ns.all ? "" : opts.ns.name}}));
   if (!answer) {
     PrintError(answer.error(), client->details());
     return kExitError;

@@ -10,6 +10,7 @@
 #include "cli/json_fields.h"
 #include "cli/object_view.h"
 #include "cli/printer.h"
+#include "api/routes.h"
 
 namespace prisn::cli {
 namespace {
@@ -116,8 +117,8 @@ int RunAdd(Context& ctx, const SourceOptions& o) {
   }
   if (o.allow_mass_prune) body["allowMassPrune"] = true;
   return WithClient(ctx, [&](ApiClient& client) {
-    auto answer = o.update ? client.Put("/v1/sources/" + UrlEncode(o.name), body)
-                           : client.Post("/v1/sources", body);
+    auto answer = o.update ? client.Put(api::Path(api::path::kSource, {o.name}), body)
+                           : client.Post(api::path::kSources, body);
     if (!answer) return Fail(ctx, client, answer.error());
     PrintOutput(ctx.global.output, *answer, [&] {
       std::string out = fmt::format("source {} {} ({}); it syncs within seconds\n", o.name,
@@ -135,7 +136,7 @@ int RunAdd(Context& ctx, const SourceOptions& o) {
 
 int RunSourceList(Context& ctx) {
   return WithClient(ctx, [&](ApiClient& client) {
-    auto answer = client.Get("/v1/sources");
+    auto answer = client.Get(api::path::kSources);
     if (!answer) return Fail(ctx, client, answer.error());
     PrintOutput(ctx.global.output, *answer, [&] {
       Table t({"NAME", "TYPE", "SOURCE", "APPLIED", "OBJECTS", "STATUS"});
@@ -158,7 +159,7 @@ int RunSourceList(Context& ctx) {
 
 int RunSourceGet(Context& ctx, const SourceOptions& o) {
   return WithClient(ctx, [&](ApiClient& client) {
-    auto answer = client.Get("/v1/sources/" + UrlEncode(o.name));
+    auto answer = client.Get(api::Path(api::path::kSource, {o.name}));
     if (!answer) return Fail(ctx, client, answer.error());
     PrintOutput(ctx.global.output, *answer, [&] { return Describe(*answer); });
     bool failed = !answer->value("status", json::object()).value("lastError", json()).is_null();
@@ -169,8 +170,8 @@ int RunSourceGet(Context& ctx, const SourceOptions& o) {
 // Asks for a sync and, unless --no-wait, waits for its outcome.
 int RunReconcile(Context& ctx, const SourceOptions& o) {
   return WithClient(ctx, [&](ApiClient& client) {
-    std::string path = "/v1/sources/" + UrlEncode(o.name);
-    auto answer = client.Post(path + "/reconcile", json::object());
+    std::string path = api::Path(api::path::kSource, {o.name});
+    auto answer = client.Post(api::Path(api::path::kSourceReconcile, {o.name}), json::object());
     if (!answer) return Fail(ctx, client, answer.error());
     if (o.no_wait) {
       PrintOutput(ctx.global.output, *answer,
@@ -212,8 +213,11 @@ int RunReconcile(Context& ctx, const SourceOptions& o) {
 
 int RunSimple(Context& ctx, const SourceOptions& o, const std::string& verb) {
   return WithClient(ctx, [&](ApiClient& client) {
-    std::string path = "/v1/sources/" + UrlEncode(o.name);
-    auto answer = verb == "delete" ? client.Delete(path) : client.Post(path + "/" + verb, json::object());
+    std::string_view pattern = verb == "delete"    ? api::path::kSource
+                               : verb == "suspend" ? api::path::kSourceSuspend
+                                                   : api::path::kSourceResume;
+    std::string path = api::Path(pattern, {o.name});
+    auto answer = verb == "delete" ? client.Delete(path) : client.Post(path, json::object());
     if (!answer) return Fail(ctx, client, answer.error());
     PrintOutput(ctx.global.output, *answer, [&] {
       std::string done = verb == "delete" ? "deleted (its objects stay; delete them or apply "

@@ -6,6 +6,7 @@
 
 #include "cli/command_util.h"
 #include "cli/workload_view.h"
+#include "api/routes.h"
 
 namespace prisn::cli {
 namespace {
@@ -21,7 +22,7 @@ struct StatusOptions {
 constexpr int kMaxWhyDepth = 8;
 
 std::string StatusPath(const std::string& ns, std::string_view plural, const std::string& name) {
-  return fmt::format("/v1/namespaces/{}/{}/{}/status", UrlEncode(ns), plural, UrlEncode(name));
+  return api::Path(api::path::kObjectStatus, {ns, plural, name});
 }
 
 // The status of NAME (or KIND/NAME): a deployment, else a job, else a cronjob.
@@ -95,9 +96,9 @@ std::string WhyText(const json& status, const json& chain) {
 }
 
 int Overview(Context& ctx, ApiClient& client, const StatusOptions& opts) {
-  std::vector<std::pair<std::string, std::string>> q;
-  if (!opts.ns.all) q.emplace_back("namespace", opts.ns.name);
-  auto answer = client.Get("/v1/status" + Query(q));
+  std::vector<std::pair<std::string_view, std::string>> q;
+  if (!opts.ns.all) q.emplace_back(api::query::kNamespace, opts.ns.name);
+  auto answer = client.Get(std::string(api::path::kStatus) + api::Query(q));
   if (!answer) {
     Report(ctx, answer.error(), client.details());
     return kExitError;

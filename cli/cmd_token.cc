@@ -11,6 +11,7 @@
 #include "cli/json_fields.h"
 #include "cli/object_view.h"
 #include "cli/printer.h"
+#include "api/routes.h"
 
 namespace prisn::cli {
 namespace {
@@ -61,7 +62,7 @@ int RunTokenCreate(Context& ctx, const TokenOptions& opts) {
   }
   json body = {{"namespace", opts.admin ? json() : json(opts.ns)}};
   if (!opts.name.empty()) body["name"] = opts.name;
-  auto answer = client->Post("/v1/tokens", body);
+  auto answer = client->Post(api::path::kTokens, body);
   if (!answer) {
     PrintError(answer.error(), client->details());
     return kExitError;
@@ -82,7 +83,7 @@ int RunTokenList(Context& ctx) {
     Report(ctx, client.error());
     return kExitError;
   }
-  auto answer = client->Get("/v1/tokens");
+  auto answer = client->Get(api::path::kTokens);
   if (!answer) {
     PrintError(answer.error(), client->details());
     return kExitError;
@@ -108,7 +109,7 @@ int RunRevoke(Context& ctx, const TokenOptions& opts) {
     Report(ctx, client.error());
     return kExitError;
   }
-  auto answer = client->Delete("/v1/tokens/" + UrlEncode(opts.target));
+  auto answer = client->Delete(api::Path(api::path::kToken, {opts.target}));
   if (!answer) {
     Report(ctx, answer.error(), client->details());
     return ctx.exit_code;

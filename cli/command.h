@@ -7,9 +7,19 @@
 
 #include <string>
 
-#include "cli/context.h"
+#include "api/client.h"
+#include "api/context.h"
+#include "api/routes.h"
 
 namespace prisn::cli {
+
+// The CLI is a client of the API library (api/): its connection and client.
+using api::ApiClient;
+using api::Connection;
+using api::ConnectionFlags;
+using api::EnvLookup;
+using api::ProcessEnv;
+using api::UrlEncode;
 
 // Exit codes shared by every command.
 inline constexpr int kExitOk = 0;

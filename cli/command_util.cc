@@ -1,4 +1,5 @@
 #include "cli/command_util.h"
+#include "api/routes.h"
 
 #include <fmt/core.h>
 #include <sodium.h>
@@ -68,22 +69,13 @@ void Report(Context& ctx, const Error& error, const nlohmann::ordered_json& deta
 }
 
 std::string ObjectPath(const ObjectRef& ref) {
-  return fmt::format("/v1/namespaces/{}/{}/{}", ref.kind.namespaced ? UrlEncode(ref.ns) : "-",
-                     ref.kind.plural, UrlEncode(ref.name));
+  return api::Path(api::path::kObject,
+                   {ref.kind.namespaced ? std::string_view(ref.ns) : api::kNoNamespace,
+                    ref.kind.plural, ref.name});
 }
 
 std::string Label(std::string_view kind, std::string_view name) {
   return fmt::format("{}/{}", AsciiLower(kind), name);
-}
-
-std::string Query(const std::vector<std::pair<std::string, std::string>>& params) {
-  std::string out;
-  for (const auto& [key, value] : params) {
-    if (value.empty()) continue;
-    out += out.empty() ? "?" : "&";
-    out += UrlEncode(key) + "=" + UrlEncode(value);
-  }
-  return out;
 }
 
 std::string Base64(std::string_view bytes) {
@@ -119,7 +111,7 @@ Result<ObjectRef> ResolveObject(ApiClient& client, const std::vector<std::string
   }
 
   // A bare name: find which kinds hold an object of that name.
-  auto listing = client.Get("/v1/objects" + Query({{"namespace", ns}}));
+  auto listing = client.Get(std::string(api::path::kObjects) + api::Query({{api::query::kNamespace, ns}}));
   if (!listing) return std::unexpected(listing.error());
   std::vector<ObjectRef> matches;
   for (const auto& item : listing->value("items", nlohmann::ordered_json::array())) {

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cli/client.h"
+#include "api/client.h"
 #include "cli/command.h"
 #include "cli/kinds.h"
 #include "util/error.h"
@@ -57,9 +57,6 @@ std::string Label(std::string_view kind, std::string_view name);
 // the history of every kind, so deleted objects stay reachable.
 Result<ObjectRef> ResolveObject(ApiClient& client, const std::vector<std::string>& words,
                                 const std::string& ns, bool allow_deleted = false);
-
-// "ns=...&kind=..."-style query from pairs whose value is non-empty.
-std::string Query(const std::vector<std::pair<std::string, std::string>>& params);
 
 // Base64 (RFC 4648 standard alphabet, padded) of raw bytes.
 std::string Base64(std::string_view bytes);

@@ -1,4 +1,5 @@
 #include "cli/cron_shortcut.h"
+#include "api/routes.h"
 
 #include <date/date.h>
 #include <date/tz.h>
@@ -95,7 +96,7 @@ int ApplyCronShortcut(Context& ctx, const CronFlags& flags) {
     PrintError(client.error());
     return kExitError;
   }
-  auto applied = client->Post("/v1/apply", body);
+  auto applied = client->Post(api::path::kApply, body);
   if (!applied) {
     PrintError(applied.error(), client->details());
     return kExitError;

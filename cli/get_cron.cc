@@ -1,4 +1,5 @@
 #include "cli/get_cron.h"
+#include "api/routes.h"
 
 #include <fmt/core.h>
 
@@ -34,17 +35,17 @@ std::string Relative(const json& time, Clock::time_point now, bool future) {
 }  // namespace
 
 int ListCronJobs(Context& ctx, ApiClient& client, const NamespaceOptions& ns) {
-  std::vector<std::pair<std::string, std::string>> query{{"kind", "cronjobs"}};
-  if (!ns.all) query.emplace_back("namespace", ns.name);
-  auto objects = client.Get("/v1/objects" + Query(query));
+  std::vector<std::pair<std::string_view, std::string>> query{{api::query::kKind, "cronjobs"}};
+  if (!ns.all) query.emplace_back(api::query::kNamespace, ns.name);
+  auto objects = client.Get(std::string(api::path::kObjects) + api::Query(query));
   if (!objects) {
     Report(ctx, objects.error(), client.details());
     return ctx.exit_code;
   }
   std::map<std::pair<std::string, std::string>, json> observed;
-  std::vector<std::pair<std::string, std::string>> status_query;
-  if (!ns.all) status_query.emplace_back("namespace", ns.name);
-  if (auto status = client.Get("/v1/status" + Query(status_query))) {
+  std::vector<std::pair<std::string_view, std::string>> status_query;
+  if (!ns.all) status_query.emplace_back(api::query::kNamespace, ns.name);
+  if (auto status = client.Get(std::string(api::path::kStatus) + api::Query(status_query))) {
     for (const auto& w : status->value("workloads", json::array())) {
       if (Text(w, "kind") == "CronJob") observed[{Text(w, "namespace"), Text(w, "name")}] = w;
     }
@@ -93,11 +94,11 @@ int ListCronJobs(Context& ctx, ApiClient& client, const NamespaceOptions& ns) {
 
 int ListCronRuns(Context& ctx, ApiClient& client, const NamespaceOptions& ns,
                  const std::string& name, int limit) {
-  std::vector<std::pair<std::string, std::string>> query{{"job", name}};
-  if (!ns.all) query.emplace_back("namespace", ns.name);
+  std::vector<std::pair<std::string_view, std::string>> query{{api::query::kJob, name}};
+  if (!ns.all) query.emplace_back(api::query::kNamespace, ns.name);
   // A Job or script of the same name shares the listing: ask for more.
-  query.emplace_back("limit", std::to_string(std::min(limit * 2, 1000)));
-  auto answer = client.Get("/v1/runs" + Query(query));
+  query.emplace_back(api::query::kLimit, std::to_string(std::min(limit * 2, 1000)));
+  auto answer = client.Get(std::string(api::path::kRuns) + api::Query(query));
   if (!answer) {
     Report(ctx, answer.error(), client.details());
     return ctx.exit_code;

@@ -1,4 +1,5 @@
 #include "cli/get_network.h"
+#include "api/routes.h"
 
 #include <fmt/core.h>
 
@@ -47,8 +48,7 @@ std::string EndpointTable(const json& items, bool all_namespaces) {
 int GetEndpoints(Context& ctx, ApiClient& client, const NamespaceOptions& ns,
                  const std::optional<std::string>& name) {
   if (name) {
-    auto answer = client.Get(fmt::format("/v1/namespaces/{}/endpoints/{}", UrlEncode(ns.name),
-                                         UrlEncode(*name)));
+    auto answer = client.Get(api::Path(api::path::kEndpoint, {ns.name, *name}));
     if (!answer) {
       Report(ctx, answer.error(), client.details());
       return ctx.exit_code;
@@ -56,9 +56,9 @@ int GetEndpoints(Context& ctx, ApiClient& client, const NamespaceOptions& ns,
     PrintOutput(ctx.global.output, *answer, [&] { return EndpointTable(json::array({*answer}), false); });
     return kExitOk;
   }
-  std::vector<std::pair<std::string, std::string>> query;
-  if (!ns.all) query.emplace_back("namespace", ns.name);
-  auto answer = client.Get("/v1/endpoints" + Query(query));
+  std::vector<std::pair<std::string_view, std::string>> query;
+  if (!ns.all) query.emplace_back(api::query::kNamespace, ns.name);
+  auto answer = client.Get(std::string(api::path::kEndpoints) + api::Query(query));
   if (!answer) {
     Report(ctx, answer.error(), client.details());
     return ctx.exit_code;

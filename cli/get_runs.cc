@@ -1,4 +1,5 @@
 #include "cli/get_runs.h"
+#include "api/routes.h"
 
 #include <fmt/core.h>
 
@@ -27,10 +28,10 @@ std::optional<std::string> RunIdIn(const std::vector<std::string>& words) {
 }
 
 int ListRuns(Context& ctx, ApiClient& client, const NamespaceOptions& ns, int limit) {
-  std::vector<std::pair<std::string, std::string>> query;
-  if (!ns.all) query.emplace_back("namespace", ns.name);
-  query.emplace_back("limit", std::to_string(limit));
-  auto answer = client.Get("/v1/runs" + Query(query));
+  std::vector<std::pair<std::string_view, std::string>> query;
+  if (!ns.all) query.emplace_back(api::query::kNamespace, ns.name);
+  query.emplace_back(api::query::kLimit, std::to_string(limit));
+  auto answer = client.Get(std::string(api::path::kRuns) + api::Query(query));
   if (!answer) {
     Report(ctx, answer.error(), client.details());
     return ctx.exit_code;
@@ -50,7 +51,7 @@ int ListRuns(Context& ctx, ApiClient& client, const NamespaceOptions& ns, int li
 }
 
 int ShowRun(Context& ctx, ApiClient& client, const std::string& id) {
-  auto run = client.Get("/v1/runs/" + UrlEncode(id));
+  auto run = client.Get(api::Path(api::path::kRun, {id}));
   if (!run) {
     Report(ctx, run.error(), client.details());
     return ctx.exit_code;

@@ -1,4 +1,5 @@
 #include "cli/set_request.h"
+#include "api/routes.h"
 
 #include <fmt/core.h>
 
@@ -9,7 +10,7 @@ namespace {
 
 // Keys of the objects the server holds (as far as the token may see them).
 Result<manifests::KnownObjects> ServerObjects(ApiClient& client) {
-  auto answer = client.Get("/v1/objects");
+  auto answer = client.Get(api::path::kObjects);
   if (!answer) return std::unexpected(answer.error());
   manifests::KnownObjects known;
   for (const auto& item : answer->value("items", nlohmann::ordered_json::array())) {

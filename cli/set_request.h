@@ -7,11 +7,15 @@
 #include <string>
 #include <vector>
 
-#include "cli/client.h"
+#include "api/client.h"
 #include "cli/local_set.h"
 #include "util/error.h"
 
 namespace prisn::cli {
+
+using api::ApiClient;
+using api::Connection;
+using api::EnvLookup;
 
 struct PreparedSet {
   LocalInputs inputs;

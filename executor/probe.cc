@@ -12,7 +12,7 @@
 
 #include "executor/run.h"
 #include "executor/runner.h"
-#include "net/http_client.h"
+#include "api/http_client.h"
 #include "util/unique_fd.h"
 
 namespace prisn::executor {
@@ -65,7 +65,7 @@ ProbeResult Tcp(int port, std::chrono::milliseconds timeout) {
 ProbeResult Http(const manifests::HttpProbe& probe, int port, std::chrono::milliseconds timeout) {
   std::string path =
       probe.path.empty() || probe.path.front() != '/' ? "/" + probe.path : probe.path;
-  net::HttpRequest request;
+  api::HttpRequest request;
   request.url = fmt::format("http://127.0.0.1:{}{}", port, path);
   request.headers.emplace_back("User-Agent", "prisn-probe/1");
   request.connect_timeout = std::max(timeout, std::chrono::milliseconds(1));
@@ -73,7 +73,7 @@ ProbeResult Http(const manifests::HttpProbe& probe, int port, std::chrono::milli
   request.max_body = 256;
   // One client per attempt: probes run on several threads, and a kept
   // connection would hide a server that no longer accepts new ones.
-  net::HttpClient client;
+  api::HttpClient client;
   auto answer = client.Request(request);
   if (!answer) return {false, fmt::format("GET {}: {}", request.url, answer.error().message)};
   int status = answer->status;

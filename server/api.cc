@@ -4,6 +4,8 @@
 
 #include <exception>
 
+#include "api/routes.h"
+#include "api/types_server.h"
 #include "server/api_internal.h"
 #include "server/webhook.h"
 
@@ -17,7 +19,7 @@ void Api::Core::RefreshGauges(store::Store& s) {
 namespace {
 
 void AddStateRoutes(Api::Core& core) {
-  core.router.Add("GET", "/metrics", [&core](const RouteContext& ctx) {
+  core.router.Add("GET", std::string(api::path::kMetrics), [&core](const RouteContext& ctx) {
     if (!ctx.principal.admin())
       return ErrorResponse(403, "permission", "/metrics needs an admin token");
     HttpResponse r;
@@ -25,20 +27,19 @@ void AddStateRoutes(Api::Core& core) {
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return r;
   });
-  core.router.Add("GET", "/v1/state", [&core](const RouteContext& ctx) {
+  core.router.Add("GET", std::string(api::path::kState), [&core](const RouteContext& ctx) {
     return core.store.With([&](store::Store& s) {
       auto index = s.StateIndex();
       if (!index) return ErrorResponse(index.error());
       auto counts = s.CountObjects(ctx.principal.ns);
       if (!counts) return ErrorResponse(counts.error());
-      int64_t total = 0;
-      nlohmann::ordered_json objects = nlohmann::ordered_json::object();
+      api::StateSummary out;
+      out.index = *index;
       for (const auto& [kind, n] : *counts) {
-        objects[kind] = n;
-        total += n;
+        out.objects[kind] = n;
+        out.total += n;
       }
-      return JsonResponse(
-          200, nlohmann::ordered_json{{"index", *index}, {"objects", objects}, {"total", total}});
+      return JsonResponse(200, api::Encode(out));
     });
   });
 }
@@ -81,7 +82,7 @@ Api::Admission Api::Admit(std::string_view method, std::string_view target,
   Admission a;
   HttpRequest parsed;
   auto target_ok = ParseTarget(target, parsed);
-  if (target_ok && method == "GET" && parsed.path == "/health") {
+  if (target_ok && method == "GET" && parsed.path == api::path::kHealth) {
     a.health = true;
     return a;
   }
@@ -123,7 +124,7 @@ Api::Admission Api::Admit(std::string_view method, std::string_view target,
     a.reject = ErrorResponse(target_ok.error());
     return a;
   }
-  if (parsed.path == "/v1/apply" || parsed.path == "/v1/diff" || parsed.path == "/v1/runs")
+  if (parsed.path == api::path::kApply || parsed.path == api::path::kDiff || parsed.path == api::path::kRuns)
     a.body_limit = kApplyBodyLimit;
   if (content_length && *content_length > a.body_limit) {
     a.reject = ErrorResponse(413, "too_large",
@@ -183,17 +184,13 @@ HttpResponse Api::Health() const {
                                     {"store", store.error().ToString()},
                                     {"version", core_->info.version},
                                     {"pid", core_->info.pid}});
-    r.route = "/health";
+    r.route = std::string(api::path::kHealth);
     return r;
   }
-  nlohmann::ordered_json body{
-      {"status", "ok"},
-      {"version", core_->info.version},
-      {"pid", core_->info.pid},
-      {"startedAt", FormatTime(core_->info.started_ms)},
-      {"uptimeSeconds", static_cast<double>(now - core_->info.started_ms) / 1000.0}};
-  HttpResponse r = JsonResponse(200, body);
-  r.route = "/health";
+  api::Health body{"ok", core_->info.version, core_->info.pid, FormatTime(core_->info.started_ms),
+                   static_cast<double>(now - core_->info.started_ms) / 1000.0};
+  HttpResponse r = JsonResponse(200, api::Encode(body));
+  r.route = std::string(api::path::kHealth);
   return r;
 }
 

@@ -12,6 +12,8 @@
 #include "manifests/diagnostic.h"
 #include "server/api_internal.h"
 
+#include "api/routes.h"
+
 namespace prisn::server {
 namespace {
 
@@ -229,62 +231,6 @@ std::string UnknownName(std::string_view what, std::string_view word, std::strin
   return message + " (accepted: " + JoinNames(accepted) + ")";
 }
 
-struct RouteShape {
-  std::string_view method;
-  std::string_view pattern;
-  std::vector<std::string> query;  // accepted query parameters
-  bool body = false;               // reads a JSON body (its members: ParseBody)
-  bool any_query = false;          // webhooks: the provider's URL, not ours
-};
-
-// Every route of docs/API.md. A route added without a line here accepts no
-// query parameter and no body: a request that does not fit is refused
-// rather than half understood.
-const std::vector<RouteShape>& RouteShapes() {
-  static const std::vector<RouteShape> kShapes = {
-      {"GET", "/metrics", {}},
-      {"GET", "/v1/state", {}},
-      {"POST", "/v1/apply", {"force"}, true},
-      {"POST", "/v1/diff", {}, true},
-      {"GET", "/v1/events", {"kind", "namespace", "name", "since", "after", "limit"}},
-      {"GET", "/v1/namespaces/{ns}/endpoints/{name}", {}},
-      {"GET", "/v1/endpoints", {"namespace"}},
-      {"GET", "/v1/proxy/stats", {}},
-      {"GET", "/v1/dns/lookup", {"name", "namespace"}},
-      {"GET", "/v1/objects", {"kind", "namespace", "set"}},
-      {"GET", "/v1/namespaces/{ns}/{kind}/{name}", {}},
-      {"DELETE", "/v1/namespaces/{ns}/{kind}/{name}", {"dryRun", "force"}},
-      {"GET", "/v1/namespaces/{ns}/{kind}/{name}/history", {}},
-      {"POST", "/v1/namespaces/{ns}/{kind}/{name}/rollback", {}, true},
-      {"GET", "/v1/status", {"namespace"}},
-      {"GET", "/v1/namespaces/{ns}/{kind}/{name}/status", {}},
-      {"POST", "/v1/namespaces/{ns}/{kind}/{name}/scale", {"force"}, true},
-      {"GET",
-       "/v1/namespaces/{ns}/{kind}/{name}/logs",
-       {"tail", "wait", "since", "cursor", "replica"}},
-      {"POST", "/v1/runs", {}, true},
-      {"GET", "/v1/runs", {"namespace", "job", "limit"}},
-      {"GET", "/v1/runs/{id}", {}},
-      {"POST", "/v1/runs/{id}/stop", {}},
-      {"GET", "/v1/runs/{id}/logs", {"wait", "tail", "cursor"}},
-      {"GET", "/v1/secrets", {"namespace"}},
-      {"POST", "/v1/secrets", {}, true},
-      {"GET", "/v1/tokens", {}},
-      {"POST", "/v1/tokens", {}, true},
-      {"DELETE", "/v1/tokens/{id}", {}},
-      {"GET", "/v1/sources", {}},
-      {"POST", "/v1/sources", {}, true},
-      {"GET", "/v1/sources/{name}", {}},
-      {"PUT", "/v1/sources/{name}", {}, true},
-      {"DELETE", "/v1/sources/{name}", {}},
-      {"POST", "/v1/sources/{name}/reconcile", {}},
-      {"POST", "/v1/sources/{name}/suspend", {}},
-      {"POST", "/v1/sources/{name}/resume", {}},
-      {"POST", "/v1/hooks/{name}", {}, true, /*any_query=*/true},
-  };
-  return kShapes;
-}
-
 // An empty body, or an empty JSON object (what the CLI sends to routes that
 // take none).
 bool EmptyBody(std::string_view body) {
@@ -346,17 +292,16 @@ std::optional<nlohmann::json> ParseBody(const HttpRequest& request, HttpResponse
 
 std::optional<HttpResponse> CheckRequestShape(std::string_view method, std::string_view pattern,
                                               const HttpRequest& request) {
-  static const RouteShape kNone{};
-  const RouteShape* shape = &kNone;
-  for (const RouteShape& s : RouteShapes()) {
-    if (s.method == method && s.pattern == pattern) shape = &s;
-  }
+  static const api::Route kNone{};
+  const api::Route* shape = api::FindRoute(method, pattern);
+  if (shape == nullptr) shape = &kNone;
   std::string route = std::string(method) + " " + std::string(pattern);
   if (!shape->any_query) {
     for (const auto& [key, value] : request.query) {
       if (std::find(shape->query.begin(), shape->query.end(), key) != shape->query.end()) continue;
       return ErrorResponse(400, "invalid",
-                           UnknownName("query parameter", key, "for " + route, shape->query));
+                           UnknownName("query parameter", key, "for " + route,
+                                       std::vector<std::string>(shape->query.begin(), shape->query.end())));
     }
   }
   if (!shape->body && !EmptyBody(request.body)) {

@@ -35,7 +35,7 @@
 #include "reconciler/store.h"
 #include "server/api.h"
 #include "server/api_internal.h"
-#include "server/context_file.h"
+#include "api/context.h"
 #include "server/draining_backend.h"
 #include "server/http_server.h"
 #include "server/network.h"
@@ -281,16 +281,16 @@ int Serve(const StartOptions& options, const StateDirChoice& state, const Listen
   if (!bound) return report.Error(bound.error());
   std::string url = "http://" + bound->ToString();
 
-  if (auto st = WriteContextFile(paths.context, url, *admin_token); !st)
+  if (auto st = api::WriteContextFile(paths.context, url, *admin_token); !st)
     return report.Error(st.error());
   if (state.is_default) {
     if (auto user = UserContextPath()) {
-      if (auto st = WriteContextFile(*user, url, *admin_token); !st) {
+      if (auto st = api::WriteContextFile(*user, url, *admin_token); !st) {
         spdlog::warn("cannot write the user context file {}: {}", *user, st.error().ToString());
       }
     }
   }
-  if (auto old = ReadContextFile(paths.context); old && *old && !(*old)->token) {
+  if (auto old = api::ReadContextFile(paths.context); old && *old && !(*old)->token) {
     spdlog::warn("{} holds no admin token (it was removed after the first start)", paths.context);
   }
 

@@ -8,9 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "server/context_file.h"
+#include "api/context.h"
 #include "server/daemon.h"
-#include "server/http_client.h"
+#include "api/client.h"
+#include "api/types_server.h"
 #include "server/paths.h"
 #include "server/pid_file.h"
 
@@ -92,7 +93,7 @@ int ServerStatus(const std::string& state_dir, bool json) {
     return 1;
   }
   out["pid"] = **pid;
-  auto context = ReadContextFile(paths.context);
+  auto context = api::ReadContextFile(paths.context);
   if (!context) return PrintError(context.error());
   if (!*context || (*context)->server.empty()) {
     return PrintError(Error{ErrorCode::kNotFound,
@@ -101,25 +102,23 @@ int ServerStatus(const std::string& state_dir, bool json) {
   }
   const std::string& url = (*context)->server;
   out["server"] = url;
-  auto health = HttpGet(url, "/health", "");
-  if (!health || health->status != 200) {
-    std::string why = health ? "HTTP " + std::to_string(health->status) : health.error().message;
+  api::ApiClient client(api::Connection{url, (*context)->token.value_or(""), paths.context});
+  auto health = client.Get<api::Health>(api::path::kHealth);
+  if (!health) {
     std::fprintf(stderr, "error: prisn server (pid %d) is running but does not answer at %s: %s\n",
-                 **pid, url.c_str(), why.c_str());
+                 **pid, url.c_str(), health.error().message.c_str());
     return 2;
   }
-  auto h = nlohmann::json::parse(health->body, nullptr, false);
-  double uptime = h.is_object() ? h.value("uptimeSeconds", 0.0) : 0.0;
-  out["version"] = h.is_object() ? h.value("version", "") : "";
+  double uptime = health->uptime_seconds;
+  out["version"] = health->version;
   out["uptimeSeconds"] = uptime;
-  nlohmann::json state_body;
+  std::optional<api::StateSummary> state_body;
   if ((*context)->token) {
-    auto st = HttpGet(url, "/v1/state", *(*context)->token);
-    if (st && st->status == 200) state_body = nlohmann::json::parse(st->body, nullptr, false);
+    if (auto st = client.Get<api::StateSummary>(api::path::kState)) state_body = std::move(*st);
   }
-  if (state_body.is_object()) {
-    out["objects"] = state_body.value("total", 0);
-    out["index"] = state_body.value("index", 0);
+  if (state_body) {
+    out["objects"] = state_body->total;
+    out["index"] = state_body->index;
   } else {
     out["objects"] = nullptr;
     out["index"] = nullptr;
@@ -134,7 +133,7 @@ int ServerStatus(const std::string& state_dir, bool json) {
   std::printf("  state dir:    %s\n", paths.dir.c_str());
   std::printf("  version:      %s\n", out["version"].get<std::string>().c_str());
   std::printf("  uptime:       %s\n", FormatUptime(uptime).c_str());
-  if (state_body.is_object()) {
+  if (state_body) {
     std::printf("  objects:      %lld (state index %lld)\n",
                 static_cast<long long>(out["objects"].get<int64_t>()),
                 static_cast<long long>(out["index"].get<int64_t>()));

@@ -1,5 +1,7 @@
 #include "server/http_types.h"
 
+#include "api/types_server.h"
+
 namespace prisn::server {
 namespace {
 
@@ -51,11 +53,8 @@ HttpResponse JsonResponse(int status, const nlohmann::ordered_json& body) {
 
 HttpResponse ErrorResponse(int status, std::string_view code, std::string_view message,
                            nlohmann::json details) {
-  nlohmann::ordered_json body;
-  body["error"]["code"] = code;
-  body["error"]["message"] = message;
-  body["error"]["details"] = std::move(details);
-  return JsonResponse(status, body);
+  api::ErrorBody body{{std::string(code), std::string(message), std::move(details)}};
+  return JsonResponse(status, api::Encode(body));
 }
 
 HttpResponse ErrorResponse(const Error& error, nlohmann::json details) {

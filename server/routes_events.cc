@@ -1,6 +1,7 @@
 // GET /v1/events.
 #include <charconv>
 
+#include "api/routes.h"
 #include "server/api_internal.h"
 
 namespace prisn::server {
@@ -81,7 +82,7 @@ HttpResponse Events(Api::Core& core, const RouteContext& ctx) {
 }  // namespace
 
 void AddEventRoutes(Api::Core& core) {
-  core.router.Add("GET", "/v1/events", [&core](const RouteContext& c) { return Events(core, c); });
+  core.router.Add("GET", std::string(api::path::kEvents), [&core](const RouteContext& c) { return Events(core, c); });
 }
 
 }  // namespace prisn::server

@@ -1,5 +1,6 @@
 // Service network endpoints: a service's address and pool, proxy stats,
 // DNS lookups (docs/API.md "Services and networking").
+#include "api/routes.h"
 #include "server/api_internal.h"
 #include "server/network.h"
 
@@ -157,13 +158,13 @@ HttpResponse DnsLookup(Api::Core& core, const RouteContext& ctx) {
 }  // namespace
 
 void AddNetworkRoutes(Api::Core& core) {
-  core.router.Add("GET", "/v1/namespaces/{ns}/endpoints/{name}",
+  core.router.Add("GET", std::string(api::path::kEndpoint),
                   [&core](const RouteContext& c) { return Endpoints(core, c); });
-  core.router.Add("GET", "/v1/endpoints",
+  core.router.Add("GET", std::string(api::path::kEndpoints),
                   [&core](const RouteContext& c) { return EndpointsAll(core, c); });
-  core.router.Add("GET", "/v1/proxy/stats",
+  core.router.Add("GET", std::string(api::path::kProxyStats),
                   [&core](const RouteContext& c) { return ProxyStats(core, c); });
-  core.router.Add("GET", "/v1/dns/lookup",
+  core.router.Add("GET", std::string(api::path::kDnsLookup),
                   [&core](const RouteContext& c) { return DnsLookup(core, c); });
 }
 

@@ -1,4 +1,5 @@
 // Object endpoints: list, get, delete, history, rollback.
+#include "api/routes.h"
 #include "server/api_internal.h"
 
 namespace prisn::server {
@@ -65,7 +66,7 @@ HttpResponse ListObjects(Api::Core& core, const RouteContext& ctx) {
   });
 }
 
-HttpResponse Get(Api::Core& core, const RouteContext& ctx) {
+HttpResponse GetObject(Api::Core& core, const RouteContext& ctx) {
   ResolvedKey r = ResolveKey(ctx);
   if (r.error) return *r.error;
   return core.store.With([&](store::Store& s) {
@@ -170,14 +171,13 @@ HttpResponse Rollback(Api::Core& core, const RouteContext& ctx) {
 }  // namespace
 
 void AddObjectRoutes(Api::Core& core) {
-  constexpr const char* kObject = "/v1/namespaces/{ns}/{kind}/{name}";
-  core.router.Add("GET", "/v1/objects",
+  core.router.Add("GET", std::string(api::path::kObjects),
                   [&core](const RouteContext& c) { return ListObjects(core, c); });
-  core.router.Add("GET", kObject, [&core](const RouteContext& c) { return Get(core, c); });
-  core.router.Add("DELETE", kObject, [&core](const RouteContext& c) { return Delete(core, c); });
-  core.router.Add("GET", std::string(kObject) + "/history",
+  core.router.Add("GET", std::string(api::path::kObject), [&core](const RouteContext& c) { return GetObject(core, c); });
+  core.router.Add("DELETE", std::string(api::path::kObject), [&core](const RouteContext& c) { return Delete(core, c); });
+  core.router.Add("GET", std::string(api::path::kObjectHistory),
                   [&core](const RouteContext& c) { return History(core, c); });
-  core.router.Add("POST", std::string(kObject) + "/rollback",
+  core.router.Add("POST", std::string(api::path::kObjectRollback),
                   [&core](const RouteContext& c) { return Rollback(core, c); });
 }
 

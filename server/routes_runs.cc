@@ -2,6 +2,7 @@
 #include <chrono>
 #include <thread>
 
+#include "api/routes.h"
 #include "server/run_request.h"
 #include "server/workload_json.h"
 #include "server/workload_routes.h"
@@ -104,7 +105,7 @@ HttpResponse ListRuns(Api::Core& core, const RouteContext& ctx) {
   return JsonResponse(200, ojson{{"runs", std::move(items)}});
 }
 
-HttpResponse Get(Api::Core& core, const RouteContext& ctx) {
+HttpResponse GetRun(Api::Core& core, const RouteContext& ctx) {
   auto run = FindRun(core, ctx, ctx.params.at("id"));
   if (!run) return ErrorResponse(run.error());
   return JsonResponse(200, RunJson(*run));
@@ -181,12 +182,12 @@ HttpResponse RunLogs(Api::Core& core, const RouteContext& ctx) {
 }  // namespace
 
 void AddRunRoutes(Api::Core& core) {
-  core.router.Add("POST", "/v1/runs", [&core](const RouteContext& c) { return Submit(core, c); });
-  core.router.Add("GET", "/v1/runs", [&core](const RouteContext& c) { return ListRuns(core, c); });
-  core.router.Add("GET", "/v1/runs/{id}", [&core](const RouteContext& c) { return Get(core, c); });
-  core.router.Add("POST", "/v1/runs/{id}/stop",
+  core.router.Add("POST", std::string(api::path::kRuns), [&core](const RouteContext& c) { return Submit(core, c); });
+  core.router.Add("GET", std::string(api::path::kRuns), [&core](const RouteContext& c) { return ListRuns(core, c); });
+  core.router.Add("GET", std::string(api::path::kRun), [&core](const RouteContext& c) { return GetRun(core, c); });
+  core.router.Add("POST", std::string(api::path::kRunStop),
                   [&core](const RouteContext& c) { return Stop(core, c); });
-  core.router.Add("GET", "/v1/runs/{id}/logs",
+  core.router.Add("GET", std::string(api::path::kRunLogs),
                   [&core](const RouteContext& c) { return RunLogs(core, c); });
 }
 

@@ -5,6 +5,7 @@
 #include "manifests/file_tree.h"
 #include "manifests/load.h"
 #include "reconciler/apply.h"
+#include "api/routes.h"
 #include "server/api_internal.h"
 
 namespace prisn::server {
@@ -118,9 +119,9 @@ HttpResponse ListSecrets(Api::Core& core, const RouteContext& ctx) {
 }  // namespace
 
 void AddSecretRoutes(Api::Core& core) {
-  core.router.Add("GET", "/v1/secrets",
+  core.router.Add("GET", std::string(api::path::kSecrets),
                   [&core](const RouteContext& c) { return ListSecrets(core, c); });
-  core.router.Add("POST", "/v1/secrets",
+  core.router.Add("POST", std::string(api::path::kSecrets),
                   [&core](const RouteContext& c) { return CreateSecret(core, c); });
 }
 

@@ -3,13 +3,14 @@
 
 #include "reconciler/source_manager.h"
 #include "reconciler/source_spec.h"
+#include "api/routes.h"
 #include "server/api_internal.h"
 #include "server/webhook.h"
 
 namespace prisn::server {
 namespace {
 
-HttpResponse AdminOnly() {
+HttpResponse SourcesAdminOnly() {
   return ErrorResponse(403, "permission", "managing sources needs an admin token");
 }
 
@@ -70,7 +71,7 @@ Result<store::SourceRecord> Find(store::Store& s, const std::string& name) {
 // and keeps its webhook key unless a new one is given, its suspension and
 // its status. A changed definition syncs at once.
 HttpResponse CreateSource(Api::Core& core, const RouteContext& ctx, bool replace) {
-  if (!ctx.principal.admin()) return AdminOnly();
+  if (!ctx.principal.admin()) return SourcesAdminOnly();
   HttpResponse error;
   // The members of a source (reconciler/source_spec.h).
   auto body = ParseBody(ctx.request, error,
@@ -114,7 +115,7 @@ HttpResponse CreateSource(Api::Core& core, const RouteContext& ctx, bool replace
 }
 
 HttpResponse ListSources(Api::Core& core, const RouteContext& ctx) {
-  if (!ctx.principal.admin()) return AdminOnly();
+  if (!ctx.principal.admin()) return SourcesAdminOnly();
   return core.store.With([&](store::Store& s) {
     auto list = s.ListSources();
     if (!list) return ErrorResponse(list.error());
@@ -124,8 +125,8 @@ HttpResponse ListSources(Api::Core& core, const RouteContext& ctx) {
   });
 }
 
-HttpResponse Get(Api::Core& core, const RouteContext& ctx) {
-  if (!ctx.principal.admin()) return AdminOnly();
+HttpResponse GetSource(Api::Core& core, const RouteContext& ctx) {
+  if (!ctx.principal.admin()) return SourcesAdminOnly();
   return core.store.With([&](store::Store& s) {
     auto r = Find(s, ctx.params.at("name"));
     if (!r) return ErrorResponse(r.error());
@@ -134,7 +135,7 @@ HttpResponse Get(Api::Core& core, const RouteContext& ctx) {
 }
 
 HttpResponse Delete(Api::Core& core, const RouteContext& ctx) {
-  if (!ctx.principal.admin()) return AdminOnly();
+  if (!ctx.principal.admin()) return SourcesAdminOnly();
   return core.store.With([&](store::Store& s) {
     const std::string& name = ctx.params.at("name");
     if (auto st = s.DeleteSource(name, ctx.principal.name); !st) return ErrorResponse(st.error());
@@ -144,7 +145,7 @@ HttpResponse Delete(Api::Core& core, const RouteContext& ctx) {
 }
 
 HttpResponse Suspend(Api::Core& core, const RouteContext& ctx, bool suspended) {
-  if (!ctx.principal.admin()) return AdminOnly();
+  if (!ctx.principal.admin()) return SourcesAdminOnly();
   return core.store.With([&](store::Store& s) {
     const std::string& name = ctx.params.at("name");
     if (auto st = s.SetSourceSuspended(name, suspended, ctx.principal.name); !st)
@@ -160,7 +161,7 @@ HttpResponse Suspend(Api::Core& core, const RouteContext& ctx, bool suspended) {
 // that want the outcome poll GET until updatedAtMs moves past the value
 // returned here.
 HttpResponse Reconcile(Api::Core& core, const RouteContext& ctx) {
-  if (!ctx.principal.admin()) return AdminOnly();
+  if (!ctx.principal.admin()) return SourcesAdminOnly();
   if (!core.sources) return ErrorResponse(503, "unavailable", "the source manager is not running");
   return core.store.With([&](store::Store& s) {
     auto r = Find(s, ctx.params.at("name"));
@@ -275,23 +276,23 @@ std::optional<HttpResponse> Api::AdmitHook(const std::string& source,
 }
 
 void AddSourceRoutes(Api::Core& core) {
-  core.router.Add("POST", "/v1/sources",
+  core.router.Add("POST", std::string(api::path::kSources),
                   [&core](const RouteContext& c) { return CreateSource(core, c, false); });
-  core.router.Add("PUT", "/v1/sources/{name}",
+  core.router.Add("PUT", std::string(api::path::kSource),
                   [&core](const RouteContext& c) { return CreateSource(core, c, true); });
-  core.router.Add("GET", "/v1/sources",
+  core.router.Add("GET", std::string(api::path::kSources),
                   [&core](const RouteContext& c) { return ListSources(core, c); });
-  core.router.Add("GET", "/v1/sources/{name}",
-                  [&core](const RouteContext& c) { return Get(core, c); });
-  core.router.Add("DELETE", "/v1/sources/{name}",
+  core.router.Add("GET", std::string(api::path::kSource),
+                  [&core](const RouteContext& c) { return GetSource(core, c); });
+  core.router.Add("DELETE", std::string(api::path::kSource),
                   [&core](const RouteContext& c) { return Delete(core, c); });
-  core.router.Add("POST", "/v1/sources/{name}/reconcile",
+  core.router.Add("POST", std::string(api::path::kSourceReconcile),
                   [&core](const RouteContext& c) { return Reconcile(core, c); });
-  core.router.Add("POST", "/v1/sources/{name}/suspend",
+  core.router.Add("POST", std::string(api::path::kSourceSuspend),
                   [&core](const RouteContext& c) { return Suspend(core, c, true); });
-  core.router.Add("POST", "/v1/sources/{name}/resume",
+  core.router.Add("POST", std::string(api::path::kSourceResume),
                   [&core](const RouteContext& c) { return Suspend(core, c, false); });
-  core.router.Add("POST", "/v1/hooks/{name}", [&core](const RouteContext& c) { return Hook(core, c); });
+  core.router.Add("POST", std::string(api::path::kHook), [&core](const RouteContext& c) { return Hook(core, c); });
 }
 
 }  // namespace prisn::server

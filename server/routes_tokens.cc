@@ -1,4 +1,5 @@
 // /v1/tokens: admin only.
+#include "api/routes.h"
 #include "server/api_internal.h"
 #include "server/token_mint.h"
 #include "util/strings.h"
@@ -66,11 +67,11 @@ HttpResponse Revoke(Api::Core& core, const RouteContext& ctx) {
 }  // namespace
 
 void AddTokenRoutes(Api::Core& core) {
-  core.router.Add("GET", "/v1/tokens",
+  core.router.Add("GET", std::string(api::path::kTokens),
                   [&core](const RouteContext& c) { return ListTokens(core, c); });
-  core.router.Add("POST", "/v1/tokens",
+  core.router.Add("POST", std::string(api::path::kTokens),
                   [&core](const RouteContext& c) { return CreateToken(core, c); });
-  core.router.Add("DELETE", "/v1/tokens/{id}",
+  core.router.Add("DELETE", std::string(api::path::kToken),
                   [&core](const RouteContext& c) { return Revoke(core, c); });
 }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "api/routes.h"
 #include "server/workload_json.h"
 #include "server/workload_routes.h"
 
@@ -311,14 +312,13 @@ HttpResponse WorkloadLogs(Api::Core& core, const RouteContext& ctx) {
 }  // namespace
 
 void AddWorkloadRoutes(Api::Core& core) {
-  constexpr const char* kObject = "/v1/namespaces/{ns}/{kind}/{name}";
-  core.router.Add("GET", "/v1/status",
+  core.router.Add("GET", std::string(api::path::kStatus),
                   [&core](const RouteContext& c) { return StatusAll(core, c); });
-  core.router.Add("GET", std::string(kObject) + "/status",
+  core.router.Add("GET", std::string(api::path::kObjectStatus),
                   [&core](const RouteContext& c) { return StatusOne(core, c); });
-  core.router.Add("POST", std::string(kObject) + "/scale",
+  core.router.Add("POST", std::string(api::path::kObjectScale),
                   [&core](const RouteContext& c) { return Scale(core, c); });
-  core.router.Add("GET", std::string(kObject) + "/logs",
+  core.router.Add("GET", std::string(api::path::kObjectLogs),
                   [&core](const RouteContext& c) { return WorkloadLogs(core, c); });
 }
 

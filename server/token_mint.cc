@@ -7,7 +7,7 @@
 #include "reconciler/secret_box.h"
 #include "server/api_internal.h"
 #include "server/auth.h"
-#include "server/context_file.h"
+#include "api/context.h"
 #include "server/paths.h"
 #include "server/pid_file.h"
 #include "util/strings.h"
@@ -80,9 +80,9 @@ Result<nlohmann::ordered_json> MintTokenInStateDir(const std::string& state_dir,
   auto created = store->CreateToken(name, ns, HashToken(token), "state-dir");
   if (!created) return std::unexpected(created.error());
   if (!ns) {
-    auto old = ReadContextFile(paths.context);
+    auto old = api::ReadContextFile(paths.context);
     std::string server = old && *old ? (*old)->server : std::string();
-    if (auto st = WriteContextFile(paths.context, server, token); !st) {
+    if (auto st = api::WriteContextFile(paths.context, server, token); !st) {
       return std::unexpected(st.error());
     }
   }

@@ -23,12 +23,6 @@ TEST_CASE("ObjectPath encodes segments and uses - for kinds without a namespace"
   CHECK(ObjectPath({*ns, "default", "team-a"}) == "/v1/namespaces/-/namespaces/team-a");
 }
 
-TEST_CASE("Query skips empty values and encodes the rest") {
-  CHECK(Query({}) == "");
-  CHECK(Query({{"kind", "deployments"}, {"namespace", ""}, {"since", "2024-01-21T10:30:00Z"}}) ==
-        "?kind=deployments&since=2024-01-21T10%3A30%3A00Z");
-}
-
 TEST_CASE("Base64 is the padded standard alphabet") {
   CHECK(Base64("") == "");
   CHECK(Base64("f") == "Zg==");

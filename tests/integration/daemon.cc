@@ -21,7 +21,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "cli/client.h"
+#include "api/client.h"
 #include "util/unique_fd.h"
 
 namespace prisn::testing {
@@ -200,7 +200,7 @@ Daemon::Daemon(fs::path state_dir, std::vector<std::string> args)
         j.value("token", "") != "") {
       url_ = j["server"].get<std::string>();
       token_ = j["token"].get<std::string>();
-      cli::ApiClient client({url_, "", "test"});
+      api::ApiClient client({url_, "", "test"});
       if (client.Get("/health")) return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

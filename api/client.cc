@@ -1,10 +1,12 @@
-#include "cli/client.h"
+#include "api/client.h"
+
+#include "api/types_server.h"
 
 #include <fmt/core.h>
 
 #include <chrono>
 
-namespace prisn::cli {
+namespace prisn::api {
 namespace {
 
 using namespace std::chrono_literals;
@@ -52,45 +54,18 @@ constexpr size_t kMaxAnswer = size_t{256} << 20;
 
 std::string UnreachableMessage(const Connection& c) {
   return fmt::format(
-      "no prisn server answers at {}; start one with `prisn server start` (or set "
-      "PRISN_SERVER)",
-      c.server);
+      "no prisn server answers at {}; start one with `prisn server start` (or set {})",
+      c.server, kEnvServer);
 }
 
 }  // namespace
 
-std::string UrlEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char ch : text) {
-    bool unreserved = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                      (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' || ch == '~';
-    if (unreserved) {
-      out.push_back(static_cast<char>(ch));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[ch >> 4]);
-      out.push_back(kHex[ch & 0xF]);
-    }
-  }
-  return out;
-}
-
 Error ErrorFromResponse(long status, std::string_view body) {
   ErrorCode code = CodeFromStatus(status);
-  auto j = nlohmann::ordered_json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_discarded() && j.is_object() && j.contains("error")) {
-    const auto& e = j["error"];
-    if (e.is_object()) {
-      std::string message = e.value("message", std::string());
-      if (e.contains("code") && e["code"].is_string()) {
-        code = CodeFromName(e["code"].get<std::string>(), code);
-      }
-      if (!message.empty()) return Error{code, std::move(message), {}};
-    } else if (e.is_string()) {
-      return Error{code, e.get<std::string>(), {}};
-    }
+  auto j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (auto e = Decode<ErrorBody>(j, DecodeMode::kLenient); e && !e->error.message.empty()) {
+    if (!e->error.code.empty()) code = CodeFromName(e->error.code, code);
+    return Error{code, std::move(e->error.message), {}};
   }
   std::string text(body.substr(0, 200));
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
@@ -129,10 +104,10 @@ Result<nlohmann::ordered_json> ApiClient::Send(const char* method, std::string_v
   }
   // PRISN_LISTEN with port 0 names a daemon that picks its port at start and
   // has not written it to its state dir yet: nothing can answer there.
-  if (connection_.origin == "PRISN_LISTEN" && server.ends_with(":0")) {
+  if (connection_.origin == kEnvListen && server.ends_with(":0")) {
     return Fail(ErrorCode::kUnavailable, UnreachableMessage(connection_));
   }
-  net::HttpRequest request;
+  HttpRequest request;
   request.method = method;
   request.url = connection_.server + std::string(path);
   request.headers.emplace_back("Accept", "application/json");
@@ -176,17 +151,15 @@ Result<nlohmann::ordered_json> ApiClient::Send(const char* method, std::string_v
   long status = answer->status;
   const std::string& response = answer->body;
   if (status < 200 || status >= 300) {
-    auto j = nlohmann::ordered_json::parse(response, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_discarded() && j.is_object() && j.contains("error") && j["error"].is_object()) {
-      details_ = j["error"].value("details", nlohmann::ordered_json());
-    }
+    auto j = Json::parse(response, nullptr, /*allow_exceptions=*/false);
+    if (auto e = Decode<ErrorBody>(j, DecodeMode::kLenient)) details_ = std::move(e->error.details);
     Error error = ErrorFromResponse(status, response);
     if (status == 401) {
       error.message += connection_.token.empty()
-                           ? " (no token found: pass --token, set PRISN_TOKEN, or use the "
+                           ? " (no token found: pass --token, set " + std::string(kEnvToken) + ", or use the "
                              "context file `prisn server start` writes)"
-                           : " (the token was refused: pass a valid one with --token or "
-                             "PRISN_TOKEN)";
+                           : " (the token was refused: pass a valid one with --token or " +
+                                 std::string(kEnvToken) + ")";
     }
     return std::unexpected(std::move(error));
   }
@@ -201,4 +174,4 @@ Result<nlohmann::ordered_json> ApiClient::Send(const char* method, std::string_v
   return j;
 }
 
-}  // namespace prisn::cli
+}  // namespace prisn::api

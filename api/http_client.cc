@@ -1,4 +1,4 @@
-#include "net/http_client.h"
+#include "api/http_client.h"
 
 #include <fmt/format.h>
 #include <openssl/ssl.h>
@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-namespace prisn::net {
+namespace prisn::api {
 namespace {
 
 namespace asio = boost::asio;
@@ -362,4 +362,4 @@ Result<HttpResponse> HttpClient::Request(const HttpRequest& request) {
   }
 }
 
-}  // namespace prisn::net
+}  // namespace prisn::api

@@ -13,20 +13,37 @@
 // A context file's token is only used together with the server named in the
 // same file (or when the file names none), so a token never travels to a
 // server it was not issued by.
-// context.json is `{"server": "http://127.0.0.1:7373", "token": "prisn_..."}`.
+// context.json is `{"server": "http://127.0.0.1:7373", "token": "prisn_..."}`,
+// mode 0600; the daemon writes it at start (ReadContextFile/WriteContextFile).
 // With no server named anywhere the daemon's default address is used, so that
 // a missing daemon is reported as "no prisn server answers at ...".
 
-#include <functional>
 #include <optional>
 #include <string>
-#include <string_view>
+#include <tuple>
 
+#include "api/codec.h"
+#include "api/defaults.h"
 #include "util/error.h"
 
-namespace prisn::cli {
+namespace prisn::api {
 
-inline constexpr std::string_view kDefaultServer = "http://127.0.0.1:7373";
+struct ContextFile {
+  std::string server;
+  std::optional<std::string> token;
+};
+constexpr auto Fields(std::type_identity<ContextFile>) {
+  return std::tuple{Field{"server", &ContextFile::server}, Field{"token", &ContextFile::token}};
+}
+
+// nullopt when the file does not exist; kInvalid when it exists but is not the
+// documented JSON (silently skipping it would connect somewhere the user did
+// not mean).
+Result<std::optional<ContextFile>> ReadContextFile(const std::string& path);
+// Writes `server` and, when given, `token`; without a token the one already in
+// the file is kept. Creates the parent directory (0700). Atomic, mode 0600.
+Status WriteContextFile(const std::string& path, const std::string& server,
+                        const std::optional<std::string>& token);
 
 struct ConnectionFlags {
   std::string server;  // --server; empty when not given
@@ -50,4 +67,4 @@ EnvLookup ProcessEnv();
 // file is skipped.
 Result<Connection> DiscoverConnection(const ConnectionFlags& flags, const EnvLookup& env);
 
-}  // namespace prisn::cli
+}  // namespace prisn::api

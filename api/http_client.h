@@ -14,7 +14,7 @@
 
 #include "util/error.h"
 
-namespace prisn::net {
+namespace prisn::api {
 
 struct HttpUrl {
   bool tls = false;    // https
@@ -82,4 +82,4 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace prisn::net
+}  // namespace prisn::api

@@ -1,4 +1,4 @@
-#include "net/http_client.h"
+#include "api/http_client.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -24,7 +24,7 @@
 #include "tests/common/loopback_listener.h"
 #include "util/unique_fd.h"
 
-namespace prisn::net {
+namespace prisn::api {
 namespace {
 
 using namespace std::chrono_literals;
@@ -334,7 +334,7 @@ TEST_CASE("HttpClient over https refuses a server whose certificate is not trust
   std::filesystem::remove_all(dir);
   REQUIRE(cert);
   REQUIRE(key);
-  auto context = MakeTlsServerContext(*cert, *key);
+  auto context = net::MakeTlsServerContext(*cert, *key);
   REQUIRE(context);
 
   namespace asio = boost::asio;
@@ -360,4 +360,4 @@ TEST_CASE("HttpClient over https refuses a server whose certificate is not trust
   CHECK(handshake_failed);
 }
 
-}  // namespace prisn::net
+}  // namespace prisn::api

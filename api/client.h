@@ -1,6 +1,6 @@
 #pragma once
 // The CLI's HTTP client for the daemon's API (docs/API.md). One ApiClient per
-// command: it keeps one net::HttpClient, so consecutive requests reuse the
+// command: it keeps one HttpClient, so consecutive requests reuse the
 // connection.
 //
 // Every call returns the decoded JSON body of a 2xx answer (null for an empty
@@ -15,11 +15,13 @@
 #include <string>
 #include <string_view>
 
-#include "cli/context.h"
-#include "net/http_client.h"
+#include "api/codec.h"
+#include "api/context.h"
+#include "api/routes.h"
+#include "api/http_client.h"
 #include "util/error.h"
 
-namespace prisn::cli {
+namespace prisn::api {
 
 class ApiClient {
  public:
@@ -33,24 +35,39 @@ class ApiClient {
   Result<nlohmann::ordered_json> Delete(std::string_view path,
                                         const nlohmann::ordered_json& body = nullptr);
 
+  // The same calls, decoding the answer into an API type (leniently: fields
+  // a newer daemon adds are skipped). kInternal when the answer does not fit.
+  template <typename T>
+  Result<T> Get(std::string_view path) {
+    return Typed<T>(Get(path), path);
+  }
+  template <typename T, typename Body>
+  Result<T> Post(std::string_view path, const Body& body) {
+    return Typed<T>(Post(path, Encode(body)), path);
+  }
+
   const Connection& connection() const { return connection_; }
   // The "details" member of the last error answer (null when there was none).
   const nlohmann::ordered_json& details() const { return details_; }
 
  private:
+  template <typename T>
+  static Result<T> Typed(Result<Json> answer, std::string_view path) {
+    if (!answer) return std::unexpected(answer.error());
+    auto out = Decode<T>(*answer, DecodeMode::kLenient);
+    if (!out) return Fail(ErrorCode::kInternal, "the server's answer does not fit: " + out.error().message, std::string(path));
+    return out;
+  }
   Result<nlohmann::ordered_json> Send(const char* method, std::string_view path,
                                       const nlohmann::ordered_json& body);
 
   Connection connection_;
-  net::HttpClient http_;
+  HttpClient http_;
   nlohmann::ordered_json details_;
 };
-
-// Percent-encodes one path segment or query value (RFC 3986 unreserved kept).
-std::string UrlEncode(std::string_view text);
 
 // The Error for a non-2xx answer: the code and message of the server's error
 // body when it has one, else one derived from the HTTP status.
 Error ErrorFromResponse(long status, std::string_view body);
 
-}  // namespace prisn::cli
+}  // namespace prisn::api

@@ -1,4 +1,4 @@
-#include "cli/context.h"
+#include "api/context.h"
 
 #include <unistd.h>
 
@@ -8,7 +8,7 @@
 
 #include "util/files.h"
 
-namespace prisn::cli {
+namespace prisn::api {
 namespace {
 
 namespace fs = std::filesystem;
@@ -149,7 +149,7 @@ TEST_CASE("DiscoverConnection rejects a context file that is not the documented 
   auto wrong_type =
       DiscoverConnection({}, MapEnv({{"PRISN_STATE_DIR", (tmp.path / "state").string()}}));
   REQUIRE_FALSE(wrong_type);
-  CHECK(wrong_type.error().message.find("\"server\" must be a string") != std::string::npos);
+  CHECK(wrong_type.error().message.find("server: expected a string") != std::string::npos);
 }
 
-}  // namespace prisn::cli
+}  // namespace prisn::api

@@ -1,4 +1,4 @@
-#include "cli/client.h"
+#include "api/client.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -8,7 +8,7 @@
 
 #include "util/unique_fd.h"
 
-namespace prisn::cli {
+namespace prisn::api {
 
 TEST_CASE("ErrorFromResponse takes the code and message of the server's error body") {
   auto e = ErrorFromResponse(
@@ -64,4 +64,4 @@ TEST_CASE("ApiClient with a malformed server URL is an invalid input") {
   CHECK(r.error().context == "server from PRISN_SERVER");
 }
 
-}  // namespace prisn::cli
+}  // namespace prisn::api
