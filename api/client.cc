@@ -1,10 +1,10 @@
 #include "api/client.h"
 
-#include "api/types_server.h"
-
 #include <fmt/core.h>
 
 #include <chrono>
+
+#include "api/types_server.h"
 
 namespace prisn::api {
 namespace {
@@ -54,8 +54,8 @@ constexpr size_t kMaxAnswer = size_t{256} << 20;
 
 std::string UnreachableMessage(const Connection& c) {
   return fmt::format(
-      "no prisn server answers at {}; start one with `prisn server start` (or set {})",
-      c.server, kEnvServer);
+      "no prisn server answers at {}; start one with `prisn server start` (or set {})", c.server,
+      kEnvServer);
 }
 
 }  // namespace
@@ -156,8 +156,9 @@ Result<nlohmann::ordered_json> ApiClient::Send(const char* method, std::string_v
     Error error = ErrorFromResponse(status, response);
     if (status == 401) {
       error.message += connection_.token.empty()
-                           ? " (no token found: pass --token, set " + std::string(kEnvToken) + ", or use the "
-                             "context file `prisn server start` writes)"
+                           ? " (no token found: pass --token, set " + std::string(kEnvToken) +
+                                 ", or use the "
+                                 "context file `prisn server start` writes)"
                            : " (the token was refused: pass a valid one with --token or " +
                                  std::string(kEnvToken) + ")";
     }

@@ -17,8 +17,8 @@
 
 #include "api/codec.h"
 #include "api/context.h"
-#include "api/routes.h"
 #include "api/http_client.h"
+#include "api/routes.h"
 #include "util/error.h"
 
 namespace prisn::api {
@@ -55,7 +55,9 @@ class ApiClient {
   static Result<T> Typed(Result<Json> answer, std::string_view path) {
     if (!answer) return std::unexpected(answer.error());
     auto out = Decode<T>(*answer, DecodeMode::kLenient);
-    if (!out) return Fail(ErrorCode::kInternal, "the server's answer does not fit: " + out.error().message, std::string(path));
+    if (!out)
+      return Fail(ErrorCode::kInternal, "the server's answer does not fit: " + out.error().message,
+                  std::string(path));
     return out;
   }
   Result<nlohmann::ordered_json> Send(const char* method, std::string_view path,

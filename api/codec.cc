@@ -25,7 +25,8 @@ std::optional<std::string_view> Closest(std::string_view word,
 }
 
 Error WrongType(const std::string& path, const char* expected, const Json& j) {
-  return Error{ErrorCode::kInvalid, fmt::format("{}: expected {}, got {}", path, expected, Describe(j)), {}};
+  return Error{
+      ErrorCode::kInvalid, fmt::format("{}: expected {}, got {}", path, expected, Describe(j)), {}};
 }
 
 }  // namespace prisn::api::codec_detail

@@ -56,7 +56,9 @@ struct Field {
 };
 
 template <typename T>
-concept Codable = requires { Fields(std::type_identity<T>{}); };
+concept Codable = requires {
+  Fields(std::type_identity<T>{});
+};
 
 enum class DecodeMode { kStrict, kLenient };
 
@@ -139,7 +141,8 @@ namespace codec_detail {
 
 template <Codable T>
 Status DecodeObject(const Json& j, T& out, DecodeMode mode, const std::string& path) {
-  if (!j.is_object()) return std::unexpected(WrongType(path.empty() ? "body" : path, "an object", j));
+  if (!j.is_object())
+    return std::unexpected(WrongType(path.empty() ? "body" : path, "an object", j));
   const auto fields = Fields(std::type_identity<T>{});
   if (mode == DecodeMode::kStrict) {
     for (const auto& [key, value] : j.items()) {
@@ -148,7 +151,8 @@ Status DecodeObject(const Json& j, T& out, DecodeMode mode, const std::string& p
       if (known) continue;
       std::string where = path.empty() ? key : path + "." + key;
       std::string msg = fmt::format("unknown field \"{}\"", where);
-      if (auto close = Closest(key, Names<T>())) msg += fmt::format(" (did you mean \"{}\"?)", *close);
+      if (auto close = Closest(key, Names<T>()))
+        msg += fmt::format(" (did you mean \"{}\"?)", *close);
       return Fail(ErrorCode::kInvalid, msg);
     }
   }

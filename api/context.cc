@@ -65,7 +65,8 @@ Status WriteContextFile(const std::string& path, const std::string& server,
   if (!parent.empty() && !std::filesystem::exists(parent)) {
     std::error_code ec;
     std::filesystem::create_directories(parent, ec);
-    if (ec) return Fail(ErrorCode::kIo, "cannot create the directory: " + ec.message(), parent.string());
+    if (ec)
+      return Fail(ErrorCode::kIo, "cannot create the directory: " + ec.message(), parent.string());
     ::chmod(parent.c_str(), 0700);
   }
   Json j = Json::object();

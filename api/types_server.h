@@ -25,13 +25,12 @@ constexpr auto Fields(std::type_identity<Health>) {
 }
 
 struct StateSummary {
-  int64_t index = 0;                      // the state index: bumps on every change
+  int64_t index = 0;                       // the state index: bumps on every change
   std::map<std::string, int64_t> objects;  // by kind, the caller's namespaces only
   int64_t total = 0;
 };
 constexpr auto Fields(std::type_identity<StateSummary>) {
-  return std::tuple{Field{"index", &StateSummary::index},
-                    Field{"objects", &StateSummary::objects},
+  return std::tuple{Field{"index", &StateSummary::index}, Field{"objects", &StateSummary::objects},
                     Field{"total", &StateSummary::total}};
 }
 

@@ -4,12 +4,12 @@
 #include <memory>
 #include <optional>
 
+#include "api/routes.h"
 #include "cli/command_util.h"
 #include "cli/diff_render.h"
 #include "cli/json_fields.h"
 #include "cli/printer.h"
 #include "cli/set_request.h"
-#include "api/routes.h"
 
 namespace prisn::cli {
 namespace {
@@ -77,7 +77,9 @@ int RunApply(Context& ctx, const ApplyOptions& opts) {
   body["confirmPrune"] = opts.confirm_prune;
   body["dryRun"] = opts.dry_run;
   body["checkIndex"] = opts.check_index ? json(*opts.check_index) : json();
-  auto answer = client->Post(std::string(api::path::kApply) + api::Query({{api::query::kForce, opts.force ? "1" : ""}}), body);
+  auto answer = client->Post(
+      std::string(api::path::kApply) + api::Query({{api::query::kForce, opts.force ? "1" : ""}}),
+      body);
   if (!answer) {
     Error error = answer.error();
     json details = client->details();

@@ -28,7 +28,7 @@ int RunDelete(Context& ctx, const DeleteOptions& opts) {
     return ctx.exit_code;
   }
   std::string path = ObjectPath(*ref) + api::Query({{api::query::kDryRun, opts.dry_run ? "1" : ""},
-                                                   {api::query::kForce, opts.force ? "1" : ""}});
+                                                    {api::query::kForce, opts.force ? "1" : ""}});
   auto answer = client->Delete(path);
   if (!answer) {
     Report(ctx, answer.error(), client->details());

@@ -5,11 +5,11 @@
 #include <memory>
 #include <thread>
 
+#include "api/routes.h"
 #include "cli/command_util.h"
 #include "cli/deploy_plan.h"
 #include "cli/local_set.h"
 #include "cli/workload_view.h"
-#include "api/routes.h"
 #include "manifests/file_tree.h"
 #include "manifests/load.h"
 #include "manifests/units.h"
@@ -149,7 +149,8 @@ int RunDeploy(Context& ctx, DeployOptions& opts) {
     return kExitOk;
   }
   std::fflush(stdout);
-  const std::string path = api::Path(api::path::kObjectStatus, {plan->ns, "deployments", plan->name});
+  const std::string path =
+      api::Path(api::path::kObjectStatus, {plan->ns, "deployments", plan->name});
   auto deadline = std::chrono::steady_clock::now() + *timeout;
   for (;;) {
     auto status = client->Get(path);

@@ -5,13 +5,13 @@
 #include <filesystem>
 #include <memory>
 
+#include "api/routes.h"
 #include "cli/command_util.h"
 #include "cli/diff_render.h"
 #include "cli/offline_diff.h"
 #include "cli/printer.h"
 #include "cli/set_request.h"
 #include "cli/unified_diff.h"
-#include "api/routes.h"
 #include "manifests/git_tree.h"
 #include "manifests/load.h"
 

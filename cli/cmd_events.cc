@@ -3,11 +3,11 @@
 
 #include <memory>
 
+#include "api/routes.h"
 #include "cli/command_util.h"
 #include "cli/json_fields.h"
 #include "cli/object_view.h"
 #include "cli/printer.h"
-#include "api/routes.h"
 
 namespace prisn::cli {
 namespace {
@@ -47,11 +47,12 @@ int RunEvents(Context& ctx, const EventsOptions& opts) {
     Report(ctx, client.error());
     return kExitError;
   }
-  auto answer = client->Get(std::string(api::path::kEvents) + api::Query({{api::query::kKind, kind},
-                                                  {api::query::kNamespace, opts.ns.all ? "" : opts.ns.name},
-                                                  {api::query::kName, name},
-                                                  {api::query::kSince, opts.since},
-                                                  {api::query::kLimit, std::to_string(opts.limit)}}));
+  auto answer = client->Get(std::string(api::path::kEvents) +
+                            api::Query({{api::query::kKind, kind},
+                                        {api::query::kNamespace, opts.ns.all ? "" : opts.ns.name},
+                                        {api::query::kName, name},
+                                        {api::query::kSince, opts.since},
+                                        {api::query::kLimit, std::to_string(opts.limit)}}));
   if (!answer) {
     // No named object is looked up here: a missing event is not an answer of "no".
     PrintError(answer.error(), client->details());

@@ -3,13 +3,13 @@
 
 #include <memory>
 
+#include "api/routes.h"
 #include "cli/command_util.h"
 #include "cli/get_cron.h"
 #include "cli/get_network.h"
 #include "cli/get_runs.h"
 #include "cli/object_view.h"
 #include "cli/printer.h"
-#include "api/routes.h"
 
 namespace prisn::cli {
 namespace {
@@ -147,10 +147,11 @@ int RunDescribe(Context& ctx, const GetOptions& opts) {
     return ctx.exit_code;
   }
   std::string ns = object->value("namespace", std::string());
-  auto events = client->Get(std::string(api::path::kEvents) + api::Query({{api::query::kKind, std::string(ref->kind.kind)},
-                                                  {api::query::kNamespace, ns},
-                                                  {api::query::kName, ref->name},
-                                                  {api::query::kLimit, "10"}}));
+  auto events = client->Get(std::string(api::path::kEvents) +
+                            api::Query({{api::query::kKind, std::string(ref->kind.kind)},
+                                        {api::query::kNamespace, ns},
+                                        {api::query::kName, ref->name},
+                                        {api::query::kLimit, "10"}}));
   if (!events) {
     Report(ctx, events.error(), client->details());
     return ctx.exit_code;

@@ -4,10 +4,10 @@
 
 #include <memory>
 
+#include "api/routes.h"
 #include "cli/command_util.h"
 #include "cli/log_stream.h"
 #include "cli/log_target.h"
-#include "api/routes.h"
 
 namespace prisn::cli {
 namespace {
@@ -26,7 +26,8 @@ struct LogsOptions {
 // Kinds of the namespace's objects named `name` that have logs.
 Result<std::vector<std::string>> WorkloadKindsNamed(ApiClient& client, const std::string& ns,
                                                     const std::string& name) {
-  auto listing = client.Get(std::string(api::path::kObjects) + api::Query({{api::query::kNamespace, ns}}));
+  auto listing =
+      client.Get(std::string(api::path::kObjects) + api::Query({{api::query::kNamespace, ns}}));
   if (!listing) return std::unexpected(listing.error());
   std::vector<std::string> kinds;
   for (const auto& item : listing->value("items", json::array())) {
@@ -96,14 +97,14 @@ int RunLogs(Context& ctx, const std::string& id, const LogsOptions& opts, ApiCli
 
 int WorkloadLogs(Context& ctx, const LogTarget& target, const LogsOptions& opts,
                  ApiClient& client, bool cron) {
-  const std::string base = api::Path(api::path::kObjectLogs,
-                                     {opts.ns,
-                                      target.type == LogTarget::Type::kDeployment ? "deployments"
-                                      : cron                                      ? "cronjobs"
-                                                                                  : "jobs",
-                                      target.name});
+  const std::string base =
+      api::Path(api::path::kObjectLogs, {opts.ns,
+                                         target.type == LogTarget::Type::kDeployment ? "deployments"
+                                         : cron                                      ? "cronjobs"
+                                                                                     : "jobs",
+                                         target.name});
   std::vector<std::pair<std::string_view, std::string>> q{{api::query::kReplica, target.replica},
-                                                     {api::query::kSince, opts.since}};
+                                                          {api::query::kSince, opts.since}};
   if (opts.tail) q.emplace_back(api::query::kTail, std::to_string(*opts.tail));
   auto page = client.Get(base + api::Query(q));
   for (;;) {
@@ -120,8 +121,9 @@ int WorkloadLogs(Context& ctx, const LogTarget& target, const LogsOptions& opts,
     PrintLogLines(page->value("lines", json::array()), prefix);
     if (!opts.follow) return kExitOk;
     std::string cursor = page->value("cursor", std::string());
-    page = client.Get(base +
-                      api::Query({{api::query::kReplica, target.replica}, {api::query::kCursor, cursor}, {api::query::kWait, "2000"}}));
+    page = client.Get(base + api::Query({{api::query::kReplica, target.replica},
+                                         {api::query::kCursor, cursor},
+                                         {api::query::kWait, "2000"}}));
   }
 }
 
@@ -152,8 +154,10 @@ int Logs(Context& ctx, const LogsOptions& opts) {
     if (id == "latest") {
       // Runs of a Job, of `prisn run` scripts and of a CronJob may share a
       // name: the newest of the kind asked for.
-      auto runs = client->Get(
-          std::string(api::path::kRuns) + api::Query({{api::query::kNamespace, opts.ns}, {api::query::kJob, target->name}, {api::query::kLimit, "50"}}));
+      auto runs =
+          client->Get(std::string(api::path::kRuns) + api::Query({{api::query::kNamespace, opts.ns},
+                                                                  {api::query::kJob, target->name},
+                                                                  {api::query::kLimit, "50"}}));
       if (!runs) {
         Report(ctx, runs.error(), client->details());
         return ctx.exit_code;

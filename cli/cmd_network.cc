@@ -4,10 +4,10 @@
 
 #include <memory>
 
+#include "api/routes.h"
 #include "cli/command.h"
 #include "cli/command_util.h"
 #include "cli/printer.h"
-#include "api/routes.h"
 
 namespace prisn::cli {
 namespace {
@@ -56,7 +56,8 @@ int RunDnsLookup(Context& ctx, const std::string& name, const std::string& ns) {
     Report(ctx, client.error());
     return kExitError;
   }
-  auto answer = client->Get(std::string(api::path::kDnsLookup) + api::Query({{api::query::kName, name}, {api::query::kNamespace, ns}}));
+  auto answer = client->Get(std::string(api::path::kDnsLookup) +
+                            api::Query({{api::query::kName, name}, {api::query::kNamespace, ns}}));
   if (!answer) {
     Report(ctx, answer.error(), client->details());
     return ctx.exit_code;

@@ -4,12 +4,12 @@
 #include <csignal>
 #include <memory>
 
+#include "api/routes.h"
 #include "cli/autostart.h"
 #include "cli/command_util.h"
 #include "cli/cron_shortcut.h"
 #include "cli/log_stream.h"
 #include "cli/run_body.h"
-#include "api/routes.h"
 
 namespace prisn::cli {
 namespace {
@@ -106,7 +106,8 @@ int RunScript(Context& ctx, RunOptions& opts) {
   std::string cursor;
   bool stop_sent = false;
   for (;;) {
-    auto page = client->Get(base + api::Query({{api::query::kWait, "1000"}, {api::query::kCursor, cursor}}));
+    auto page = client->Get(
+        base + api::Query({{api::query::kWait, "1000"}, {api::query::kCursor, cursor}}));
     if (g_interrupted && !stop_sent) {
       stop_sent = true;
       fmt::print(stderr, "prisn: stopping run {} (Ctrl-C again to leave it running)\n", id);

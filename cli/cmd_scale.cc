@@ -32,13 +32,15 @@ int RunScale(Context& ctx, ScaleOptions& opts) {
     return kExitError;
   }
   const std::string force = api::Query({{api::query::kForce, opts.force ? "1" : ""}});
-  std::string path = api::Path(api::path::kObjectScale, {opts.ns, "deployments", parsed->name}) + force;
+  std::string path =
+      api::Path(api::path::kObjectScale, {opts.ns, "deployments", parsed->name}) + force;
   auto answer = client->Post(path, parsed->body);
   bool cron = false;
   if (!answer && answer.error().code == ErrorCode::kNotFound) {
     // A CronJob scales between 0 (suspended) and 1 (scheduled).
-    auto suspended = client->Post(api::Path(api::path::kObjectScale, {opts.ns, "cronjobs", parsed->name}) + force,
-                                  parsed->body);
+    auto suspended = client->Post(
+        api::Path(api::path::kObjectScale, {opts.ns, "cronjobs", parsed->name}) + force,
+        parsed->body);
     if (suspended || suspended.error().code != ErrorCode::kNotFound) {
       answer = std::move(suspended);
       cron = true;

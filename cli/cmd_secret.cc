@@ -7,10 +7,10 @@
 #include <map>
 #include <memory>
 
+#include "api/routes.h"
 #include "cli/command_util.h"
 #include "cli/json_fields.h"
 #include "cli/printer.h"
-#include "api/routes.h"
 #include "util/files.h"
 
 namespace prisn::cli {
@@ -128,7 +128,8 @@ int RunSecretList(Context& ctx, const SecretOptions& opts) {
     return kExitError;
   }
   auto answer =
-      client->Get(std::string(api::path::kSecrets) + api::Query({{api::query::kNamespace, opts.ns.all ? "" : opts.ns.name}}));
+      client->Get(std::string(api::path::kSecrets) +
+                  api::Query({{api::query::kNamespace, opts.ns.all ? "" : opts.ns.name}}));
   if (!answer) {
     PrintError(answer.error(), client->details());
     return kExitError;

@@ -6,11 +6,11 @@
 #include <memory>
 #include <thread>
 
+#include "api/routes.h"
 #include "cli/command_util.h"
 #include "cli/json_fields.h"
 #include "cli/object_view.h"
 #include "cli/printer.h"
-#include "api/routes.h"
 
 namespace prisn::cli {
 namespace {

@@ -4,9 +4,9 @@
 #include <memory>
 #include <set>
 
+#include "api/routes.h"
 #include "cli/command_util.h"
 #include "cli/workload_view.h"
-#include "api/routes.h"
 
 namespace prisn::cli {
 namespace {

@@ -7,11 +7,11 @@
 #include <memory>
 #include <vector>
 
+#include "api/routes.h"
 #include "cli/command_util.h"
 #include "cli/json_fields.h"
 #include "cli/object_view.h"
 #include "cli/printer.h"
-#include "api/routes.h"
 
 namespace prisn::cli {
 namespace {

@@ -4,7 +4,6 @@
 // own cmd_<name>.cc and registers itself through one Register function.
 
 #include <CLI/CLI.hpp>
-
 #include <string>
 
 #include "api/client.h"

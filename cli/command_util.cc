@@ -1,11 +1,11 @@
 #include "cli/command_util.h"
-#include "api/routes.h"
 
 #include <fmt/core.h>
 #include <sodium.h>
 
 #include <cctype>
 
+#include "api/routes.h"
 #include "util/strings.h"
 
 namespace prisn::cli {
@@ -111,7 +111,8 @@ Result<ObjectRef> ResolveObject(ApiClient& client, const std::vector<std::string
   }
 
   // A bare name: find which kinds hold an object of that name.
-  auto listing = client.Get(std::string(api::path::kObjects) + api::Query({{api::query::kNamespace, ns}}));
+  auto listing =
+      client.Get(std::string(api::path::kObjects) + api::Query({{api::query::kNamespace, ns}}));
   if (!listing) return std::unexpected(listing.error());
   std::vector<ObjectRef> matches;
   for (const auto& item : listing->value("items", nlohmann::ordered_json::array())) {

@@ -1,10 +1,10 @@
 #include "cli/cron_shortcut.h"
-#include "api/routes.h"
 
 #include <date/date.h>
 #include <date/tz.h>
 #include <fmt/core.h>
 
+#include "api/routes.h"
 #include "cli/local_set.h"
 #include "cli/printer.h"
 #include "manifests/cron.h"

@@ -1,10 +1,10 @@
 #include "cli/get_cron.h"
-#include "api/routes.h"
 
 #include <fmt/core.h>
 
 #include <map>
 
+#include "api/routes.h"
 #include "cli/printer.h"
 #include "cli/workload_view.h"
 

@@ -1,8 +1,8 @@
 #include "cli/get_network.h"
-#include "api/routes.h"
 
 #include <fmt/core.h>
 
+#include "api/routes.h"
 #include "cli/printer.h"
 
 namespace prisn::cli {

@@ -1,8 +1,8 @@
 #include "cli/get_runs.h"
-#include "api/routes.h"
 
 #include <fmt/core.h>
 
+#include "api/routes.h"
 #include "cli/log_target.h"
 #include "cli/printer.h"
 #include "cli/workload_view.h"

@@ -1,8 +1,8 @@
 #include "cli/set_request.h"
-#include "api/routes.h"
 
 #include <fmt/core.h>
 
+#include "api/routes.h"
 #include "manifests/types.h"
 
 namespace prisn::cli {

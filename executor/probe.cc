@@ -10,9 +10,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "api/http_client.h"
 #include "executor/run.h"
 #include "executor/runner.h"
-#include "api/http_client.h"
 #include "util/unique_fd.h"
 
 namespace prisn::executor {

@@ -124,7 +124,8 @@ Api::Admission Api::Admit(std::string_view method, std::string_view target,
     a.reject = ErrorResponse(target_ok.error());
     return a;
   }
-  if (parsed.path == api::path::kApply || parsed.path == api::path::kDiff || parsed.path == api::path::kRuns)
+  if (parsed.path == api::path::kApply || parsed.path == api::path::kDiff ||
+      parsed.path == api::path::kRuns)
     a.body_limit = kApplyBodyLimit;
   if (content_length && *content_length > a.body_limit) {
     a.reject = ErrorResponse(413, "too_large",

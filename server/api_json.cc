@@ -9,10 +9,9 @@
 #include <ctime>
 #include <set>
 
+#include "api/routes.h"
 #include "manifests/diagnostic.h"
 #include "server/api_internal.h"
-
-#include "api/routes.h"
 
 namespace prisn::server {
 namespace {
@@ -299,9 +298,10 @@ std::optional<HttpResponse> CheckRequestShape(std::string_view method, std::stri
   if (!shape->any_query) {
     for (const auto& [key, value] : request.query) {
       if (std::find(shape->query.begin(), shape->query.end(), key) != shape->query.end()) continue;
-      return ErrorResponse(400, "invalid",
-                           UnknownName("query parameter", key, "for " + route,
-                                       std::vector<std::string>(shape->query.begin(), shape->query.end())));
+      return ErrorResponse(
+          400, "invalid",
+          UnknownName("query parameter", key, "for " + route,
+                      std::vector<std::string>(shape->query.begin(), shape->query.end())));
     }
   }
   if (!shape->body && !EmptyBody(request.body)) {

@@ -3,10 +3,10 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-#include <sched.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -24,6 +24,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "api/context.h"
 #include "executor/env_cache.h"
 #include "executor/local_backend.h"
 #include "executor/spawn.h"
@@ -35,7 +36,6 @@
 #include "reconciler/store.h"
 #include "server/api.h"
 #include "server/api_internal.h"
-#include "api/context.h"
 #include "server/draining_backend.h"
 #include "server/http_server.h"
 #include "server/network.h"

@@ -8,10 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "api/context.h"
-#include "server/daemon.h"
 #include "api/client.h"
+#include "api/context.h"
 #include "api/types_server.h"
+#include "server/daemon.h"
 #include "server/paths.h"
 #include "server/pid_file.h"
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "api/routes.h"
 #include "manifests/canonical.h"
 #include "manifests/change.h"
 #include "manifests/file_tree.h"
@@ -11,7 +12,6 @@
 #include "reconciler/apply.h"
 #include "reconciler/secret_box.h"
 #include "reconciler/source_manager.h"
-#include "api/routes.h"
 #include "server/api_internal.h"
 
 namespace prisn::server {
@@ -317,8 +317,10 @@ HttpResponse Diff(Api::Core& core, const RouteContext& ctx) {
 }  // namespace
 
 void AddApplyRoutes(Api::Core& core) {
-  core.router.Add("POST", std::string(api::path::kApply), [&core](const RouteContext& c) { return Apply(core, c); });
-  core.router.Add("POST", std::string(api::path::kDiff), [&core](const RouteContext& c) { return Diff(core, c); });
+  core.router.Add("POST", std::string(api::path::kApply),
+                  [&core](const RouteContext& c) { return Apply(core, c); });
+  core.router.Add("POST", std::string(api::path::kDiff),
+                  [&core](const RouteContext& c) { return Diff(core, c); });
 }
 
 }  // namespace prisn::server

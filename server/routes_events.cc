@@ -82,7 +82,8 @@ HttpResponse Events(Api::Core& core, const RouteContext& ctx) {
 }  // namespace
 
 void AddEventRoutes(Api::Core& core) {
-  core.router.Add("GET", std::string(api::path::kEvents), [&core](const RouteContext& c) { return Events(core, c); });
+  core.router.Add("GET", std::string(api::path::kEvents),
+                  [&core](const RouteContext& c) { return Events(core, c); });
 }
 
 }  // namespace prisn::server

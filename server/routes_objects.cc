@@ -173,8 +173,10 @@ HttpResponse Rollback(Api::Core& core, const RouteContext& ctx) {
 void AddObjectRoutes(Api::Core& core) {
   core.router.Add("GET", std::string(api::path::kObjects),
                   [&core](const RouteContext& c) { return ListObjects(core, c); });
-  core.router.Add("GET", std::string(api::path::kObject), [&core](const RouteContext& c) { return GetObject(core, c); });
-  core.router.Add("DELETE", std::string(api::path::kObject), [&core](const RouteContext& c) { return Delete(core, c); });
+  core.router.Add("GET", std::string(api::path::kObject),
+                  [&core](const RouteContext& c) { return GetObject(core, c); });
+  core.router.Add("DELETE", std::string(api::path::kObject),
+                  [&core](const RouteContext& c) { return Delete(core, c); });
   core.router.Add("GET", std::string(api::path::kObjectHistory),
                   [&core](const RouteContext& c) { return History(core, c); });
   core.router.Add("POST", std::string(api::path::kObjectRollback),

@@ -182,9 +182,12 @@ HttpResponse RunLogs(Api::Core& core, const RouteContext& ctx) {
 }  // namespace
 
 void AddRunRoutes(Api::Core& core) {
-  core.router.Add("POST", std::string(api::path::kRuns), [&core](const RouteContext& c) { return Submit(core, c); });
-  core.router.Add("GET", std::string(api::path::kRuns), [&core](const RouteContext& c) { return ListRuns(core, c); });
-  core.router.Add("GET", std::string(api::path::kRun), [&core](const RouteContext& c) { return GetRun(core, c); });
+  core.router.Add("POST", std::string(api::path::kRuns),
+                  [&core](const RouteContext& c) { return Submit(core, c); });
+  core.router.Add("GET", std::string(api::path::kRuns),
+                  [&core](const RouteContext& c) { return ListRuns(core, c); });
+  core.router.Add("GET", std::string(api::path::kRun),
+                  [&core](const RouteContext& c) { return GetRun(core, c); });
   core.router.Add("POST", std::string(api::path::kRunStop),
                   [&core](const RouteContext& c) { return Stop(core, c); });
   core.router.Add("GET", std::string(api::path::kRunLogs),

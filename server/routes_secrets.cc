@@ -2,10 +2,10 @@
 // by name and keys. Values are never logged, listed or echoed.
 #include <set>
 
+#include "api/routes.h"
 #include "manifests/file_tree.h"
 #include "manifests/load.h"
 #include "reconciler/apply.h"
-#include "api/routes.h"
 #include "server/api_internal.h"
 
 namespace prisn::server {

@@ -1,9 +1,9 @@
 // /v1/sources (admin only) and POST /v1/hooks/NAME (signed, no token).
 #include <sodium.h>
 
+#include "api/routes.h"
 #include "reconciler/source_manager.h"
 #include "reconciler/source_spec.h"
-#include "api/routes.h"
 #include "server/api_internal.h"
 #include "server/webhook.h"
 
@@ -292,7 +292,8 @@ void AddSourceRoutes(Api::Core& core) {
                   [&core](const RouteContext& c) { return Suspend(core, c, true); });
   core.router.Add("POST", std::string(api::path::kSourceResume),
                   [&core](const RouteContext& c) { return Suspend(core, c, false); });
-  core.router.Add("POST", std::string(api::path::kHook), [&core](const RouteContext& c) { return Hook(core, c); });
+  core.router.Add("POST", std::string(api::path::kHook),
+                  [&core](const RouteContext& c) { return Hook(core, c); });
 }
 
 }  // namespace prisn::server

@@ -4,10 +4,10 @@
 
 #include <cctype>
 
+#include "api/context.h"
 #include "reconciler/secret_box.h"
 #include "server/api_internal.h"
 #include "server/auth.h"
-#include "api/context.h"
 #include "server/paths.h"
 #include "server/pid_file.h"
 #include "util/strings.h"

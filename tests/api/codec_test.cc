@@ -27,10 +27,12 @@ constexpr auto Fields(std::type_identity<Outer>) {
 }
 
 TEST_CASE("codec: a type encodes its fields in order and decodes back") {
-  Outer o{"web", true, {{8080, "10.0.0.1"}, {9090, std::nullopt}}, {{"Deployment", 2}}, Json{{"a", 1}}};
+  Outer o{
+      "web", true, {{8080, "10.0.0.1"}, {9090, std::nullopt}}, {{"Deployment", 2}}, Json{{"a", 1}}};
   Json j = Encode(o);
-  CHECK(j.dump() ==
-        R"({"name":"web","dryRun":true,"replicas":[{"port":8080,"host":"10.0.0.1"},{"port":9090,"host":null}],"counts":{"Deployment":2},"extra":{"a":1}})");
+  CHECK(
+      j.dump() ==
+      R"({"name":"web","dryRun":true,"replicas":[{"port":8080,"host":"10.0.0.1"},{"port":9090,"host":null}],"counts":{"Deployment":2},"extra":{"a":1}})");
   auto back = Decode<Outer>(j, DecodeMode::kStrict);
   REQUIRE(back);
   CHECK(back->name == "web");
@@ -61,8 +63,8 @@ TEST_CASE("codec: lenient decoding skips unknown fields and keeps defaults for m
 }
 
 TEST_CASE("codec: a value of the wrong type is an error naming its path") {
-  auto r = Decode<Outer>(Json::parse(R"({"replicas":[{"port":1},{"port":"x"}]})"),
-                         DecodeMode::kLenient);
+  auto r =
+      Decode<Outer>(Json::parse(R"({"replicas":[{"port":1},{"port":"x"}]})"), DecodeMode::kLenient);
   REQUIRE_FALSE(r);
   CHECK(r.error().message == R"(replicas[1].port: expected an integer, got "x")");
   auto big = Decode<Inner>(Json::parse(R"({"port":4294967296})"), DecodeMode::kLenient);

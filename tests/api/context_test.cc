@@ -101,7 +101,8 @@ TEST_CASE("DiscoverConnection skips a missing state-dir file and uses the defaul
   CHECK(c->origin == "default");
 }
 
-TEST_CASE("DiscoverConnection with a state dir never talks to the user's daemon or the default port") {
+TEST_CASE(
+    "DiscoverConnection with a state dir never talks to the user's daemon or the default port") {
   TempDir tmp;
   WriteContext(tmp.path / "xdg/prisn/context.json", R"({"server":"http://user:1","token":"us"})");
   auto c = DiscoverConnection({}, MapEnv({{"PRISN_STATE_DIR", (tmp.path / "none").string()},
@@ -117,8 +118,9 @@ TEST_CASE("DiscoverConnection with a state dir never talks to the user's daemon 
   REQUIRE(wildcard);
   CHECK(wildcard->server == "http://127.0.0.1:7400");
 
-  auto no_listen = DiscoverConnection({}, MapEnv({{"PRISN_STATE_DIR", (tmp.path / "none").string()},
-                                                  {"XDG_CONFIG_HOME", (tmp.path / "xdg").string()}}));
+  auto no_listen =
+      DiscoverConnection({}, MapEnv({{"PRISN_STATE_DIR", (tmp.path / "none").string()},
+                                     {"XDG_CONFIG_HOME", (tmp.path / "xdg").string()}}));
   REQUIRE(no_listen);
   CHECK(no_listen->server == std::string(kDefaultServer));
   CHECK(no_listen->token.empty());

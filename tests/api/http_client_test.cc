@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "net/l7_tls.h"
-#include "util/files.h"
 #include "tests/common/loopback_listener.h"
+#include "util/files.h"
 #include "util/unique_fd.h"
 
 namespace prisn::api {

@@ -1,4 +1,3 @@
-#include "tests/common/scratch_cleanup.h"
 #include "tests/integration/daemon.h"
 
 #include <arpa/inet.h>
@@ -22,6 +21,7 @@
 #include <thread>
 
 #include "api/client.h"
+#include "tests/common/scratch_cleanup.h"
 #include "util/unique_fd.h"
 
 namespace prisn::testing {

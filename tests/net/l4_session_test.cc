@@ -123,7 +123,8 @@ TEST_CASE("L4 proxy drain waits for an open connection and returns once it close
   REQUIRE(proxy->Update({TcpRoute(port, {&a})}, {}).empty());
   asio::io_context io;
   tcp::socket held(io);
-  held.connect(tcp::endpoint(asio::ip::make_address(kL4Address), static_cast<unsigned short>(port)));
+  held.connect(
+      tcp::endpoint(asio::ip::make_address(kL4Address), static_cast<unsigned short>(port)));
   REQUIRE(WaitFor([&] { return a.connections() == 1; }));
 
   // Open connection and a short deadline: not drained.
