@@ -23,6 +23,16 @@
 
 namespace prisn::api {
 
+// A daemon's answer read as its API type, leniently (fields a newer daemon
+// added are skipped). kInternal when the answer does not fit. The CLI keeps
+// the raw answer for `-o json`, so nothing the daemon sent is lost there.
+template <typename T>
+Result<T> DecodeAnswer(const Json& answer) {
+  auto out = Decode<T>(answer, DecodeMode::kLenient);
+  if (!out) return Fail(ErrorCode::kInternal, "the server's answer does not fit: " + out.error().message);
+  return out;
+}
+
 class ApiClient {
  public:
   explicit ApiClient(Connection connection);
@@ -54,10 +64,8 @@ class ApiClient {
   template <typename T>
   static Result<T> Typed(Result<Json> answer, std::string_view path) {
     if (!answer) return std::unexpected(answer.error());
-    auto out = Decode<T>(*answer, DecodeMode::kLenient);
-    if (!out)
-      return Fail(ErrorCode::kInternal, "the server's answer does not fit: " + out.error().message,
-                  std::string(path));
+    auto out = DecodeAnswer<T>(*answer);
+    if (!out) out.error().context = std::string(path);
     return out;
   }
   Result<nlohmann::ordered_json> Send(const char* method, std::string_view path,

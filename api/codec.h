@@ -94,6 +94,12 @@ Error WrongType(const std::string& path, const char* expected, const Json& j);
 
 }  // namespace codec_detail
 
+// The wire names of T's fields, in order (a route's accepted body members).
+template <Codable T>
+std::vector<std::string_view> FieldNames() {
+  return codec_detail::Names<T>();
+}
+
 template <typename V>
 Json Encode(const V& value);
 

@@ -48,6 +48,15 @@ inline constexpr std::string_view kProxyStats = "/v1/proxy/stats";
 inline constexpr std::string_view kDnsLookup = "/v1/dns/lookup";
 }  // namespace path
 
+// The names of the "{...}" segments of the patterns, as the daemon's router
+// captures them.
+namespace param {
+inline constexpr std::string_view kNs = "ns";
+inline constexpr std::string_view kKind = "kind";
+inline constexpr std::string_view kName = "name";
+inline constexpr std::string_view kId = "id";
+}  // namespace param
+
 // Query parameter names.
 namespace query {
 inline constexpr std::string_view kNamespace = "namespace";

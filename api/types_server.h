@@ -24,6 +24,18 @@ constexpr auto Fields(std::type_identity<Health>) {
                     Field{"uptimeSeconds", &Health::uptime_seconds}};
 }
 
+// GET /health with status 503: the store fails, so nothing answers right.
+struct HealthFailing {
+  std::string status;  // "failing"
+  std::string store;   // what the store check said
+  std::string version;
+  int64_t pid = 0;
+};
+constexpr auto Fields(std::type_identity<HealthFailing>) {
+  return std::tuple{Field{"status", &HealthFailing::status}, Field{"store", &HealthFailing::store},
+                    Field{"version", &HealthFailing::version}, Field{"pid", &HealthFailing::pid}};
+}
+
 struct StateSummary {
   int64_t index = 0;                       // the state index: bumps on every change
   std::map<std::string, int64_t> objects;  // by kind, the caller's namespaces only

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "api/context.h"
+#include "api/client.h"
 #include "util/error.h"
 
 namespace prisn::cli {

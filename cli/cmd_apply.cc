@@ -7,7 +7,8 @@
 #include "api/routes.h"
 #include "cli/command_util.h"
 #include "cli/diff_render.h"
-#include "cli/json_fields.h"
+#include "api/types_apply.h"
+#include "api/types_server.h"
 #include "cli/printer.h"
 #include "cli/set_request.h"
 
@@ -26,34 +27,27 @@ struct ApplyOptions {
   bool force = false;  // objects owned by a GitOps source too
 };
 
-std::string ResultLine(const json& r) {
-  std::string line = Label(Str(r, "kind"), Str(r, "name")) + " " + Str(r, "action");
-  std::string action = Str(r, "action");
-  if (action == "configured") {
-    line +=
-        fmt::format(" ({}, {} -> {})", HumanClass(NormalizeClass(Str(r, "changeClass"), action)),
-                    Str(r, "previousVersion"), Str(r, "version"));
-  } else if (action == "created" || action == "pruned") {
-    line += fmt::format(" ({})", Str(r, "version"));
+std::string ResultLine(const api::ApplyResult& r) {
+  std::string line = Label(r.kind, r.name) + " " + r.action;
+  if (r.action == "configured") {
+    line += fmt::format(" ({}, {} -> {})", HumanClass(NormalizeClass(r.change_class, r.action)),
+                        r.previous_version.value_or(""), r.version);
+  } else if (r.action == "created" || r.action == "pruned") {
+    line += fmt::format(" ({})", r.version);
   }
-  if (r.value("held", false)) {
-    line += fmt::format(" (held at {} by a rollback)", Str(r, "version"));
-  }
-  std::string ns = Str(r, "namespace");
-  if (!ns.empty() && ns != "default") line += fmt::format(" [namespace {}]", ns);
+  if (r.held) line += fmt::format(" (held at {} by a rollback)", r.version);
+  if (!r.ns.empty() && r.ns != "default") line += fmt::format(" [namespace {}]", r.ns);
   return line;
 }
 
-std::string ApplyText(const json& answer) {
+std::string ApplyText(const api::ApplyAnswer& answer) {
   std::string out;
-  for (const auto& r : answer.value("results", json::array())) out += ResultLine(r) + "\n";
-  const json summary = answer.value("summary", json::object());
-  bool dry = answer.value("dryRun", false);
+  for (const api::ApplyResult& r : answer.results) out += ResultLine(r) + "\n";
+  const api::ApplySummary& s = answer.summary;
   out += fmt::format(
       "{} set {}: {} created, {} configured, {} unchanged, {} pruned; state index {}\n",
-      dry ? "Dry run, nothing written:" : "Applied", Str(answer, "set"),
-      summary.value("created", 0), summary.value("configured", 0), summary.value("unchanged", 0),
-      summary.value("pruned", 0), answer.value("index", json()).dump());
+      answer.dry_run ? "Dry run, nothing written:" : "Applied", answer.set, s.created,
+      s.configured, s.unchanged, s.pruned, answer.index);
   return out;
 }
 
@@ -72,23 +66,23 @@ int RunApply(Context& ctx, const ApplyOptions& opts) {
     PrintError(prepared.error());
     return kExitError;
   }
-  json body = std::move(prepared->body);
-  body["prune"] = opts.prune;
-  body["confirmPrune"] = opts.confirm_prune;
-  body["dryRun"] = opts.dry_run;
-  body["checkIndex"] = opts.check_index ? json(*opts.check_index) : json();
-  auto answer = client->Post(
+  api::ApplyRequest request = std::move(prepared->request);
+  request.prune = opts.prune;
+  request.confirm_prune = opts.confirm_prune;
+  request.dry_run = opts.dry_run;
+  request.check_index = opts.check_index;
+  auto answer = client->Post<api::ApplyAnswer>(
       std::string(api::path::kApply) + api::Query({{api::query::kForce, opts.force ? "1" : ""}}),
-      body);
+      request);
   if (!answer) {
     Error error = answer.error();
     json details = client->details();
     if (error.code == ErrorCode::kConflict && opts.check_index) {
-      auto state = client->Get(api::path::kState);
-      if (state && state->value("index", std::int64_t{0}) > *opts.check_index) {
+      auto state = client->Get<api::StateSummary>(api::path::kState);
+      if (state && state->index > *opts.check_index) {
         error.message =
             fmt::format("state moved from {} to {} since your diff; run `prisn diff` again",
-                        *opts.check_index, state->value("index", std::int64_t{0}));
+                        *opts.check_index, state->index);
       }
     } else if (error.code == ErrorCode::kConflict && opts.prune && !opts.confirm_prune &&
                error.message.find("--confirm-prune") == std::string::npos &&
@@ -98,7 +92,7 @@ int RunApply(Context& ctx, const ApplyOptions& opts) {
     PrintError(error, details);
     return kExitError;
   }
-  PrintOutput(ctx.global.output, *answer, [&] { return ApplyText(*answer); });
+  PrintOutput(ctx.global.output, api::Encode(*answer), [&] { return ApplyText(*answer); });
   return kExitOk;
 }
 

@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "api/types_objects.h"
 #include "cli/command_util.h"
 #include "cli/printer.h"
 
@@ -29,20 +30,21 @@ int RunDelete(Context& ctx, const DeleteOptions& opts) {
   }
   std::string path = ObjectPath(*ref) + api::Query({{api::query::kDryRun, opts.dry_run ? "1" : ""},
                                                     {api::query::kForce, opts.force ? "1" : ""}});
-  auto answer = client->Delete(path);
+  auto raw = client->Delete(path);
+  auto answer = raw ? api::Decode<api::DeleteAnswer>(*raw, api::DecodeMode::kLenient)
+                    : std::unexpected(raw.error());
   if (!answer) {
     Report(ctx, answer.error(), client->details());
     return ctx.exit_code;
   }
-  PrintOutput(ctx.global.output, *answer, [&] {
-    const auto deleted = answer->value("deleted", nlohmann::ordered_json::object());
+  PrintOutput(ctx.global.output, api::Encode(*answer), [&] {
     std::string label = Label(ref->kind.singular, ref->name);
-    std::string version = deleted.value("version", std::string());
+    const std::string& version = answer->deleted.version;
     if (opts.dry_run) {
       return fmt::format("{} would be deleted ({}; dry run, nothing changed)\n", label, version);
     }
     return fmt::format("{} deleted ({}; state index {}); `prisn history {}` still shows it\n",
-                       label, version, answer->value("index", nlohmann::ordered_json()).dump(),
+                       label, version, answer->index,
                        label);
   });
   return kExitOk;

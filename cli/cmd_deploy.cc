@@ -6,6 +6,9 @@
 #include <thread>
 
 #include "api/routes.h"
+#include "api/types_apply.h"
+#include "api/types_network.h"
+#include "api/types_objects.h"
 #include "cli/command_util.h"
 #include "cli/deploy_plan.h"
 #include "cli/local_set.h"
@@ -17,8 +20,6 @@
 namespace prisn::cli {
 namespace {
 
-using json = nlohmann::ordered_json;
-
 struct DeployOptions {
   DeployFlags flags;
   std::string timeout = "5m";
@@ -29,18 +30,15 @@ constexpr auto kPollEvery = std::chrono::milliseconds(100);
 
 // The set's objects validated as `prisn apply` validates them; a Secret
 // named by envFrom may be one the server holds.
-Result<json> BuildApplyBody(ApiClient& client, const DeployPlan& plan) {
+Result<api::ApplyRequest> BuildApplyRequest(ApiClient& client, const DeployPlan& plan) {
   manifests::MemoryTree tree(plan.files);
   manifests::LoadedSet set = manifests::LoadSet(tree, {plan.manifest_path});
   if (!set.ok()) {
-    if (auto listing = client.Get(api::path::kObjects)) {
+    if (auto listing = client.Get<api::ObjectList>(api::path::kObjects)) {
       manifests::KnownObjects known;
-      for (const auto& item : listing->value("items", json::array())) {
-        auto kind = manifests::ParseKind(item.value("kind", std::string()));
-        json ns = item.value("namespace", json());
-        if (kind)
-          known.keys.insert(manifests::MakeKey(*kind, ns.is_string() ? ns.get<std::string>() : "",
-                                               item.value("name", std::string())));
+      for (const api::ObjectView& item : listing->items) {
+        if (auto kind = manifests::ParseKind(item.kind))
+          known.keys.insert(manifests::MakeKey(*kind, item.ns, item.name));
       }
       set = manifests::LoadSet(tree, {plan.manifest_path}, known);
     }
@@ -55,53 +53,47 @@ Result<json> BuildApplyBody(ApiClient& client, const DeployPlan& plan) {
   if (!files) return std::unexpected(files.error());
   LocalInputs inputs;
   inputs.paths = {plan.manifest_path};
-  json body = RequestBody(DeploySetName(plan.ns, plan.name), inputs, *files);
-  body["prune"] = false;
-  body["dryRun"] = false;
-  return body;
+  api::ApplyRequest request = ApplyRequestFor(DeploySetName(plan.ns, plan.name), inputs, *files);
+  request.prune = false;
+  request.dry_run = false;
+  return request;
 }
 
-std::string ApplyLine(const json& result) {
-  std::string action = result.value("action", std::string());
-  std::string line = Label("Deployment", result.value("name", std::string())) + " " + action;
-  json previous = result.value("previousVersion", json());
-  std::string version = result.value("version", std::string());
-  if (action == "configured" && previous.is_string()) {
-    line += fmt::format(" ({} -> {})", previous.get<std::string>(), version);
+std::string ApplyLine(const api::ApplyResult& result) {
+  std::string line = Label("Deployment", result.name) + " " + result.action;
+  if (result.action == "configured" && result.previous_version) {
+    line += fmt::format(" ({} -> {})", *result.previous_version, result.version);
   } else {
-    line += fmt::format(" ({})", version);
+    line += fmt::format(" ({})", result.version);
   }
   return line;
 }
 
 // The replica that explains a failed rollout: crashlooping or failed first,
 // else the first one that is not ready.
-json FailingReplica(const json& status) {
-  json not_ready;
-  for (const auto& r : status.value("replicas", json::array())) {
-    std::string state = r.value("state", std::string());
-    if (state == "crashloop" || state == "failed") return r;
-    if (!r.value("ready", false) && not_ready.is_null()) not_ready = r;
+const api::ReplicaStatus* FailingReplica(const api::WorkloadStatus& status) {
+  const api::ReplicaStatus* not_ready = nullptr;
+  for (const api::ReplicaStatus& r : status.replicas) {
+    if (r.state == "crashloop" || r.state == "failed") return &r;
+    if (!r.ready && not_ready == nullptr) not_ready = &r;
   }
   return not_ready;
 }
 
-void PrintFailure(ApiClient& client, const DeployPlan& plan, const json& status,
+void PrintFailure(ApiClient& client, const DeployPlan& plan, const api::WorkloadStatus& status,
                   const std::string& headline) {
   fmt::print(stderr, "{}\n", headline);
-  json replica = FailingReplica(status);
-  if (!replica.is_object()) return;
-  std::string name = replica.value("name", std::string());
-  std::string last = replica.value("lastExit", std::string());
-  fmt::print(stderr, "  {}: {}{}, {} restarts\n", name, ReplicaStateCell(replica, Clock::now()),
-             last.empty() ? "" : ", last exit: " + last, replica.value("restarts", 0));
-  auto logs = client.Get(api::Path(api::path::kObjectLogs, {plan.ns, "deployments", plan.name}) +
-                         api::Query({{api::query::kReplica, name}, {api::query::kTail, "10"}}));
-  if (!logs) return;
-  const json lines = logs->value("lines", json::array());
-  if (lines.empty()) return;
-  fmt::print(stderr, "  last lines of {}:\n", name);
-  for (const auto& l : lines) fmt::print(stderr, "    {}\n", l.value("text", std::string()));
+  const api::ReplicaStatus* replica = FailingReplica(status);
+  if (replica == nullptr) return;
+  fmt::print(
+      stderr, "  {}: {}{}, {} restarts\n", replica->name, ReplicaStateCell(*replica, Clock::now()),
+      replica->last_exit.empty() ? "" : ", last exit: " + replica->last_exit, replica->restarts);
+  auto logs = client.Get<api::WorkloadLogPage>(
+      api::Path(api::path::kObjectLogs, {plan.ns, "deployments", plan.name}) +
+      api::Query({{api::query::kReplica, replica->name}, {api::query::kTail, "10"}}));
+  if (!logs || logs->lines.empty()) return;
+  fmt::print(stderr, "  last lines of {}:\n", replica->name);
+  for (const api::LogLine& l : logs->lines) fmt::print(stderr, "    {}\n", l.text);
 }
 
 int RunDeploy(Context& ctx, DeployOptions& opts) {
@@ -125,27 +117,32 @@ int RunDeploy(Context& ctx, DeployOptions& opts) {
     PrintError(client.error());
     return kExitError;
   }
-  auto body = BuildApplyBody(*client, *plan);
-  if (!body) {
-    PrintError(body.error());
+  auto request = BuildApplyRequest(*client, *plan);
+  if (!request) {
+    PrintError(request.error());
     return kExitError;
   }
-  auto applied = client->Post(api::path::kApply, *body);
+  auto applied = client->Post(api::path::kApply, api::Encode(*request));
   if (!applied) {
     PrintError(applied.error(), client->details());
     return kExitError;
   }
-  const json results = applied->value("results", json::array());
-  if (results.empty()) {
+  auto answer = DecodeAnswer<api::ApplyAnswer>(*applied);
+  if (!answer) {
+    PrintError(answer.error());
+    return kExitError;
+  }
+  if (answer->results.empty()) {
     PrintError({ErrorCode::kInternal, "the server applied nothing", {}});
     return kExitError;
   }
-  const json& result = results[0];
-  std::string version = result.value("version", std::string());
+  const api::ApplyResult& result = answer->results[0];
+  const std::string& version = result.version;
   bool text = ctx.global.output == "text";
   if (text) fmt::print("{}\n", ApplyLine(result));
   if (opts.no_wait) {
-    if (!text) PrintOutput(ctx.global.output, json{{"apply", *applied}, {"status", nullptr}}, {});
+    if (!text)
+      PrintOutput(ctx.global.output, api::Encode(api::DeployOutput{*applied, nullptr}), {});
     return kExitOk;
   }
   std::fflush(stdout);
@@ -153,36 +150,40 @@ int RunDeploy(Context& ctx, DeployOptions& opts) {
       api::Path(api::path::kObjectStatus, {plan->ns, "deployments", plan->name});
   auto deadline = std::chrono::steady_clock::now() + *timeout;
   for (;;) {
-    auto status = client->Get(path);
-    if (!status) {
-      PrintError(status.error(), client->details());
+    auto raw = client->Get(path);
+    if (!raw) {
+      PrintError(raw.error(), client->details());
       return kExitError;
     }
-    const std::string state = status->value("state", std::string());
-    const bool current = status->value("version", std::string()) == version;
+    auto status = DecodeAnswer<api::WorkloadStatus>(*raw);
+    if (!status) {
+      PrintError(status.error());
+      return kExitError;
+    }
+    const std::string& state = status->state;
+    const bool current = status->version == version;
     bool done = RolloutDone(*status, version);
     bool failed = current && (state == "failed" || state == "crashloop");
     bool timed_out = std::chrono::steady_clock::now() >= deadline;
     if (done || failed || timed_out) {
       if (!text) {
-        PrintOutput(ctx.global.output, json{{"apply", *applied}, {"status", *status}}, {});
+        PrintOutput(ctx.global.output, api::Encode(api::DeployOutput{*applied, *raw}), {});
       } else if (done) {
-        fmt::print("deployment/{} rolled out: {}/{} ready ({})\n", plan->name,
-                   status->value("ready", 0), status->value("desired", 0), version);
+        fmt::print("deployment/{} rolled out: {}/{} ready ({})\n", plan->name, status->ready,
+                   status->desired, version);
         // A service: where to reach it (with --port auto, the port picked).
-        if (auto ep = client->Get(api::Path(api::path::kEndpoint, {plan->ns, plan->name}))) {
-          fmt::print("serving at {}:{} ({})\n", ep->value("address", ""), ep->value("port", 0),
-                     ep->value("dnsName", ""));
+        if (auto ep = client->Get<api::ServiceView>(
+                api::Path(api::path::kEndpoint, {plan->ns, plan->name}))) {
+          fmt::print("serving at {}:{} ({})\n", ep->address, ep->port, ep->dns_name);
         }
       } else {
-        std::string reason = status->value("reason", std::string());
+        const std::string& reason = status->reason;
         std::string headline =
             timed_out && !failed
                 ? fmt::format("deployment/{} did not roll out within {}: {}, {}/{} ready",
-                              plan->name, opts.timeout, state, status->value("ready", 0),
-                              status->value("desired", 0))
+                              plan->name, opts.timeout, state, status->ready, status->desired)
                 : fmt::format("deployment/{} rollout failed: {}, {}/{} ready", plan->name, state,
-                              status->value("ready", 0), status->value("desired", 0));
+                              status->ready, status->desired);
         if (!reason.empty()) headline += ": " + reason;
         PrintFailure(*client, *plan, *status, headline);
       }

@@ -27,11 +27,11 @@ struct DiffCommandOptions {
   std::string against;
 };
 
-int PrintPlan(const Context& ctx, const json& plan) {
+int PrintPlan(const Context& ctx, const Plan& plan) {
   if (ctx.global.output == "json") {
-    fmt::print("{}", ToJson(PlanJson(plan)));
+    fmt::print("{}", ToJson(api::Encode(PlanJson(plan))));
   } else if (ctx.global.output == "yaml") {
-    fmt::print("{}", ToYaml(PlanJson(plan)));
+    fmt::print("{}", ToYaml(api::Encode(PlanJson(plan))));
   } else {
     fmt::print("{}", RenderPlanText(plan, StdoutWantsColor(ctx.global.no_color)));
   }
@@ -59,7 +59,7 @@ Result<manifests::LoadedSet> LoadOffline(const manifests::FileTree& tree,
   return set;
 }
 
-Result<json> AgainstPlan(const DiffCommandOptions& opts) {
+Result<Plan> AgainstPlan(const DiffCommandOptions& opts) {
   std::string cwd = CurrentDirectory();
   auto inputs = ResolveInputs(opts.files, cwd);
   if (!inputs) return std::unexpected(inputs.error());
@@ -88,23 +88,26 @@ Result<json> AgainstPlan(const DiffCommandOptions& opts) {
     if (!loaded) return std::unexpected(loaded.error());
     before = std::move(*loaded);
   }
-  json plan = LocalPlan(before.objects, after->objects, opts.prune);
-  plan["set"] = opts.set.empty() ? DefaultSetName(opts.files.front(), cwd) : opts.set;
-  plan["against"] = {{"rev", opts.against}, {"commit", git->CommitId()}};
+  Plan plan{LocalPlan(before.objects, after->objects, opts.prune),
+            api::PlanAgainst{opts.against, git->CommitId()}};
+  plan.answer.set = opts.set.empty() ? DefaultSetName(opts.files.front(), cwd) : opts.set;
   return plan;
 }
 
 // `details` receives the server's error details (diagnostics) on failure.
-Result<json> ServerPlan(const Context& ctx, const DiffCommandOptions& opts, json& details) {
+Result<Plan> ServerPlan(const Context& ctx, const DiffCommandOptions& opts, json& details) {
   auto client = Connect(ctx);
   if (!client) return std::unexpected(client.error());
   auto prepared = PrepareSet(opts.files, opts.set, &*client);
   if (!prepared) return std::unexpected(prepared.error());
-  json body = std::move(prepared->body);
-  body["prune"] = opts.prune;
-  auto answer = client->Post(api::path::kDiff, body);
-  if (!answer) details = client->details();
-  return answer;
+  const api::ApplyRequest& set = prepared->request;
+  api::DiffRequest request{set.set, opts.prune, set.paths, set.files};
+  auto answer = client->Post<api::DiffAnswer>(api::path::kDiff, request);
+  if (!answer) {
+    details = client->details();
+    return std::unexpected(answer.error());
+  }
+  return Plan{std::move(*answer), std::nullopt};
 }
 
 int RunDiff(Context& ctx, const DiffCommandOptions& opts) {

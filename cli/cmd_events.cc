@@ -4,8 +4,8 @@
 #include <memory>
 
 #include "api/routes.h"
+#include "api/types_events.h"
 #include "cli/command_util.h"
-#include "cli/json_fields.h"
 #include "cli/object_view.h"
 #include "cli/printer.h"
 
@@ -59,7 +59,13 @@ int RunEvents(Context& ctx, const EventsOptions& opts) {
     ctx.exit_code = kExitError;
     return kExitError;
   }
-  const json items = answer->value("items", json::array());
+  auto list = DecodeAnswer<api::EventList>(*answer);
+  if (!list) {
+    PrintError(list.error());
+    ctx.exit_code = kExitError;
+    return kExitError;
+  }
+  const std::vector<api::EventView>& items = list->items;
   if (ctx.global.output == "text" && items.empty()) {
     fmt::print(stderr, "No events found.\n");
     return kExitOk;
@@ -68,11 +74,11 @@ int RunEvents(Context& ctx, const EventsOptions& opts) {
     std::vector<std::string> headers = {"TIME", "TYPE", "OBJECT", "MESSAGE", "BY"};
     if (opts.ns.all) headers.insert(headers.begin() + 2, "NAMESPACE");
     Table t(headers);
-    for (const auto& e : items) {
-      std::string object = Str(e, "name").empty() ? "-" : Label(Str(e, "kind"), Str(e, "name"));
-      std::vector<std::string> row = {LocalTime(e.value("time", json())), Str(e, "type"), object,
-                                      Str(e, "message"), Str(e, "actor")};
-      if (opts.ns.all) row.insert(row.begin() + 2, Str(e, "namespace"));
+    for (const api::EventView& e : items) {
+      std::string name = e.name.value_or("");
+      std::string object = name.empty() ? "-" : Label(e.kind.value_or(""), name);
+      std::vector<std::string> row = {LocalTime(json(e.time)), e.type, object, e.message, e.actor};
+      if (opts.ns.all) row.insert(row.begin() + 2, e.ns.value_or(""));
       t.AddRow(std::move(row));
     }
     return t.Render();

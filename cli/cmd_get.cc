@@ -37,18 +37,18 @@ int RunList(Context& ctx, ApiClient& client, const std::optional<KindInfo>& kind
   if (kind) query.emplace_back(api::query::kKind, std::string(kind->plural));
   bool all = ns.all || (kind && !kind->namespaced);
   if (!all) query.emplace_back(api::query::kNamespace, ns.name);
-  auto answer = client.Get(std::string(api::path::kObjects) + api::Query(query));
+  auto answer = client.Get<api::ObjectList>(std::string(api::path::kObjects) + api::Query(query));
   if (!answer) {
     Report(ctx, answer.error(), client.details());
     return ctx.exit_code;
   }
-  const json items = answer->value("items", json::array());
+  const std::vector<api::ObjectView>& items = answer->items;
   if (ctx.global.output == "text" && items.empty()) {
     PrintEmpty({ns.name, all}, kind ? std::string(kind->plural) : "objects");
     return kExitOk;
   }
   auto now = std::chrono::system_clock::now();
-  PrintOutput(ctx.global.output, *answer, [&] {
+  PrintOutput(ctx.global.output, api::Encode(*answer), [&] {
     return ObjectTable(items, kind ? kind->kind : std::string_view(), ns.all, now).Render();
   });
   return kExitOk;
@@ -83,14 +83,14 @@ int RunGet(Context& ctx, const GetOptions& opts) {
     Report(ctx, ref.error());
     return ctx.exit_code;
   }
-  auto object = client->Get(ObjectPath(*ref));
+  auto object = client->Get<api::ObjectView>(ObjectPath(*ref));
   if (!object) {
     Report(ctx, object.error(), client->details());
     return ctx.exit_code;
   }
   auto now = std::chrono::system_clock::now();
-  PrintOutput(ctx.global.output, *object, [&] {
-    return ObjectTable(json::array({*object}), ref->kind.kind, false, now).Render();
+  PrintOutput(ctx.global.output, api::Encode(*object), [&] {
+    return ObjectTable({*object}, ref->kind.kind, false, now).Render();
   });
   return kExitOk;
 }
@@ -114,19 +114,19 @@ int RunLs(Context& ctx, const GetOptions& opts) {
   // Mixed kinds: a TYPE column instead of kind-specific ones.
   std::vector<std::pair<std::string_view, std::string>> query;
   if (!opts.ns.all) query.emplace_back(api::query::kNamespace, opts.ns.name);
-  auto answer = client->Get(std::string(api::path::kObjects) + api::Query(query));
+  auto answer =
+      client->Get<api::ObjectList>(std::string(api::path::kObjects) + api::Query(query));
   if (!answer) {
     Report(ctx, answer.error(), client->details());
     return ctx.exit_code;
   }
-  const json items = answer->value("items", json::array());
-  if (ctx.global.output == "text" && items.empty()) {
+  if (ctx.global.output == "text" && answer->items.empty()) {
     PrintEmpty(opts.ns, "objects");
     return kExitOk;
   }
   auto now = std::chrono::system_clock::now();
-  PrintOutput(ctx.global.output, *answer,
-              [&] { return ObjectTable(items, {}, opts.ns.all, now).Render(); });
+  PrintOutput(ctx.global.output, api::Encode(*answer),
+              [&] { return ObjectTable(answer->items, {}, opts.ns.all, now).Render(); });
   return kExitOk;
 }
 
@@ -141,12 +141,12 @@ int RunDescribe(Context& ctx, const GetOptions& opts) {
     Report(ctx, ref.error());
     return ctx.exit_code;
   }
-  auto object = client->Get(ObjectPath(*ref));
+  auto object = client->Get<api::ObjectView>(ObjectPath(*ref));
   if (!object) {
     Report(ctx, object.error(), client->details());
     return ctx.exit_code;
   }
-  std::string ns = object->value("namespace", std::string());
+  const std::string& ns = object->ns;
   auto events = client->Get(std::string(api::path::kEvents) +
                             api::Query({{api::query::kKind, std::string(ref->kind.kind)},
                                         {api::query::kNamespace, ns},
@@ -157,20 +157,26 @@ int RunDescribe(Context& ctx, const GetOptions& opts) {
     return ctx.exit_code;
   }
   // With a limit the API answers the newest events, oldest first.
-  const json recent = events->value("items", json::array());
-  json data = {{"object", *object}, {"events", recent}};
+  auto recent = DecodeAnswer<api::EventList>(*events);
+  if (!recent) {
+    Report(ctx, recent.error());
+    return ctx.exit_code;
+  }
+  // `describe -o json`: {"object", "events", "status" when observed}.
+  json data = {{"object", api::Encode(*object)}, {"events", api::Encode(recent->items)}};
   // What the converge loop observed, when it answers (a daemon without one
   // answers 503: the page is shown without it).
-  json status;
+  std::optional<api::WorkloadStatus> status;
   if (ref->kind.kind == "Deployment" || ref->kind.kind == "Job" || ref->kind.kind == "CronJob") {
-    if (auto observed = client->Get(ObjectPath(*ref) + "/status")) {
-      status = std::move(*observed);
-      data["status"] = status;
+    if (auto observed = client->Get(api::Path(api::path::kObjectStatus,
+                                              {ref->ns, ref->kind.plural, ref->name}))) {
+      data["status"] = *observed;
+      if (auto typed = DecodeAnswer<api::WorkloadStatus>(*observed)) status = std::move(*typed);
     }
   }
   auto now = std::chrono::system_clock::now();
   PrintOutput(ctx.global.output, data,
-              [&] { return DescribeText(*object, recent, now, status); });
+              [&] { return DescribeText(*object, recent->items, now, status); });
   return kExitOk;
 }
 

@@ -36,33 +36,31 @@ int RunHistory(Context& ctx, const HistoryOptions& opts) {
     Report(ctx, ref.error());
     return ctx.exit_code;
   }
-  auto history = client->Get(ObjectPath(*ref) + "/history");
+  auto history = client->Get<api::HistoryAnswer>(ObjectPath(*ref, api::path::kObjectHistory));
   if (!history) {
     Report(ctx, history.error(), client->details());
     return ctx.exit_code;
   }
   // The object itself tells whether a rollback holds it; a deleted object
   // keeps its history but has no current version.
-  json hold;
-  auto object = client->Get(ObjectPath(*ref));
+  std::optional<api::HoldView> hold;
+  auto object = client->Get<api::ObjectView>(ObjectPath(*ref));
   if (object) {
-    hold = object->value("hold", json());
+    hold = object->hold;
   } else if (object.error().code != ErrorCode::kNotFound) {
     Report(ctx, object.error(), client->details());
     return ctx.exit_code;
   }
-  PrintOutput(ctx.global.output, *history, [&] {
+  PrintOutput(ctx.global.output, api::Encode(*history), [&] {
     Table t({"VERSION", "DEPLOYED", "APPLIED BY", "STATUS"});
-    for (const auto& item : history->value("items", json::array())) {
-      bool current = item.value("current", false);
+    for (const api::RevisionView& item : history->items) {
       std::string status = "inactive";
-      if (current && object) {
-        status = hold.is_object() ? fmt::format("active (current, rollback hold; {} was asked for)",
-                                                Str(hold, "heldFrom"))
-                                  : "active (current)";
+      if (item.current && object) {
+        status = hold ? fmt::format("active (current, rollback hold; {} was asked for)",
+                                    hold->held_from)
+                      : "active (current)";
       }
-      t.AddRow({Str(item, "version"), LocalTime(item.value("createdAt", json()), true),
-                Str(item, "appliedBy"), status});
+      t.AddRow({item.version, LocalTime(json(item.created_at), true), item.applied_by, status});
     }
     std::string out = t.Render();
     if (!object)
@@ -88,31 +86,31 @@ int RunRollback(Context& ctx, const RollbackOptions& opts) {
     Report(ctx, ref.error());
     return ctx.exit_code;
   }
-  json body = json::object();
+  api::RollbackRequest body;
   if (opts.release) {
-    body["release"] = true;
+    body.release = true;
   } else if (!opts.version.empty()) {
-    body["version"] = opts.version;
+    body.version = opts.version;
   }
-  auto answer = client->Post(ObjectPath(*ref) + "/rollback", body);
+  auto answer =
+      client->Post<api::RollbackAnswer>(ObjectPath(*ref, api::path::kObjectRollback), body);
   if (!answer) {
     Report(ctx, answer.error(), client->details());
     return ctx.exit_code;
   }
   std::string label = Label(ref->kind.singular, ref->name);
-  PrintOutput(ctx.global.output, *answer, [&] {
-    std::string from = Str(*answer, "from");
-    std::string to = Str(*answer, "to");
+  PrintOutput(ctx.global.output, api::Encode(*answer), [&] {
+    const std::string& from = answer->from;
+    const std::string& to = answer->to;
     if (opts.release) {
       return fmt::format("{} released: the hold is lifted, now at {} (state index {})\n", label,
-                         to.empty() ? Str(answer->value("object", json::object()), "version") : to,
-                         answer->value("index", json()).dump());
+                         to.empty() ? answer->object.version : to, answer->index);
     }
     return fmt::format(
         "{} rolled back from {} to {} (state index {})\n"
         "It stays at {} until a newer version is applied; lift the hold with `prisn rollback "
         "{} --release`.\n",
-        label, from, to, answer->value("index", json()).dump(), to, label);
+        label, from, to, answer->index, to, label);
   });
   return kExitOk;
 }

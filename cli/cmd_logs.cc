@@ -5,14 +5,13 @@
 #include <memory>
 
 #include "api/routes.h"
+#include "api/types_objects.h"
 #include "cli/command_util.h"
 #include "cli/log_stream.h"
 #include "cli/log_target.h"
 
 namespace prisn::cli {
 namespace {
-
-using json = nlohmann::ordered_json;
 
 struct LogsOptions {
   std::string target;
@@ -26,14 +25,13 @@ struct LogsOptions {
 // Kinds of the namespace's objects named `name` that have logs.
 Result<std::vector<std::string>> WorkloadKindsNamed(ApiClient& client, const std::string& ns,
                                                     const std::string& name) {
-  auto listing =
-      client.Get(std::string(api::path::kObjects) + api::Query({{api::query::kNamespace, ns}}));
+  auto listing = client.Get<api::ObjectList>(std::string(api::path::kObjects) +
+                                             api::Query({{api::query::kNamespace, ns}}));
   if (!listing) return std::unexpected(listing.error());
   std::vector<std::string> kinds;
-  for (const auto& item : listing->value("items", json::array())) {
-    std::string kind = item.value("kind", std::string());
-    if (item.value("name", std::string()) == name &&
-        (kind == "Deployment" || kind == "Job" || kind == "CronJob"))
+  for (const api::ObjectView& item : listing->items) {
+    const std::string& kind = item.kind;
+    if (item.name == name && (kind == "Deployment" || kind == "Job" || kind == "CronJob"))
       kinds.push_back(kind);
   }
   return kinds;
@@ -83,15 +81,14 @@ int RunLogs(Context& ctx, const std::string& id, const LogsOptions& opts, ApiCli
     if (first && opts.tail) q.emplace_back(api::query::kTail, std::to_string(*opts.tail));
     if (!cursor.empty()) q.emplace_back(api::query::kCursor, cursor);
     if (opts.follow) q.emplace_back(api::query::kWait, "1000");
-    auto page = client.Get(base + api::Query(q));
+    auto page = client.Get<api::RunLogPage>(base + api::Query(q));
     if (!page) {
       Report(ctx, page.error(), client.details());
       return ctx.exit_code;
     }
-    const json lines = page->value("lines", json::array());
-    PrintLogLines(lines, false);
-    cursor = page->value("cursor", cursor);
-    if (page->value("complete", false) || (!opts.follow && lines.empty())) return kExitOk;
+    PrintLogLines(page->lines, false);
+    cursor = page->cursor;
+    if (page->complete || (!opts.follow && page->lines.empty())) return kExitOk;
   }
 }
 
@@ -106,7 +103,7 @@ int WorkloadLogs(Context& ctx, const LogTarget& target, const LogsOptions& opts,
   std::vector<std::pair<std::string_view, std::string>> q{{api::query::kReplica, target.replica},
                                                           {api::query::kSince, opts.since}};
   if (opts.tail) q.emplace_back(api::query::kTail, std::to_string(*opts.tail));
-  auto page = client.Get(base + api::Query(q));
+  auto page = client.Get<api::WorkloadLogPage>(base + api::Query(q));
   for (;;) {
     if (!page) {
       Error error = page.error();
@@ -117,13 +114,14 @@ int WorkloadLogs(Context& ctx, const LogTarget& target, const LogsOptions& opts,
       Report(ctx, error, client.details());
       return ctx.exit_code;
     }
-    bool prefix = target.replica.empty() && page->value("replicas", json::array()).size() > 1;
-    PrintLogLines(page->value("lines", json::array()), prefix);
+    bool prefix = target.replica.empty() && page->replicas.size() > 1;
+    PrintLogLines(page->lines, prefix);
     if (!opts.follow) return kExitOk;
-    std::string cursor = page->value("cursor", std::string());
-    page = client.Get(base + api::Query({{api::query::kReplica, target.replica},
-                                         {api::query::kCursor, cursor},
-                                         {api::query::kWait, "2000"}}));
+    const std::string cursor = page->cursor;
+    page =
+        client.Get<api::WorkloadLogPage>(base + api::Query({{api::query::kReplica, target.replica},
+                                                            {api::query::kCursor, cursor},
+                                                            {api::query::kWait, "2000"}}));
   }
 }
 
@@ -154,24 +152,27 @@ int Logs(Context& ctx, const LogsOptions& opts) {
     if (id == "latest") {
       // Runs of a Job, of `prisn run` scripts and of a CronJob may share a
       // name: the newest of the kind asked for.
-      auto runs =
-          client->Get(std::string(api::path::kRuns) + api::Query({{api::query::kNamespace, opts.ns},
-                                                                  {api::query::kJob, target->name},
-                                                                  {api::query::kLimit, "50"}}));
+      auto runs = client->Get<api::RunList>(std::string(api::path::kRuns) +
+                                            api::Query({{api::query::kNamespace, opts.ns},
+                                                        {api::query::kJob, target->name},
+                                                        {api::query::kLimit, "50"}}));
       if (!runs) {
         Report(ctx, runs.error(), client->details());
         return ctx.exit_code;
       }
-      json items = json::array();
-      for (const auto& r : runs->value("runs", json::array())) {
-        if ((r.value("kind", std::string()) == "CronJob") == cron) items.push_back(r);
+      const api::RunView* newest = nullptr;
+      for (const api::RunView& r : runs->runs) {
+        if ((r.kind == "CronJob") == cron) {
+          newest = &r;
+          break;
+        }
       }
-      if (items.empty()) {
+      if (newest == nullptr) {
         Report(ctx,
                {ErrorCode::kNotFound, fmt::format("job {} has no runs yet", target->name), {}});
         return ctx.exit_code;
       }
-      id = items[0].value("id", std::string());
+      id = newest->id;
     }
     return RunLogs(ctx, id, opts, *client);
   }

@@ -5,14 +5,13 @@
 #include <memory>
 
 #include "api/routes.h"
+#include "api/types_network.h"
 #include "cli/command.h"
 #include "cli/command_util.h"
 #include "cli/printer.h"
 
 namespace prisn::cli {
 namespace {
-
-using json = nlohmann::ordered_json;
 
 int RunProxyStats(Context& ctx) {
   auto client = Connect(ctx);
@@ -25,26 +24,26 @@ int RunProxyStats(Context& ctx) {
     Report(ctx, answer.error(), client->details());
     return ctx.exit_code;
   }
+  auto stats = DecodeAnswer<api::ProxyStatsAnswer>(*answer);
+  if (!stats) {
+    Report(ctx, stats.error());
+    return ctx.exit_code;
+  }
   PrintOutput(ctx.global.output, *answer, [&] {
     Table t({"SERVICE", "PROTOCOL", "REQUESTS", "ERRORS", "ACTIVE", "P50", "P99", "POOL"});
-    for (const auto& s : answer->value("services", json::array())) {
+    for (const api::ServiceStatsView& s : stats->services) {
       int in_pool = 0, total = 0;
-      for (const auto& u : s.value("upstreams", json::array())) {
+      for (const api::UpstreamStatsView& u : s.upstreams) {
         ++total;
-        if (u.value("inPool", false)) ++in_pool;
+        if (u.in_pool) ++in_pool;
       }
-      t.AddRow({s.value("service", ""), s.value("protocol", ""),
-                std::to_string(s.value("requests", std::uint64_t{0})),
-                std::to_string(s.value("errors", std::uint64_t{0})),
-                std::to_string(s.value("active", std::int64_t{0})),
-                fmt::format("{:.2f}ms", s.value("p50Ms", 0.0)),
-                fmt::format("{:.2f}ms", s.value("p99Ms", 0.0)),
-                fmt::format("{}/{}", in_pool, total)});
+      t.AddRow({s.service, s.protocol, std::to_string(s.requests), std::to_string(s.errors),
+                std::to_string(s.active), fmt::format("{:.2f}ms", s.p50_ms),
+                fmt::format("{:.2f}ms", s.p99_ms), fmt::format("{}/{}", in_pool, total)});
     }
     std::string out = t.Render();
-    for (const auto& e : answer->value("ingressErrors", json::array()))
-      out += fmt::format("warning: ingress {}: {}\n", e.value("listener", ""),
-                         e.value("message", ""));
+    for (const api::IngressErrorView& e : stats->ingress_errors)
+      out += fmt::format("warning: ingress {}: {}\n", e.listener, e.message);
     return out;
   });
   return kExitOk;
@@ -62,18 +61,20 @@ int RunDnsLookup(Context& ctx, const std::string& name, const std::string& ns) {
     Report(ctx, answer.error(), client->details());
     return ctx.exit_code;
   }
-  bool found = answer->value("found", false);
+  auto lookup = DecodeAnswer<api::DnsLookupAnswer>(*answer);
+  if (!lookup) {
+    Report(ctx, lookup.error());
+    return ctx.exit_code;
+  }
+  bool found = lookup->found;
   PrintOutput(ctx.global.output, *answer, [&] {
-    if (!found) return fmt::format("{}: no such service (NXDOMAIN)\n", answer->value("name", ""));
+    if (!found) return fmt::format("{}: no such service (NXDOMAIN)\n", lookup->name);
     Table t({"NAME", "TYPE", "VALUE"});
-    for (const auto& r : answer->value("records", json::array()))
-      t.AddRow({r.value("name", ""), r.value("type", ""), r.value("value", "")});
+    for (const api::DnsRecordView& r : lookup->records) t.AddRow({r.name, r.type, r.value});
     std::string out = t.Render();
-    const json& server = (*answer)["server"];
-    out += server.is_string()
-               ? fmt::format("served by prisn's DNS at {} (dig @ADDRESS -p PORT NAME)\n",
-                             server.get<std::string>())
-               : std::string("prisn's DNS server is not running (see the daemon log)\n");
+    out += lookup->server ? fmt::format("served by prisn's DNS at {} (dig @ADDRESS -p PORT NAME)\n",
+                                        *lookup->server)
+                          : std::string("prisn's DNS server is not running (see the daemon log)\n");
     return out;
   });
   return found ? kExitOk : 1;

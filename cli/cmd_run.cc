@@ -14,8 +14,6 @@
 namespace prisn::cli {
 namespace {
 
-using json = nlohmann::ordered_json;
-
 struct RunOptions {
   RunFlags flags;
   bool detach = false;
@@ -58,8 +56,9 @@ void CatchInterrupt() {
 
 // POST /v1/runs; when no daemon answers here, start one and send again (the
 // request never reached a server, so nothing ran twice).
-Result<json> Submit(Context& ctx, std::unique_ptr<ApiClient>& client, const json& body) {
-  auto answer = client->Post(api::path::kRuns, body);
+Result<api::RunView> Submit(Context& ctx, std::unique_ptr<ApiClient>& client,
+                            const api::RunRequest& body) {
+  auto answer = client->Post<api::RunView>(api::path::kRuns, body);
   if (answer || answer.error().code != ErrorCode::kUnavailable ||
       !MayStartServer(client->connection())) {
     return answer;
@@ -76,7 +75,7 @@ Result<json> Submit(Context& ctx, std::unique_ptr<ApiClient>& client, const json
   auto reconnected = Connect(ctx);
   if (!reconnected) return std::unexpected(reconnected.error());
   client = std::make_unique<ApiClient>(std::move(*reconnected));
-  return client->Post(api::path::kRuns, body);
+  return client->Post<api::RunView>(api::path::kRuns, body);
 }
 
 int RunScript(Context& ctx, RunOptions& opts) {
@@ -96,7 +95,7 @@ int RunScript(Context& ctx, RunOptions& opts) {
     PrintError(run.error(), client->details());
     return kExitError;
   }
-  std::string id = run->value("id", std::string());
+  const std::string id = run->id;
   if (opts.detach) {
     fmt::print("{}\n", id);
     return kExitOk;
@@ -106,12 +105,12 @@ int RunScript(Context& ctx, RunOptions& opts) {
   std::string cursor;
   bool stop_sent = false;
   for (;;) {
-    auto page = client->Get(
+    auto page = client->Get<api::RunLogPage>(
         base + api::Query({{api::query::kWait, "1000"}, {api::query::kCursor, cursor}}));
     if (g_interrupted && !stop_sent) {
       stop_sent = true;
       fmt::print(stderr, "prisn: stopping run {} (Ctrl-C again to leave it running)\n", id);
-      if (auto stopped = client->Post(api::Path(api::path::kRunStop, {id}), json::object());
+      if (auto stopped = client->Post(api::Path(api::path::kRunStop, {id}), api::Json::object());
           !stopped) {
         PrintError(stopped.error());
       }
@@ -120,14 +119,13 @@ int RunScript(Context& ctx, RunOptions& opts) {
       PrintError(page.error(), client->details());
       return kExitError;
     }
-    PrintLogLines(page->value("lines", json::array()), false);
-    cursor = page->value("cursor", cursor);
-    if (page->value("complete", false)) {
-      const json final_run = page->value("run", json::object());
-      if (std::string note = RunEndNote(final_run); !note.empty()) {
+    PrintLogLines(page->lines, false);
+    cursor = page->cursor;
+    if (page->complete) {
+      if (std::string note = RunEndNote(page->run); !note.empty()) {
         fmt::print(stderr, "{}\n", note);
       }
-      return RunExitCode(final_run);
+      return RunExitCode(page->run);
     }
   }
 }

@@ -7,11 +7,10 @@
 #include "cli/command_util.h"
 #include "cli/printer.h"
 #include "cli/scale_args.h"
+#include "cli/workload_view.h"
 
 namespace prisn::cli {
 namespace {
-
-using json = nlohmann::ordered_json;
 
 struct ScaleOptions {
   std::vector<std::string> words;  // NAME [N]
@@ -34,13 +33,13 @@ int RunScale(Context& ctx, ScaleOptions& opts) {
   const std::string force = api::Query({{api::query::kForce, opts.force ? "1" : ""}});
   std::string path =
       api::Path(api::path::kObjectScale, {opts.ns, "deployments", parsed->name}) + force;
-  auto answer = client->Post(path, parsed->body);
+  const api::Json body = api::Encode(parsed->body);
+  auto answer = client->Post(path, body);
   bool cron = false;
   if (!answer && answer.error().code == ErrorCode::kNotFound) {
     // A CronJob scales between 0 (suspended) and 1 (scheduled).
     auto suspended = client->Post(
-        api::Path(api::path::kObjectScale, {opts.ns, "cronjobs", parsed->name}) + force,
-        parsed->body);
+        api::Path(api::path::kObjectScale, {opts.ns, "cronjobs", parsed->name}) + force, body);
     if (suspended || suspended.error().code != ErrorCode::kNotFound) {
       answer = std::move(suspended);
       cron = true;
@@ -55,11 +54,16 @@ int RunScale(Context& ctx, ScaleOptions& opts) {
     Report(ctx, error, client->details());
     return ctx.exit_code;
   }
+  auto scaled = DecodeAnswer<api::ScaleAnswer>(*answer);
+  if (!scaled) {
+    Report(ctx, scaled.error());
+    return ctx.exit_code;
+  }
   PrintOutput(ctx.global.output, *answer, [&] {
     if (cron)
       return fmt::format("cronjob/{} {}\n", parsed->name,
-                         answer->value("suspend", false) ? "suspended" : "resumed");
-    return ScaleText(parsed->name, answer->value("previous", 0), answer->value("replicas", 0));
+                         scaled->suspend.value_or(false) ? "suspended" : "resumed");
+    return ScaleText(parsed->name, scaled->previous, scaled->replicas);
   });
   return kExitOk;
 }

@@ -8,8 +8,8 @@
 #include <memory>
 
 #include "api/routes.h"
+#include "api/types_secrets.h"
 #include "cli/command_util.h"
-#include "cli/json_fields.h"
 #include "cli/printer.h"
 #include "util/files.h"
 
@@ -96,13 +96,10 @@ int RunSecretCreate(Context& ctx, const SecretOptions& opts) {
     Report(ctx, client.error());
     return kExitError;
   }
-  json encoded = json::object();
-  for (const auto& [key, value] : *data) encoded[key] = Base64(value);
-  json body = {{"namespace", opts.ns.name},
-               {"name", opts.name},
-               {"data", std::move(encoded)},
-               {"overwrite", opts.overwrite}};
-  auto answer = client->Post(api::path::kSecrets, body);
+  api::SecretCreateRequest body{opts.ns.name, opts.name, std::map<std::string, std::string>{},
+                                opts.overwrite};
+  for (const auto& [key, value] : *data) (*body.data)[key] = Base64(value);
+  auto answer = client->Post(api::path::kSecrets, api::Encode(body));
   if (!answer) {
     PrintError(answer.error(), client->details());
     if (answer.error().code == ErrorCode::kConflict && !opts.overwrite) {
@@ -110,13 +107,16 @@ int RunSecretCreate(Context& ctx, const SecretOptions& opts) {
     }
     return kExitError;
   }
+  auto created = DecodeAnswer<api::SecretCreated>(*answer);
+  if (!created) {
+    PrintError(created.error());
+    return kExitError;
+  }
   PrintOutput(ctx.global.output, *answer, [&] {
     std::string keys;
     for (const auto& [key, value] : *data) keys += (keys.empty() ? "" : ", ") + key;
-    const json object = answer->value("object", json::object());
-    return fmt::format("secret/{} {} in namespace {} (keys: {}; {})\n", opts.name,
-                       StrOrDump(*answer, "action"), opts.ns.name, keys,
-                       StrOrDump(object, "version"));
+    return fmt::format("secret/{} {} in namespace {} (keys: {}; {})\n", opts.name, created->action,
+                       opts.ns.name, keys, created->object.version);
   });
   return kExitOk;
 }
@@ -134,7 +134,12 @@ int RunSecretList(Context& ctx, const SecretOptions& opts) {
     PrintError(answer.error(), client->details());
     return kExitError;
   }
-  const json items = answer->value("items", json::array());
+  auto list = DecodeAnswer<api::SecretList>(*answer);
+  if (!list) {
+    PrintError(list.error());
+    return kExitError;
+  }
+  const std::vector<api::SecretSummary>& items = list->items;
   if (ctx.global.output == "text" && items.empty()) {
     fmt::print(stderr, "No secrets found{}.\n",
                opts.ns.all ? std::string() : " in namespace " + opts.ns.name);
@@ -145,14 +150,12 @@ int RunSecretList(Context& ctx, const SecretOptions& opts) {
     std::vector<std::string> headers = {"NAME", "KEYS", "VERSION", "AGE"};
     if (opts.ns.all) headers.insert(headers.begin(), "NAMESPACE");
     Table t(headers);
-    for (const auto& item : items) {
+    for (const api::SecretSummary& item : items) {
       std::string keys;
-      for (const auto& k : item.value("keys", json::array())) {
-        if (k.is_string()) keys += (keys.empty() ? "" : ",") + k.get<std::string>();
-      }
-      std::vector<std::string> row = {StrOrDump(item, "name"), keys, StrOrDump(item, "version"),
-                                      AgeOf(item.value("updatedAt", json()), now)};
-      if (opts.ns.all) row.insert(row.begin(), StrOrDump(item, "namespace"));
+      for (const std::string& k : item.keys) keys += (keys.empty() ? "" : ",") + k;
+      std::vector<std::string> row = {item.name, keys, item.version,
+                                      AgeOf(json(item.updated_at), now)};
+      if (opts.ns.all) row.insert(row.begin(), item.ns);
       t.AddRow(std::move(row));
     }
     return t.Render();

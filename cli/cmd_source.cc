@@ -7,8 +7,8 @@
 #include <thread>
 
 #include "api/routes.h"
+#include "api/types_sources.h"
 #include "cli/command_util.h"
-#include "cli/json_fields.h"
 #include "cli/object_view.h"
 #include "cli/printer.h"
 
@@ -38,46 +38,50 @@ std::string Short(const std::string& commit) {
   return commit.empty() ? "-" : commit.substr(0, 12);
 }
 
-std::string Where(const json& item) {
-  const json& spec = item.value("spec", json::object());
-  if (StrOrDump(item, "type") == "dir") return StrOrDump(spec, "dir");
-  std::string ref = StrOrDump(spec, "branch");
-  if (ref.empty()) ref = StrOrDump(spec, "tag");
-  if (ref.empty()) ref = StrOrDump(spec, "commit");
-  std::string out = StrOrDump(spec, "url");
+std::string Where(const api::SourceView& item) {
+  const api::SourceSpecView& spec = item.spec;
+  if (item.type == "dir") return spec.dir.value_or("");
+  std::string ref = spec.branch.value_or("");
+  if (ref.empty()) ref = spec.tag.value_or("");
+  if (ref.empty()) ref = spec.commit.value_or("");
+  std::string out = spec.url.value_or("");
   if (!ref.empty()) out += "@" + ref;
-  if (!StrOrDump(spec, "path").empty()) out += " (" + StrOrDump(spec, "path") + ")";
+  if (!spec.path.value_or("").empty()) out += " (" + *spec.path + ")";
   return out;
 }
 
 std::string ErrorText(const json& error) {
   if (error.is_null()) return {};
-  std::string out = StrOrDump(error, "stage") + ": " + StrOrDump(error, "message");
-  for (const auto& p : error.value("problems", json::array()))
-    out += "\n  " + (p.is_string() ? p.get<std::string>() : p.dump());
+  auto e = api::Decode<api::SourceErrorView>(error, api::DecodeMode::kLenient);
+  if (!e) return error.dump();
+  std::string out = e->stage + ": " + e->message;
+  for (const std::string& p : e->problems) out += "\n  " + p;
   return out;
 }
 
-std::string Describe(const json& item) {
-  const json& status = item.value("status", json::object());
-  const json& spec = item.value("spec", json::object());
-  std::string error = ErrorText(status.value("lastError", json()));
+// A time that may be missing, as LocalTime reads it.
+json TimeOrNull(const std::optional<std::string>& time) { return time ? json(*time) : json(); }
+
+// "COMMIT at TIME", or "-" before the first one.
+std::string CommitAt(const std::optional<std::string>& commit,
+                     const std::optional<std::string>& time) {
+  if (commit.value_or("").empty()) return "-";
+  return *commit + " at " + LocalTime(TimeOrNull(time));
+}
+
+std::string Describe(const api::SourceView& item) {
+  const api::SourceStatusView& status = item.status;
+  std::string error = ErrorText(status.last_error);
   std::vector<std::pair<std::string, std::string>> fields{
-      {"Name", StrOrDump(item, "name")},
-      {"Type", StrOrDump(item, "type")},
+      {"Name", item.name},
+      {"Type", item.type},
       {"Source", Where(item)},
-      {"Interval", StrOrDump(spec, "interval")},
-      {"Suspended", item.value("suspended", false) ? "yes" : "no"},
-      {"Webhook", item.value("webhook", false) ? "POST /v1/hooks/" + StrOrDump(item, "name") : "-"},
-      {"Last fetched", StrOrDump(status, "lastFetchedCommit").empty()
-                           ? "-"
-                           : StrOrDump(status, "lastFetchedCommit") + " at " +
-                                 LocalTime(status.value("lastFetchedAt", json()))},
-      {"Last applied", StrOrDump(status, "lastAppliedCommit").empty()
-                           ? "-"
-                           : StrOrDump(status, "lastAppliedCommit") + " at " +
-                                 LocalTime(status.value("lastAppliedAt", json()))},
-      {"Objects", StrOrDump(status, "objects")},
+      {"Interval", item.spec.interval.value_or("")},
+      {"Suspended", item.suspended ? "yes" : "no"},
+      {"Webhook", item.webhook ? "POST /v1/hooks/" + item.name : "-"},
+      {"Last fetched", CommitAt(status.last_fetched_commit, status.last_fetched_at)},
+      {"Last applied", CommitAt(status.last_applied_commit, status.last_applied_at)},
+      {"Objects", std::to_string(status.objects)},
       {"Error", error.empty() ? "-" : error}};
   return RenderFields(fields);
 }
@@ -102,28 +106,35 @@ int RunAdd(Context& ctx, const SourceOptions& o) {
     Report(ctx, Error{ErrorCode::kInvalid, "give exactly one of --git URL and --dir PATH", o.name});
     return kExitError;
   }
-  json body{{"name", o.name}};
+  api::SourceSpecView body;
+  body.name = o.name;
   if (!o.git.empty()) {
-    body["type"] = "git";
-    body["url"] = o.git;
+    body.type = "git";
+    body.url = o.git;
   } else {
-    body["type"] = "dir";
-    body["dir"] = std::filesystem::absolute(o.dir).lexically_normal().string();
+    body.type = "dir";
+    body.dir = std::filesystem::absolute(o.dir).lexically_normal().string();
   }
-  for (auto [key, value] : {std::pair{"branch", &o.branch}, {"tag", &o.tag}, {"commit", &o.commit},
-                            {"path", &o.path}, {"interval", &o.interval}, {"secret", &o.secret},
-                            {"hookSecret", &o.hook_secret}}) {
-    if (!value->empty()) body[key] = *value;
+  for (auto [field, value] : {std::pair{&body.branch, &o.branch},
+                              {&body.tag, &o.tag},
+                              {&body.commit, &o.commit},
+                              {&body.path, &o.path},
+                              {&body.interval, &o.interval},
+                              {&body.secret, &o.secret},
+                              {&body.hook_secret, &o.hook_secret}}) {
+    if (!value->empty()) *field = *value;
   }
-  if (o.allow_mass_prune) body["allowMassPrune"] = true;
+  if (o.allow_mass_prune) body.allow_mass_prune = true;
   return WithClient(ctx, [&](ApiClient& client) {
-    auto answer = o.update ? client.Put(api::Path(api::path::kSource, {o.name}), body)
-                           : client.Post(api::path::kSources, body);
+    auto answer = o.update ? client.Put(api::Path(api::path::kSource, {o.name}), api::Encode(body))
+                           : client.Post(api::path::kSources, api::Encode(body));
     if (!answer) return Fail(ctx, client, answer.error());
+    auto source = DecodeAnswer<api::SourceView>(*answer);
+    if (!source) return Fail(ctx, client, source.error());
     PrintOutput(ctx.global.output, *answer, [&] {
       std::string out = fmt::format("source {} {} ({}); it syncs within seconds\n", o.name,
-                                    o.update ? "updated" : "added", Where(*answer));
-      if (auto secret = StrOrDump(*answer, "hookSecret"); !secret.empty()) {
+                                    o.update ? "updated" : "added", Where(*source));
+      if (auto secret = source->hook_secret.value_or(""); !secret.empty()) {
         out += fmt::format(
             "webhook: POST /v1/hooks/{} signed with this secret (shown only once):\n{}\n", o.name,
             secret);
@@ -138,17 +149,18 @@ int RunSourceList(Context& ctx) {
   return WithClient(ctx, [&](ApiClient& client) {
     auto answer = client.Get(api::path::kSources);
     if (!answer) return Fail(ctx, client, answer.error());
+    auto list = DecodeAnswer<api::SourceList>(*answer);
+    if (!list) return Fail(ctx, client, list.error());
     PrintOutput(ctx.global.output, *answer, [&] {
       Table t({"NAME", "TYPE", "SOURCE", "APPLIED", "OBJECTS", "STATUS"});
-      for (const auto& item : answer->value("items", json::array())) {
-        const json& status = item.value("status", json::object());
-        std::string state =
-            item.value("suspended", false) ? "suspended"
-            : !status.value("lastError", json()).is_null()
-                ? "failed"
-                : (StrOrDump(status, "lastAppliedCommit").empty() ? "pending" : "ready");
-        t.AddRow({StrOrDump(item, "name"), StrOrDump(item, "type"), Where(item),
-                  Short(StrOrDump(status, "lastAppliedCommit")), StrOrDump(status, "objects"),
+      for (const api::SourceView& item : list->items) {
+        const api::SourceStatusView& status = item.status;
+        std::string applied = status.last_applied_commit.value_or("");
+        std::string state = item.suspended                 ? "suspended"
+                            : !status.last_error.is_null() ? "failed"
+                            : applied.empty()              ? "pending"
+                                                           : "ready";
+        t.AddRow({item.name, item.type, Where(item), Short(applied), std::to_string(status.objects),
                   state});
       }
       return t.empty() ? std::string("No sources (add one with prisn source add)\n") : t.Render();
@@ -161,8 +173,10 @@ int RunSourceGet(Context& ctx, const SourceOptions& o) {
   return WithClient(ctx, [&](ApiClient& client) {
     auto answer = client.Get(api::Path(api::path::kSource, {o.name}));
     if (!answer) return Fail(ctx, client, answer.error());
-    PrintOutput(ctx.global.output, *answer, [&] { return Describe(*answer); });
-    bool failed = !answer->value("status", json::object()).value("lastError", json()).is_null();
+    auto source = DecodeAnswer<api::SourceView>(*answer);
+    if (!source) return Fail(ctx, client, source.error());
+    PrintOutput(ctx.global.output, *answer, [&] { return Describe(*source); });
+    bool failed = !source->status.last_error.is_null();
     return failed ? kExitFailure : kExitOk;
   });
 }
@@ -178,23 +192,27 @@ int RunReconcile(Context& ctx, const SourceOptions& o) {
                   [&] { return fmt::format("source {}: sync requested\n", o.name); });
       return kExitOk;
     }
-    int64_t before = answer->value("updatedAtMs", int64_t{0});
+    auto requested = DecodeAnswer<api::SourceReconcileAnswer>(*answer);
+    if (!requested) return Fail(ctx, client, requested.error());
+    int64_t before = requested->updated_at_ms;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.timeout_s);
     for (auto pause = std::chrono::milliseconds(20);;
          pause = std::min(pause * 2, std::chrono::milliseconds(500))) {
       auto now = client.Get(path);
       if (!now) return Fail(ctx, client, now.error());
-      if (now->value("updatedAtMs", int64_t{0}) > before) {
-        const json& status = now->value("status", json::object());
-        const json& error = status.value("lastError", json());
+      auto source = DecodeAnswer<api::SourceView>(*now);
+      if (!source) return Fail(ctx, client, source.error());
+      if (source->updated_at_ms > before) {
+        const api::SourceStatusView& status = source->status;
+        const json& error = status.last_error;
+        std::string applied = Short(status.last_applied_commit.value_or(""));
         PrintOutput(ctx.global.output, *now, [&] {
           if (!error.is_null()) {
-            return fmt::format("source {}: sync failed; {} stays in force\n{}\n", o.name,
-                               Short(StrOrDump(status, "lastAppliedCommit")), ErrorText(error));
+            return fmt::format("source {}: sync failed; {} stays in force\n{}\n", o.name, applied,
+                               ErrorText(error));
           }
-          return fmt::format("source {}: {} applied ({} objects)\n", o.name,
-                             Short(StrOrDump(status, "lastAppliedCommit")),
-                             StrOrDump(status, "objects"));
+          return fmt::format("source {}: {} applied ({} objects)\n", o.name, applied,
+                             status.objects);
         });
         return error.is_null() ? kExitOk : kExitFailure;
       }

@@ -25,70 +25,90 @@ std::string StatusPath(const std::string& ns, std::string_view plural, const std
   return api::Path(api::path::kObjectStatus, {ns, plural, name});
 }
 
+// A status answer as it came (printed with -o json) and as its type.
+struct StatusAnswer {
+  json raw;
+  api::WorkloadStatus status;
+};
+
+Result<StatusAnswer> GetWorkloadStatus(ApiClient& client, const std::string& path) {
+  auto raw = client.Get(path);
+  if (!raw) return std::unexpected(raw.error());
+  auto status = DecodeAnswer<api::WorkloadStatus>(*raw);
+  if (!status) return std::unexpected(status.error());
+  return StatusAnswer{std::move(*raw), std::move(*status)};
+}
+
 // The status of NAME (or KIND/NAME): a deployment, else a job, else a cronjob.
-Result<json> FetchStatus(ApiClient& client, const std::string& ns, const std::string& word) {
+Result<StatusAnswer> FetchStatus(ApiClient& client, const std::string& ns,
+                                 const std::string& word) {
   if (auto slash = word.find('/'); slash != std::string::npos) {
     auto kind = ResolveKind(word.substr(0, slash));
     if (!kind) return std::unexpected(kind.error());
     if (kind->kind != "Deployment" && kind->kind != "Job" && kind->kind != "CronJob") {
       return Fail(ErrorCode::kInvalid, "status is shown for deployments, jobs and cronjobs", word);
     }
-    return client.Get(StatusPath(ns, kind->plural, word.substr(slash + 1)));
+    return GetWorkloadStatus(client, StatusPath(ns, kind->plural, word.substr(slash + 1)));
   }
-  auto deployment = client.Get(StatusPath(ns, "deployments", word));
+  auto deployment = GetWorkloadStatus(client, StatusPath(ns, "deployments", word));
   if (deployment || deployment.error().code != ErrorCode::kNotFound) return deployment;
-  auto job = client.Get(StatusPath(ns, "jobs", word));
+  auto job = GetWorkloadStatus(client, StatusPath(ns, "jobs", word));
   if (job || job.error().code != ErrorCode::kNotFound) return job;
-  auto cron = client.Get(StatusPath(ns, "cronjobs", word));
+  auto cron = GetWorkloadStatus(client, StatusPath(ns, "cronjobs", word));
   if (cron || cron.error().code != ErrorCode::kNotFound) return cron;
   return Fail(ErrorCode::kNotFound,
               fmt::format("no deployment, job or cronjob named \"{}\" in namespace {}", word, ns));
 }
 
+// One step of the chain, with the dependency's status as its type when read.
+struct WhyChainStep {
+  api::WhyStep wire;
+  std::optional<api::WorkloadStatus> status;
+};
+
 // The dependsOn chain: the status of everything `status` waits for, and of
 // what those wait for, depth first.
-void Why(ApiClient& client, const json& status, int depth, std::set<std::string>& seen,
-         json& chain) {
+void Why(ApiClient& client, const api::WorkloadStatus& status, int depth,
+         std::set<std::string>& seen, std::vector<WhyChainStep>& chain) {
   if (depth > kMaxWhyDepth) return;
-  for (const auto& w : status.value("waitingFor", json::array())) {
-    if (!w.is_string()) continue;
-    std::string key = w.get<std::string>();  // "Deployment/default/db"
+  for (const std::string& key : status.waiting_for) {  // "Deployment/default/db"
     if (!seen.insert(key).second) continue;
     auto first = key.find('/');
     auto last = key.rfind('/');
-    json entry = {{"depth", depth}, {"key", key}, {"status", nullptr}, {"error", nullptr}};
+    WhyChainStep entry;
+    entry.wire.depth = depth;
+    entry.wire.key = key;
     auto kind = ResolveKind(key.substr(0, first));
     if (first == std::string::npos || first == last || !kind) {
       chain.push_back(std::move(entry));
       continue;
     }
-    auto dep = client.Get(
-        StatusPath(key.substr(first + 1, last - first - 1), kind->plural, key.substr(last + 1)));
+    auto dep = GetWorkloadStatus(client, StatusPath(key.substr(first + 1, last - first - 1),
+                                                    kind->plural, key.substr(last + 1)));
     if (dep) {
-      entry["status"] = *dep;
-      chain.push_back(entry);
-      Why(client, *dep, depth + 1, seen, chain);
+      entry.wire.status = dep->raw;
+      entry.status = dep->status;
+      chain.push_back(std::move(entry));
+      Why(client, dep->status, depth + 1, seen, chain);
     } else {
-      entry["error"] =
+      entry.wire.error =
           dep.error().code == ErrorCode::kNotFound ? "does not exist" : dep.error().message;
       chain.push_back(std::move(entry));
     }
   }
 }
 
-std::string WhyText(const json& status, const json& chain) {
+std::string WhyText(const api::WorkloadStatus& status, const std::vector<WhyChainStep>& chain) {
   std::string out = "\nWhy:\n  " + WhyLine(status) + "\n";
-  for (const auto& e : chain) {
-    std::string pad(static_cast<size_t>(2 + 2 * e.value("depth", 1)), ' ');
-    const json& s = e["status"];
-    if (s.is_object()) {
-      out += pad + WhyLine(s) + "\n";
+  for (const WhyChainStep& e : chain) {
+    std::string pad(static_cast<size_t>(2 + 2 * e.wire.depth), ' ');
+    if (e.status) {
+      out += pad + WhyLine(*e.status) + "\n";
     } else {
-      std::string error = e["error"].is_string() ? e["error"].get<std::string>() : "unknown";
-      out += pad + e.value("key", std::string()) + ": " + error + "\n";
+      out += pad + e.wire.key + ": " + e.wire.error.value_or("unknown") + "\n";
     }
   }
-  if (chain.empty() && status.value("waitingFor", json::array()).empty()) {
+  if (chain.empty() && status.waiting_for.empty()) {
     out += "  it waits for nothing";
     out += IsHealthy(status) ? " and is healthy\n" : "\n";
   }
@@ -103,8 +123,14 @@ int Overview(Context& ctx, ApiClient& client, const StatusOptions& opts) {
     Report(ctx, answer.error(), client.details());
     return kExitError;
   }
+  auto overview = DecodeAnswer<api::StatusOverview>(*answer);
+  if (!overview) {
+    Report(ctx, overview.error());
+    return kExitError;
+  }
   auto now = Clock::now();
-  PrintOutput(ctx.global.output, *answer, [&] { return OverviewText(*answer, opts.ns.all, now); });
+  PrintOutput(ctx.global.output, *answer,
+              [&] { return OverviewText(*overview, opts.ns.all, now); });
   return kExitOk;
 }
 
@@ -121,24 +147,30 @@ int RunStatus(Context& ctx, const StatusOptions& opts) {
     }
     return Overview(ctx, *client, opts);
   }
-  auto status = FetchStatus(*client, opts.ns.name, opts.name);
-  if (!status) {
-    Report(ctx, status.error(), client->details());
+  auto fetched = FetchStatus(*client, opts.ns.name, opts.name);
+  if (!fetched) {
+    Report(ctx, fetched.error(), client->details());
     return ctx.exit_code;
   }
-  json chain = json::array();
+  const api::WorkloadStatus& status = fetched->status;
+  std::vector<WhyChainStep> chain;
   if (opts.why) {
     std::set<std::string> seen;
-    Why(*client, *status, 1, seen, chain);
+    Why(*client, status, 1, seen, chain);
   }
   auto now = Clock::now();
-  json data = opts.why ? json{{"status", *status}, {"why", chain}} : *status;
+  json data = fetched->raw;
+  if (opts.why) {
+    api::WhyAnswer why{fetched->raw, {}};
+    for (const WhyChainStep& e : chain) why.why.push_back(e.wire);
+    data = api::Encode(why);
+  }
   PrintOutput(ctx.global.output, data, [&] {
-    std::string text = WorkloadText(*status, now);
-    if (opts.why) text += WhyText(*status, chain);
+    std::string text = WorkloadText(status, now);
+    if (opts.why) text += WhyText(status, chain);
     return text;
   });
-  return IsHealthy(*status) ? kExitOk : kExitFailure;
+  return IsHealthy(status) ? kExitOk : kExitFailure;
 }
 
 }  // namespace

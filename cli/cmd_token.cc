@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "api/routes.h"
+#include "api/types_tokens.h"
 #include "cli/command_util.h"
-#include "cli/json_fields.h"
 #include "cli/object_view.h"
 #include "cli/printer.h"
 
@@ -60,19 +60,25 @@ int RunTokenCreate(Context& ctx, const TokenOptions& opts) {
     Report(ctx, client.error());
     return kExitError;
   }
-  json body = {{"namespace", opts.admin ? json() : json(opts.ns)}};
-  if (!opts.name.empty()) body["name"] = opts.name;
-  auto answer = client->Post(api::path::kTokens, body);
+  api::TokenCreateRequest body;
+  if (!opts.admin) body.ns = opts.ns;
+  if (!opts.name.empty()) body.name = opts.name;
+  auto answer = client->Post(api::path::kTokens, api::Encode(body));
   if (!answer) {
     PrintError(answer.error(), client->details());
+    return kExitError;
+  }
+  auto created = DecodeAnswer<api::TokenView>(*answer);
+  if (!created) {
+    PrintError(created.error());
     return kExitError;
   }
   // The clear token alone on stdout, so that `T=$(prisn token create ...)` works.
   PrintOutput(ctx.global.output, *answer, [&] {
     fmt::print(stderr, "created token \"{}\" (id {}) for {}; it is shown only this once:\n",
-               StrOrDump(*answer, "name"), StrOrDump(*answer, "id"),
+               created->name, created->id,
                opts.admin ? std::string("everything (admin)") : "namespace " + opts.ns);
-    return StrOrDump(*answer, "token") + "\n";
+    return created->token.value_or("") + "\n";
   });
   return kExitOk;
 }
@@ -88,15 +94,19 @@ int RunTokenList(Context& ctx) {
     PrintError(answer.error(), client->details());
     return kExitError;
   }
+  auto list = DecodeAnswer<api::TokenList>(*answer);
+  if (!list) {
+    PrintError(list.error());
+    return kExitError;
+  }
   auto now = std::chrono::system_clock::now();
   PrintOutput(ctx.global.output, *answer, [&] {
     Table t({"ID", "NAME", "NAMESPACE", "CREATED", "REVOKED"});
-    for (const auto& item : answer->value("items", json::array())) {
-      std::string ns = StrOrDump(item, "namespace");
-      json revoked = item.value("revokedAt", json());
-      t.AddRow({StrOrDump(item, "id"), StrOrDump(item, "name"), ns.empty() ? "(admin)" : ns,
-                AgeOf(item.value("createdAt", json()), now) + " ago",
-                revoked.is_null() ? "-" : LocalTime(revoked)});
+    for (const api::TokenView& item : list->items) {
+      std::string ns = item.ns.value_or("");
+      t.AddRow({std::to_string(item.id), item.name, ns.empty() ? "(admin)" : ns,
+                AgeOf(json(item.created_at), now) + " ago",
+                item.revoked_at ? LocalTime(json(*item.revoked_at)) : "-"});
     }
     return t.Render();
   });
@@ -114,9 +124,13 @@ int RunRevoke(Context& ctx, const TokenOptions& opts) {
     Report(ctx, answer.error(), client->details());
     return ctx.exit_code;
   }
+  auto revoked = DecodeAnswer<api::TokenView>(*answer);
+  if (!revoked) {
+    Report(ctx, revoked.error());
+    return ctx.exit_code;
+  }
   PrintOutput(ctx.global.output, *answer, [&] {
-    return fmt::format("token \"{}\" (id {}) revoked\n", StrOrDump(*answer, "name"),
-                       StrOrDump(*answer, "id"));
+    return fmt::format("token \"{}\" (id {}) revoked\n", revoked->name, revoked->id);
   });
   return kExitOk;
 }

@@ -8,6 +8,7 @@
 
 #include "api/client.h"
 #include "api/context.h"
+#include "api/kinds.h"
 #include "api/routes.h"
 
 namespace prisn::cli {
@@ -16,7 +17,11 @@ namespace prisn::cli {
 using api::ApiClient;
 using api::Connection;
 using api::ConnectionFlags;
+using api::AllKinds;
+using api::DecodeAnswer;
 using api::EnvLookup;
+using api::KindInfo;
+using api::ResolveKind;
 using api::ProcessEnv;
 using api::UrlEncode;
 

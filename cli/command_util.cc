@@ -1,5 +1,7 @@
 #include "cli/command_util.h"
 
+#include "api/types_objects.h"
+
 #include <fmt/core.h>
 #include <sodium.h>
 
@@ -68,10 +70,9 @@ void Report(Context& ctx, const Error& error, const nlohmann::ordered_json& deta
   ctx.exit_code = ExitCodeFor(error);
 }
 
-std::string ObjectPath(const ObjectRef& ref) {
-  return api::Path(api::path::kObject,
-                   {ref.kind.namespaced ? std::string_view(ref.ns) : api::kNoNamespace,
-                    ref.kind.plural, ref.name});
+std::string ObjectPath(const ObjectRef& ref, std::string_view pattern) {
+  return api::Path(pattern, {ref.kind.namespaced ? std::string_view(ref.ns) : api::kNoNamespace,
+                             ref.kind.plural, ref.name});
 }
 
 std::string Label(std::string_view kind, std::string_view name) {
@@ -111,19 +112,19 @@ Result<ObjectRef> ResolveObject(ApiClient& client, const std::vector<std::string
   }
 
   // A bare name: find which kinds hold an object of that name.
-  auto listing =
-      client.Get(std::string(api::path::kObjects) + api::Query({{api::query::kNamespace, ns}}));
+  auto listing = client.Get<api::ObjectList>(std::string(api::path::kObjects) +
+                                              api::Query({{api::query::kNamespace, ns}}));
   if (!listing) return std::unexpected(listing.error());
   std::vector<ObjectRef> matches;
-  for (const auto& item : listing->value("items", nlohmann::ordered_json::array())) {
-    if (item.value("name", std::string()) != name) continue;
-    auto kind = ResolveKind(item.value("kind", std::string()));
+  for (const api::ObjectView& item : listing->items) {
+    if (item.name != name) continue;
+    auto kind = ResolveKind(item.kind);
     if (kind) matches.push_back({*kind, kind->namespaced ? ns : "-", name});
   }
   if (matches.empty() && allow_deleted) {
     for (const auto& kind : AllKinds()) {
       ObjectRef ref{kind, kind.namespaced ? ns : "-", name};
-      auto history = client.Get(ObjectPath(ref) + "/history");
+      auto history = client.Get(ObjectPath(ref, api::path::kObjectHistory));
       if (history) {
         matches.push_back(ref);
       } else if (history.error().code != ErrorCode::kNotFound) {

@@ -13,7 +13,7 @@
 
 #include "api/client.h"
 #include "cli/command.h"
-#include "cli/kinds.h"
+#include "api/kinds.h"
 #include "util/error.h"
 
 namespace prisn::cli {
@@ -45,7 +45,7 @@ struct ObjectRef {
 };
 
 // "/v1/namespaces/{ns}/{plural}/{name}" with each segment encoded.
-std::string ObjectPath(const ObjectRef& ref);
+std::string ObjectPath(const ObjectRef& ref, std::string_view pattern = api::path::kObject);
 
 // "deployment/api".
 std::string Label(std::string_view kind, std::string_view name);

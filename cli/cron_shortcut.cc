@@ -88,29 +88,27 @@ int ApplyCronShortcut(Context& ctx, const CronFlags& flags) {
   }
   LocalInputs inputs;
   inputs.paths = {plan->manifest_path};
-  json body = RequestBody(CronSetName(plan->ns, plan->name), inputs, *files);
-  body["prune"] = false;
-  body["dryRun"] = false;
+  api::ApplyRequest request = ApplyRequestFor(CronSetName(plan->ns, plan->name), inputs, *files);
+  request.prune = false;
+  request.dry_run = false;
   auto client = Connect(ctx);
   if (!client) {
     PrintError(client.error());
     return kExitError;
   }
-  auto applied = client->Post(api::path::kApply, body);
+  auto applied = client->Post<api::ApplyAnswer>(api::path::kApply, request);
   if (!applied) {
     PrintError(applied.error(), client->details());
     return kExitError;
   }
-  const json results = applied->value("results", json::array());
-  if (results.empty()) {
+  if (applied->results.empty()) {
     PrintError({ErrorCode::kInternal, "the server applied nothing", {}});
     return kExitError;
   }
   std::string next = NextFireLine(flags);
-  PrintOutput(ctx.global.output, *applied, [&] {
-    const json& r = results[0];
-    std::string out = fmt::format("{} {} ({})\n", Label("CronJob", plan->name),
-                                  r.value("action", std::string()), r.value("version", std::string()));
+  PrintOutput(ctx.global.output, api::Encode(*applied), [&] {
+    const api::ApplyResult& r = applied->results[0];
+    std::string out = fmt::format("{} {} ({})\n", Label("CronJob", plan->name), r.action, r.version);
     if (!next.empty()) out += next + "\n";
     return out;
   });

@@ -5,57 +5,52 @@
 #include <map>
 #include <vector>
 
+#include "api/routes.h"
 #include "cli/ansi.h"
 #include "cli/command_util.h"
-#include "cli/json_fields.h"
 #include "cli/unified_diff.h"
 
 namespace prisn::cli {
 namespace {
 
-bool Held(const nlohmann::ordered_json& o) {
-  auto it = o.find("held");
-  return it != o.end() && it->is_boolean() && it->get<bool>();
+using api::DiffObject;
+
+bool IsChange(const DiffObject& o) {
+  return !o.held && (o.action == "created" || o.action == "configured" || o.action == "pruned");
 }
 
-bool IsChange(const nlohmann::ordered_json& o) {
-  std::string action = Str(o, "action");
-  return !Held(o) && (action == "created" || action == "configured" || action == "pruned");
+std::string Key(const DiffObject& o) {
+  if (o.ns.empty() || o.ns == api::kNoNamespace) return fmt::format("{}/{}", o.kind, o.name);
+  return fmt::format("{}/{}/{}", o.kind, o.ns, o.name);
 }
 
-std::string Key(const nlohmann::ordered_json& o) {
-  std::string ns = Str(o, "namespace");
-  if (ns.empty() || ns == "-") return fmt::format("{}/{}", Str(o, "kind"), Str(o, "name"));
-  return fmt::format("{}/{}/{}", Str(o, "kind"), ns, Str(o, "name"));
-}
-
-std::string ObjectDiff(const nlohmann::ordered_json& o, bool color) {
-  std::string action = Str(o, "action");
-  std::string before = action == "created" ? "" : Str(o, "before");
-  std::string after = action == "pruned" ? "" : Str(o, "after");
-  std::string old_label =
-      action == "created" ? "/dev/null" : fmt::format("{} ({})", Key(o), Str(o, "versionBefore"));
-  std::string new_label =
-      action == "pruned" ? "/dev/null" : fmt::format("{} ({})", Key(o), Str(o, "versionAfter"));
+std::string ObjectDiff(const DiffObject& o, bool color) {
+  std::string before = o.action == "created" ? "" : o.before.value_or("");
+  std::string after = o.action == "pruned" ? "" : o.after.value_or("");
+  std::string old_label = o.action == "created"
+                              ? "/dev/null"
+                              : fmt::format("{} ({})", Key(o), o.version_before.value_or(""));
+  std::string new_label = o.action == "pruned"
+                              ? "/dev/null"
+                              : fmt::format("{} ({})", Key(o), o.version_after.value_or(""));
   std::string diff =
       UnifiedDiff(before, after, old_label, new_label, {.context = 3, .color = color});
-  if (diff.empty() && Str(o, "kind") == "Secret") {
+  if (diff.empty() && o.kind == "Secret") {
     // Values are masked on both sides, so the text alone cannot show the change.
     return "(a Secret value changed; values are never shown)\n";
   }
   return diff;
 }
 
-std::string Title(const nlohmann::ordered_json& o) {
-  std::string label = Label(Str(o, "kind"), Str(o, "name"));
-  std::string ns = Str(o, "namespace");
-  if (!ns.empty() && ns != "-" && ns != "default") label += fmt::format(" (namespace {})", ns);
-  std::string action = Str(o, "action");
-  std::string cls = NormalizeClass(Str(o, "changeClass"), action);
-  std::string before = Str(o, "versionBefore");
-  std::string after = Str(o, "versionAfter");
-  if (action == "created") return fmt::format("# {}: create ({})", label, after);
-  if (action == "pruned") return fmt::format("# {}: delete, pruned ({})", label, before);
+std::string Title(const DiffObject& o) {
+  std::string label = Label(o.kind, o.name);
+  if (!o.ns.empty() && o.ns != api::kNoNamespace && o.ns != "default")
+    label += fmt::format(" (namespace {})", o.ns);
+  std::string cls = NormalizeClass(o.change_class, o.action);
+  std::string before = o.version_before.value_or("");
+  std::string after = o.version_after.value_or("");
+  if (o.action == "created") return fmt::format("# {}: create ({})", label, after);
+  if (o.action == "pruned") return fmt::format("# {}: delete, pruned ({})", label, before);
   if (before == after) {
     return fmt::format("# {}: {} ({}, version unchanged)", label, HumanClass(cls), after);
   }
@@ -82,26 +77,25 @@ std::string HumanClass(std::string_view normalized_class) {
   return std::string(normalized_class);
 }
 
-bool PlanHasChanges(const nlohmann::ordered_json& plan) {
-  for (const auto& o : plan.value("objects", nlohmann::ordered_json::array())) {
+bool PlanHasChanges(const Plan& plan) {
+  for (const DiffObject& o : plan.answer.objects) {
     if (IsChange(o)) return true;
   }
   return false;
 }
 
-std::string RenderPlanText(const nlohmann::ordered_json& plan, bool color) {
+std::string RenderPlanText(const Plan& plan, bool color) {
   std::string out;
   int created = 0, changed = 0, pruned = 0, unchanged = 0, held = 0;
   std::map<std::string, int> classes;  // of configured objects
-  for (const auto& o : plan.value("objects", nlohmann::ordered_json::array())) {
-    std::string action = Str(o, "action");
-    if (Held(o)) {
+  for (const DiffObject& o : plan.answer.objects) {
+    const std::string& action = o.action;
+    if (o.held) {
       ++held;
       std::string line = fmt::format(
           "# {}: held at {} by a rollback; applying leaves it (lift the hold with `prisn "
           "rollback {} --release`)",
-          Label(Str(o, "kind"), Str(o, "name")), Str(o, "versionBefore"),
-          Label(Str(o, "kind"), Str(o, "name")));
+          Label(o.kind, o.name), o.version_before.value_or(""), Label(o.kind, o.name));
       out += color ? fmt::format("{}{}{}\n\n", kYellow, line, kReset) : line + "\n\n";
       continue;
     }
@@ -113,7 +107,7 @@ std::string RenderPlanText(const nlohmann::ordered_json& plan, bool color) {
     if (action == "pruned") ++pruned;
     if (action == "configured") {
       ++changed;
-      ++classes[NormalizeClass(Str(o, "changeClass"), action)];
+      ++classes[NormalizeClass(o.change_class, action)];
     }
     std::string title = Title(o);
     out += color ? fmt::format("{}{}{}\n", kBold, title, kReset) : title + "\n";
@@ -139,15 +133,14 @@ std::string RenderPlanText(const nlohmann::ordered_json& plan, bool color) {
                     changed, breakdown.empty() ? "" : " (" + breakdown + ")", pruned, unchanged);
   }
   if (held > 0) summary += fmt::format(", {} held by a rollback", held);
-  if (plan.contains("against") && plan["against"].is_object()) {
-    const auto& a = plan["against"];
-    summary += fmt::format("; compared with {}", Str(a, "rev"));
-    std::string commit = Str(a, "commit");
+  if (plan.against) {
+    summary += fmt::format("; compared with {}", plan.against->rev);
+    const std::string& commit = plan.against->commit;
     if (!commit.empty()) summary += fmt::format(" ({})", commit.substr(0, 12));
-  } else if (plan.contains("index") && plan["index"].is_number()) {
-    summary += fmt::format("; state index {}", plan["index"].get<std::int64_t>());
+  } else if (plan.answer.index) {
+    summary += fmt::format("; state index {}", *plan.answer.index);
   }
-  int removed = plan.value("removedWithoutPrune", 0);
+  int64_t removed = plan.answer.removed_without_prune;
   if (removed > 0) {
     summary += removed == 1
                    ? "\n1 object no longer in the files is kept (pass --prune to delete it)"
@@ -160,31 +153,19 @@ std::string RenderPlanText(const nlohmann::ordered_json& plan, bool color) {
   return out;
 }
 
-nlohmann::ordered_json PlanJson(const nlohmann::ordered_json& plan) {
-  nlohmann::ordered_json objects = nlohmann::ordered_json::array();
-  for (const auto& o : plan.value("objects", nlohmann::ordered_json::array())) {
-    if (!IsChange(o) && !Held(o)) continue;
-    std::string action = Str(o, "action");
-    objects.push_back({
-        {"kind", Str(o, "kind")},
-        {"namespace", o.value("namespace", nlohmann::ordered_json())},
-        {"name", Str(o, "name")},
-        {"action", action},
-        {"changeClass", NormalizeClass(Str(o, "changeClass"), action)},
-        {"versionBefore", o.value("versionBefore", nlohmann::ordered_json())},
-        {"versionAfter", o.value("versionAfter", nlohmann::ordered_json())},
-        {"held", Held(o)},
-        {"diff", Held(o) ? std::string() : ObjectDiff(o, false)},
-    });
+api::PlanView PlanJson(const Plan& plan) {
+  api::PlanView out;
+  out.index = plan.answer.index;
+  out.set = plan.answer.set;
+  out.changed = PlanHasChanges(plan);
+  for (const DiffObject& o : plan.answer.objects) {
+    if (!IsChange(o) && !o.held) continue;
+    out.objects.push_back({o.kind, o.ns, o.name, o.action, NormalizeClass(o.change_class, o.action),
+                           o.version_before, o.version_after, o.held,
+                           o.held ? std::string() : ObjectDiff(o, false)});
   }
-  nlohmann::ordered_json out = {
-      {"index", plan.value("index", nlohmann::ordered_json())},
-      {"set", plan.value("set", nlohmann::ordered_json())},
-      {"changed", PlanHasChanges(plan)},
-      {"objects", std::move(objects)},
-      {"summary", plan.value("summary", nlohmann::ordered_json::object())},
-  };
-  if (plan.contains("against")) out["against"] = plan["against"];
+  out.summary = plan.answer.summary;
+  out.against = plan.against;
   return out;
 }
 

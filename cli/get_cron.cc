@@ -5,24 +5,18 @@
 #include <map>
 
 #include "api/routes.h"
+#include "api/types_objects.h"
 #include "cli/printer.h"
 #include "cli/workload_view.h"
 
 namespace prisn::cli {
 
-using json = nlohmann::ordered_json;
-
 namespace {
 
-std::string Text(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::string Or(std::string s) { return s.empty() ? "-" : s; }
+std::string Or(const std::optional<std::string>& s) { return s && !s->empty() ? *s : "-"; }
 
 // "in 42s", "3m ago": relative to now.
-std::string Relative(const json& time, Clock::time_point now, bool future) {
+std::string Relative(const std::optional<std::string>& time, Clock::time_point now, bool future) {
   auto ms = TimeMs(time);
   if (!ms) return "-";
   std::int64_t now_ms =
@@ -32,36 +26,52 @@ std::string Relative(const json& time, Clock::time_point now, bool future) {
   return future ? "in " + FormatAge(s) : FormatAge(s) + " ago";
 }
 
+// A CronJob's row: null for what the loop has not observed.
+api::CronJobRow CronRow(const std::string& ns, const std::string& name,
+                        const api::WorkloadStatus* observed) {
+  api::CronJobRow row;
+  row.ns = ns;
+  row.name = name;
+  if (observed == nullptr) return row;
+  const api::WorkloadStatus& st = *observed;
+  auto flat = [](const api::CronOnly<std::string>& v) { return v ? *v : std::nullopt; };
+  row.state = st.state;
+  row.schedule = flat(st.schedule);
+  row.time_zone = flat(st.time_zone);
+  row.last_run = st.last_run;
+  row.last_result = flat(st.last_result);
+  row.last_schedule = flat(st.last_schedule);
+  row.next_fire = flat(st.next_fire);
+  if (st.active_runs && *st.active_runs) row.active_runs = **st.active_runs;
+  row.reason = st.reason;
+  return row;
+}
+
 }  // namespace
 
 int ListCronJobs(Context& ctx, ApiClient& client, const NamespaceOptions& ns) {
   std::vector<std::pair<std::string_view, std::string>> query{{api::query::kKind, "cronjobs"}};
   if (!ns.all) query.emplace_back(api::query::kNamespace, ns.name);
-  auto objects = client.Get(std::string(api::path::kObjects) + api::Query(query));
+  auto objects = client.Get<api::ObjectList>(std::string(api::path::kObjects) + api::Query(query));
   if (!objects) {
     Report(ctx, objects.error(), client.details());
     return ctx.exit_code;
   }
-  std::map<std::pair<std::string, std::string>, json> observed;
+  std::map<std::pair<std::string, std::string>, api::WorkloadStatus> observed;
   std::vector<std::pair<std::string_view, std::string>> status_query;
   if (!ns.all) status_query.emplace_back(api::query::kNamespace, ns.name);
-  if (auto status = client.Get(std::string(api::path::kStatus) + api::Query(status_query))) {
-    for (const auto& w : status->value("workloads", json::array())) {
-      if (Text(w, "kind") == "CronJob") observed[{Text(w, "namespace"), Text(w, "name")}] = w;
+  if (auto status = client.Get<api::StatusOverview>(std::string(api::path::kStatus) +
+                                                    api::Query(status_query))) {
+    for (auto& w : status->workloads) {
+      if (w.kind == "CronJob") observed[{w.ns, w.name}] = std::move(w);
     }
   }
-  json items = json::array();
-  for (const auto& o : objects->value("items", json::array())) {
-    json item = {{"namespace", Text(o, "namespace")}, {"name", Text(o, "name")}};
-    auto it = observed.find({Text(o, "namespace"), Text(o, "name")});
-    json st = it != observed.end() ? it->second : json::object();
-    for (const char* key : {"state", "schedule", "timeZone", "lastRun", "lastResult", "lastSchedule",
-                            "nextFire", "activeRuns", "reason"}) {
-      item[key] = st.value(key, json());
-    }
-    items.push_back(std::move(item));
+  api::CronJobRows rows;
+  for (const api::ObjectView& o : objects->items) {
+    auto it = observed.find({o.ns, o.name});
+    rows.cronjobs.push_back(CronRow(o.ns, o.name, it != observed.end() ? &it->second : nullptr));
   }
-  if (ctx.global.output == "text" && items.empty()) {
+  if (ctx.global.output == "text" && rows.cronjobs.empty()) {
     if (ns.all) {
       fmt::print(stderr, "No cronjobs found.\n");
     } else {
@@ -70,21 +80,21 @@ int ListCronJobs(Context& ctx, ApiClient& client, const NamespaceOptions& ns) {
     return kExitOk;
   }
   auto now = Clock::now();
-  PrintOutput(ctx.global.output, json{{"cronjobs", items}}, [&] {
+  PrintOutput(ctx.global.output, api::Encode(rows), [&] {
     std::vector<std::string> headers{"NAME", "SCHEDULE", "ZONE", "STATE", "LAST RUN", "RESULT",
                                      "LAST SCHEDULE", "NEXT FIRE"};
     if (ns.all) headers.insert(headers.begin() + 1, "NAMESPACE");
     Table table(headers);
-    for (const auto& i : items) {
-      std::vector<std::string> row{Text(i, "name"),
-                                   Or(Text(i, "schedule")),
-                                   Or(Text(i, "timeZone")),
-                                   Or(Text(i, "state")),
-                                   Or(Text(i, "lastRun")),
-                                   Or(Text(i, "lastResult")),
-                                   Relative(i.value("lastSchedule", json()), now, false),
-                                   Relative(i.value("nextFire", json()), now, true)};
-      if (ns.all) row.insert(row.begin() + 1, Text(i, "namespace"));
+    for (const api::CronJobRow& i : rows.cronjobs) {
+      std::vector<std::string> row{i.name,
+                                   Or(i.schedule),
+                                   Or(i.time_zone),
+                                   Or(i.state),
+                                   Or(i.last_run),
+                                   Or(i.last_result),
+                                   Relative(i.last_schedule, now, false),
+                                   Relative(i.next_fire, now, true)};
+      if (ns.all) row.insert(row.begin() + 1, i.ns);
       table.AddRow(row);
     }
     return table.Render();
@@ -98,21 +108,23 @@ int ListCronRuns(Context& ctx, ApiClient& client, const NamespaceOptions& ns,
   if (!ns.all) query.emplace_back(api::query::kNamespace, ns.name);
   // A Job or script of the same name shares the listing: ask for more.
   query.emplace_back(api::query::kLimit, std::to_string(std::min(limit * 2, 1000)));
-  auto answer = client.Get(std::string(api::path::kRuns) + api::Query(query));
+  auto answer = client.Get<api::RunList>(std::string(api::path::kRuns) + api::Query(query));
   if (!answer) {
     Report(ctx, answer.error(), client.details());
     return ctx.exit_code;
   }
-  json runs = json::array();
-  for (const auto& r : answer->value("runs", json::array())) {
-    if (Text(r, "kind") == "CronJob" && static_cast<int>(runs.size()) < limit) runs.push_back(r);
+  api::RunList runs;
+  for (auto& r : answer->runs) {
+    if (r.kind == "CronJob" && static_cast<int>(runs.runs.size()) < limit)
+      runs.runs.push_back(std::move(r));
   }
-  if (ctx.global.output == "text" && runs.empty()) {
+  if (ctx.global.output == "text" && runs.runs.empty()) {
     fmt::print(stderr, "No runs of cronjob {} found.\n", name);
     return kExitOk;
   }
   auto now = Clock::now();
-  PrintOutput(ctx.global.output, json{{"runs", runs}}, [&] { return RunTable(runs, now).Render(); });
+  PrintOutput(ctx.global.output, api::Encode(runs),
+              [&] { return RunTable(runs.runs, now).Render(); });
   return kExitOk;
 }
 

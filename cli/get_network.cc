@@ -3,11 +3,10 @@
 #include <fmt/core.h>
 
 #include "api/routes.h"
+#include "api/types_network.h"
 #include "cli/printer.h"
 
 namespace prisn::cli {
-
-using json = nlohmann::ordered_json;
 
 bool IsEndpointsWord(const std::string& word) {
   return word == "endpoints" || word == "endpoint" || word == "ep";
@@ -15,30 +14,28 @@ bool IsEndpointsWord(const std::string& word) {
 
 namespace {
 
-std::string Pool(const json& service) {
+std::string Pool(const api::ServiceView& service) {
   std::string out;
-  for (const auto& e : service.value("endpoints", json::array())) {
+  for (const api::EndpointView& e : service.endpoints) {
     if (!out.empty()) out += ",";
-    out += fmt::format("{}:{}", e.value("address", ""), e.value("port", 0));
+    out += fmt::format("{}:{}", e.address, e.port);
   }
   return out.empty() ? "<none>" : out;
 }
 
-std::string EndpointTable(const json& items, bool all_namespaces) {
+std::string EndpointTable(const std::vector<api::ServiceView>& items, bool all_namespaces) {
   std::vector<std::string> headers{"NAME", "ADDRESS", "PROTOCOL", "ENDPOINTS", "DNS"};
   if (all_namespaces) headers.insert(headers.begin(), "NAMESPACE");
   Table t(headers);
-  for (const auto& s : items) {
-    std::vector<std::string> row{s.value("name", ""),
-                                 fmt::format("{}:{}", s.value("address", ""), s.value("port", 0)),
-                                 s.value("protocol", ""), Pool(s), s.value("dnsName", "")};
-    if (all_namespaces) row.insert(row.begin(), s.value("namespace", ""));
+  for (const api::ServiceView& s : items) {
+    std::vector<std::string> row{s.name, fmt::format("{}:{}", s.address, s.port), s.protocol,
+                                 Pool(s), s.dns_name};
+    if (all_namespaces) row.insert(row.begin(), s.ns);
     t.AddRow(std::move(row));
   }
   std::string out = t.Render();
-  for (const auto& s : items) {
-    if (s.contains("error") && s["error"].is_string())
-      out += fmt::format("warning: {}: {}\n", s.value("name", ""), s["error"].get<std::string>());
+  for (const api::ServiceView& s : items) {
+    if (s.error) out += fmt::format("warning: {}: {}\n", s.name, *s.error);
   }
   return out;
 }
@@ -53,7 +50,12 @@ int GetEndpoints(Context& ctx, ApiClient& client, const NamespaceOptions& ns,
       Report(ctx, answer.error(), client.details());
       return ctx.exit_code;
     }
-    PrintOutput(ctx.global.output, *answer, [&] { return EndpointTable(json::array({*answer}), false); });
+    auto service = DecodeAnswer<api::ServiceView>(*answer);
+    if (!service) {
+      Report(ctx, service.error());
+      return ctx.exit_code;
+    }
+    PrintOutput(ctx.global.output, *answer, [&] { return EndpointTable({*service}, false); });
     return kExitOk;
   }
   std::vector<std::pair<std::string_view, std::string>> query;
@@ -63,12 +65,16 @@ int GetEndpoints(Context& ctx, ApiClient& client, const NamespaceOptions& ns,
     Report(ctx, answer.error(), client.details());
     return ctx.exit_code;
   }
-  const json items = answer->value("items", json::array());
-  if (ctx.global.output == "text" && items.empty()) {
+  auto list = DecodeAnswer<api::ServiceList>(*answer);
+  if (!list) {
+    Report(ctx, list.error());
+    return ctx.exit_code;
+  }
+  if (ctx.global.output == "text" && list->items.empty()) {
     fmt::print(stderr, "No services (Deployments with a port) found.\n");
     return kExitOk;
   }
-  PrintOutput(ctx.global.output, *answer, [&] { return EndpointTable(items, ns.all); });
+  PrintOutput(ctx.global.output, *answer, [&] { return EndpointTable(list->items, ns.all); });
   return kExitOk;
 }
 

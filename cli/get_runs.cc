@@ -9,8 +9,6 @@
 
 namespace prisn::cli {
 
-using json = nlohmann::ordered_json;
-
 std::optional<std::string> RunIdIn(const std::vector<std::string>& words) {
   std::string kind, name;
   if (words.size() == 2) {
@@ -36,7 +34,12 @@ int ListRuns(Context& ctx, ApiClient& client, const NamespaceOptions& ns, int li
     Report(ctx, answer.error(), client.details());
     return ctx.exit_code;
   }
-  const json runs = answer->value("runs", json::array());
+  auto list = DecodeAnswer<api::RunList>(*answer);
+  if (!list) {
+    Report(ctx, list.error());
+    return ctx.exit_code;
+  }
+  const std::vector<api::RunView>& runs = list->runs;
   if (ctx.global.output == "text" && runs.empty()) {
     if (ns.all) {
       fmt::print(stderr, "No runs found.\n");
@@ -51,16 +54,20 @@ int ListRuns(Context& ctx, ApiClient& client, const NamespaceOptions& ns, int li
 }
 
 int ShowRun(Context& ctx, ApiClient& client, const std::string& id) {
-  auto run = client.Get(api::Path(api::path::kRun, {id}));
+  auto answer = client.Get(api::Path(api::path::kRun, {id}));
+  if (!answer) {
+    Report(ctx, answer.error(), client.details());
+    return ctx.exit_code;
+  }
+  auto run = DecodeAnswer<api::RunView>(*answer);
   if (!run) {
-    Report(ctx, run.error(), client.details());
+    Report(ctx, run.error());
     return ctx.exit_code;
   }
   auto now = Clock::now();
-  PrintOutput(ctx.global.output, *run, [&] {
-    std::string out = RunTable(json::array({*run}), now).Render();
-    std::string reason = run->value("reason", std::string());
-    if (!reason.empty()) out += "Reason: " + reason + "\n";
+  PrintOutput(ctx.global.output, *answer, [&] {
+    std::string out = RunTable({*run}, now).Render();
+    if (!run->reason.empty()) out += "Reason: " + run->reason + "\n";
     return out;
   });
   return kExitOk;

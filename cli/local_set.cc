@@ -132,11 +132,19 @@ Result<std::map<std::string, std::string>> CollectFiles(const manifests::FileTre
   return files;
 }
 
+api::ApplyRequest ApplyRequestFor(const std::string& set_name, const LocalInputs& inputs,
+                                  const std::map<std::string, std::string>& files) {
+  api::ApplyRequest r;
+  r.set = set_name;
+  r.paths = inputs.paths;
+  r.files.emplace();
+  for (const auto& [path, bytes] : files) (*r.files)[path] = Base64(bytes);
+  return r;
+}
+
 nlohmann::ordered_json RequestBody(const std::string& set_name, const LocalInputs& inputs,
                                    const std::map<std::string, std::string>& files) {
-  nlohmann::ordered_json encoded = nlohmann::ordered_json::object();
-  for (const auto& [path, bytes] : files) encoded[path] = Base64(bytes);
-  return {{"set", set_name}, {"paths", inputs.paths}, {"files", std::move(encoded)}};
+  return api::Encode(ApplyRequestFor(set_name, inputs, files));
 }
 
 manifests::KnownObjects AssumedSecrets(const manifests::LoadedSet& set) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "api/types_apply.h"
 #include "manifests/file_tree.h"
 #include "manifests/load.h"
 #include "util/error.h"
@@ -41,7 +42,11 @@ std::string DefaultSetName(const std::string& arg, const std::string& cwd);
 Result<std::map<std::string, std::string>> CollectFiles(const manifests::FileTree& tree,
                                                         const manifests::LoadedSet& set);
 
-// The request body shared by POST /v1/apply and /v1/diff, files base64'd.
+// The request POST /v1/apply takes (its set, paths and files, base64'd;
+// the apply controls unset); POST /v1/diff takes the same members but those.
+api::ApplyRequest ApplyRequestFor(const std::string& set_name, const LocalInputs& inputs,
+                                  const std::map<std::string, std::string>& files);
+// The same, encoded.
 nlohmann::ordered_json RequestBody(const std::string& set_name, const LocalInputs& inputs,
                                    const std::map<std::string, std::string>& files);
 

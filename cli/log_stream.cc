@@ -9,26 +9,17 @@
 namespace prisn::cli {
 namespace {
 
-using json = nlohmann::ordered_json;
-
-std::string Str(const json& o, const char* key) {
-  auto it = o.find(key);
-  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-bool TimedOut(const json& run) { return Str(run, "reason").starts_with("timed out"); }
+bool TimedOut(const api::RunView& run) { return run.reason.starts_with("timed out"); }
 
 }  // namespace
 
-void PrintLogLines(const json& lines, bool prefix) {
-  if (!lines.is_array()) return;
-  for (const auto& line : lines) {
-    std::FILE* to = Str(line, "stream") == "err" ? stderr : stdout;
-    std::string text = Str(line, "text");
+void PrintLogLines(const std::vector<api::LogLine>& lines, bool prefix) {
+  for (const api::LogLine& line : lines) {
+    std::FILE* to = line.stream == "err" ? stderr : stdout;
     if (prefix) {
-      fmt::print(to, "[{}] {}\n", Str(line, "replica"), text);
+      fmt::print(to, "[{}] {}\n", line.replica, line.text);
     } else {
-      std::fwrite(text.data(), 1, text.size(), to);
+      std::fwrite(line.text.data(), 1, line.text.size(), to);
       std::fputc('\n', to);
     }
   }
@@ -36,21 +27,19 @@ void PrintLogLines(const json& lines, bool prefix) {
   std::fflush(stderr);
 }
 
-int RunExitCode(const json& run) {
-  if (Str(run, "state") == "succeeded") return kExitOk;
+int RunExitCode(const api::RunView& run) {
+  if (run.state == "succeeded") return kExitOk;
   if (TimedOut(run)) return 124;
-  json code = run.value("exitCode", json());
-  if (code.is_number_integer()) return code.get<int>();
+  if (run.exit_code) return static_cast<int>(*run.exit_code);
   return kExitError;
 }
 
-std::string RunEndNote(const json& run) {
-  if (Str(run, "state") == "succeeded") return {};
-  std::string reason = Str(run, "reason");
+std::string RunEndNote(const api::RunView& run) {
+  if (run.state == "succeeded") return {};
+  std::string reason = run.reason;
   if (reason.starts_with("exit ")) return {};
-  if (reason.empty() && !run.value("exitCode", json()).is_number_integer())
-    reason = "failed without running";
-  return reason.empty() ? std::string() : fmt::format("prisn: run {} {}", Str(run, "id"), reason);
+  if (reason.empty() && !run.exit_code) reason = "failed without running";
+  return reason.empty() ? std::string() : fmt::format("prisn: run {} {}", run.id, reason);
 }
 
 }  // namespace prisn::cli

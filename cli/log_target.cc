@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "cli/kinds.h"
+#include "api/kinds.h"
 
 namespace prisn::cli {
 

@@ -25,28 +25,18 @@ std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
-std::string VersionCell(const json& o) {
-  std::string v = StrOrDump(o, "version");
-  if (o.contains("hold") && o["hold"].is_object()) v += " (held)";
-  return v;
+std::string VersionCell(const api::ObjectView& o) {
+  return o.hold ? o.version + " (held)" : o.version;
 }
 
-std::string StatusCell(const json& o) {
-  const json status = o.value("status", json::object());
-  std::string state = StrOrDump(status, "state");
-  return state.empty() ? "unknown" : state;
+std::string StatusCell(const api::ObjectView& o) {
+  return o.status.state.empty() ? "unknown" : o.status.state;
 }
 
 // "ready/desired", with "-" for a count nothing observed.
-std::string ReplicasCell(const json& o) {
+std::string ReplicasCell(const api::ObjectView& o) {
   json spec = SpecOf(o);
-  const json status = o.value("status", json::object());
-  const json observed = status.is_object() ? status.value("observed", json()) : json();
-  std::string ready = "-";
-  if (observed.is_object() && observed.contains("readyReplicas") &&
-      observed["readyReplicas"].is_number()) {
-    ready = observed["readyReplicas"].dump();
-  }
+  std::string ready = o.status.observed ? std::to_string(o.status.observed->ready_replicas) : "-";
   std::string desired = spec.contains("replicas") ? Cell(spec["replicas"]) : "-";
   return ready + "/" + desired;
 }
@@ -91,24 +81,15 @@ std::string TypeCell(std::string_view kind) {
   return out;
 }
 
-std::string NsCell(const json& o) {
-  std::string ns = StrOrDump(o, "namespace");
-  return ns.empty() ? "-" : ns;
-}
+std::string NsCell(const api::ObjectView& o) { return o.ns.empty() ? "-" : o.ns; }
 
 }  // namespace
 
-json SpecOf(const json& object) {
-  if (!object.is_object()) return json::object();
-  for (const char* field : {"manifest", "spec"}) {
-    auto it = object.find(field);
-    if (it == object.end() || !it->is_object()) continue;
-    // The whole canonical document carries its spec one level down.
-    if (it->contains("apiVersion") && it->contains("spec") && (*it)["spec"].is_object()) {
-      return (*it)["spec"];
-    }
-    return *it;
-  }
+json SpecOf(const api::ObjectView& object) {
+  const json& m = object.manifest;
+  if (!m.is_object()) return json::object();
+  // The canonical document carries its spec one level down.
+  if (auto it = m.find("spec"); it != m.end() && it->is_object()) return *it;
   return json::object();
 }
 
@@ -124,7 +105,7 @@ std::string LocalTime(const json& time, bool minutes) {
   return buf;
 }
 
-Table ObjectTable(const json& items, std::string_view kind, bool with_namespace,
+Table ObjectTable(const std::vector<api::ObjectView>& items, std::string_view kind, bool with_namespace,
                   std::chrono::system_clock::time_point now) {
   std::vector<std::string> headers;
   if (with_namespace) headers.push_back("NAMESPACE");
@@ -147,14 +128,13 @@ Table ObjectTable(const json& items, std::string_view kind, bool with_namespace,
     for (const char* h : {"VERSION", "AGE"}) headers.push_back(h);
   }
   Table table(std::move(headers));
-  if (!items.is_array()) return table;
-  for (const auto& o : items) {
+  for (const api::ObjectView& o : items) {
     json spec = SpecOf(o);
-    std::string k = StrOrDump(o, "kind");
+    const std::string& k = o.kind;
     std::vector<std::string> row;
     if (with_namespace) row.push_back(NsCell(o));
-    row.push_back(StrOrDump(o, "name"));
-    std::string age = AgeOf(o.value("createdAt", json()), now);
+    row.push_back(o.name);
+    std::string age = AgeOf(json(o.created_at), now);
     if (kind.empty()) {
       bool workload = k == "Deployment" || k == "Job" || k == "CronJob";
       row.push_back(TypeCell(k));
@@ -188,40 +168,38 @@ Table ObjectTable(const json& items, std::string_view kind, bool with_namespace,
   return table;
 }
 
-std::string DescribeText(const json& o, const json& events,
-                         std::chrono::system_clock::time_point now, const json& status) {
-  const bool observed = status.is_object();
+std::string DescribeText(const api::ObjectView& o, const std::vector<api::EventView>& events,
+                         std::chrono::system_clock::time_point now,
+                         const std::optional<api::WorkloadStatus>& status) {
+  const bool observed = status.has_value();
   json spec = SpecOf(o);
-  std::string kind = StrOrDump(o, "kind");
+  const std::string& kind = o.kind;
   std::vector<std::pair<std::string, std::string>> fields = {
-      {"Name", StrOrDump(o, "name")},
+      {"Name", o.name},
       {"Kind", kind},
       {"Namespace", NsCell(o)},
-      {"Version",
-       fmt::format("{} (generation {})", StrOrDump(o, "version"), StrOrDump(o, "generation"))},
-      {"Applied by", StrOrDump(o, "appliedBy")},
-      {"Set", StrOrDump(o, "set")},
-      {"Created", fmt::format("{} ({} ago)", LocalTime(o.value("createdAt", json())),
-                              AgeOf(o.value("createdAt", json()), now))},
-      {"Updated", fmt::format("{} ({} ago)", LocalTime(o.value("updatedAt", json())),
-                              AgeOf(o.value("updatedAt", json()), now))},
+      {"Version", fmt::format("{} (generation {})", o.version, o.generation)},
+      {"Applied by", o.applied_by},
+      {"Set", o.set.value_or("")},
+      {"Created", fmt::format("{} ({} ago)", LocalTime(json(o.created_at)),
+                              AgeOf(json(o.created_at), now))},
+      {"Updated", fmt::format("{} ({} ago)", LocalTime(json(o.updated_at)),
+                              AgeOf(json(o.updated_at), now))},
   };
-  const json hold = o.value("hold", json());
-  if (hold.is_object()) {
+  if (o.hold) {
+    const api::HoldView& hold = *o.hold;
     fields.emplace_back(
         "Hold", fmt::format("pinned to {} by {} at {} (applies asking for {} leave it; release "
                             "with `prisn rollback {} --release`)",
-                            StrOrDump(hold, "version"), StrOrDump(hold, "by"),
-                            LocalTime(hold.value("at", json())), StrOrDump(hold, "heldFrom"),
-                            Label(kind, StrOrDump(o, "name"))));
+                            hold.version, hold.by, LocalTime(json(hold.at)), hold.held_from,
+                            Label(kind, o.name)));
   } else {
     fields.emplace_back("Hold", "-");
   }
   bool workload = kind == "Deployment" || kind == "Job" || kind == "CronJob";
   if (workload) {
-    fields.emplace_back("Status", observed ? StrOrDump(status, "state") : StatusCell(o));
-    if (observed && !StrOrDump(status, "reason").empty())
-      fields.emplace_back("Reason", StrOrDump(status, "reason"));
+    fields.emplace_back("Status", observed ? status->state : StatusCell(o));
+    if (observed && !status->reason.empty()) fields.emplace_back("Reason", status->reason);
     fields.emplace_back("Runtime", StrOrDump(spec, "runtime"));
     const json source = spec.value("source", json());
     fields.emplace_back("Source", source.is_object() && source.contains("path")
@@ -231,8 +209,7 @@ std::string DescribeText(const json& o, const json& events,
   }
   if (kind == "Deployment") {
     fields.emplace_back("Port", PortCell(spec));
-    fields.emplace_back("Replicas", (observed ? fmt::format("{}/{}", StrOrDump(status, "ready"),
-                                                            StrOrDump(status, "desired"))
+    fields.emplace_back("Replicas", (observed ? fmt::format("{}/{}", status->ready, status->desired)
                                               : ReplicasCell(o)) +
                                         " ready");
   }
@@ -245,8 +222,8 @@ std::string DescribeText(const json& o, const json& events,
   if (kind == "Secret") fields.emplace_back("Keys", KeysCell(spec));
 
   std::string out = RenderFields(fields);
-  if (observed && status.contains("replicas") && !status["replicas"].empty()) {
-    out += "\nReplicas:\n" + ReplicaTable(status["replicas"], now, 2).Render();
+  if (observed && !status->replicas.empty()) {
+    out += "\nReplicas:\n" + ReplicaTable(status->replicas, now, 2).Render();
   }
   out += "\nSpec:\n";
   std::string yaml = ToYaml(spec);
@@ -256,24 +233,19 @@ std::string DescribeText(const json& o, const json& events,
     out += "  " + yaml.substr(start, nl - start) + "\n";
     start = nl + 1;
   }
-  const json sources = o.value("sources", json());
-  if (sources.is_object() && !sources.empty()) {
+  if (!o.sources.empty()) {
     out += "\nSource files:\n";
     Table t({"  PATH", "SHA256"});
-    for (const auto& [path, sha] : sources.items()) {
-      std::string s = sha.is_string() ? sha.get<std::string>() : sha.dump();
-      t.AddRow({"  " + path, s.substr(0, 12)});
-    }
+    for (const auto& [path, sha] : o.sources) t.AddRow({"  " + path, sha.substr(0, 12)});
     out += t.Render();
   }
   out += "\nRecent events:\n";
-  if (!events.is_array() || events.empty()) {
+  if (events.empty()) {
     out += "  none\n";
   } else {
     Table t({"  TIME", "TYPE", "MESSAGE", "BY"});
-    for (const auto& e : events) {
-      t.AddRow({"  " + LocalTime(e.value("time", json())), StrOrDump(e, "type"),
-                StrOrDump(e, "message"), StrOrDump(e, "actor")});
+    for (const api::EventView& e : events) {
+      t.AddRow({"  " + LocalTime(json(e.time)), e.type, e.message, e.actor});
     }
     out += t.Render();
   }

@@ -8,27 +8,30 @@
 #include <string>
 #include <string_view>
 
+#include "api/types_events.h"
+#include "api/types_objects.h"
+#include "api/types_workloads.h"
 #include "cli/printer.h"
 
 namespace prisn::cli {
 
-// The manifest's spec of an API object (the canonical JSON's "spec"),
-// whichever of "manifest" or "spec" the object carries it under; an empty
-// object when there is none.
-nlohmann::ordered_json SpecOf(const nlohmann::ordered_json& object);
+// The spec of an API object's stored manifest; an empty object when there
+// is none.
+nlohmann::ordered_json SpecOf(const api::ObjectView& object);
 
 // Listing of objects of one kind (`kind` as in "Deployment"), or of mixed
 // kinds when `kind` is empty (`prisn ls`: a TYPE column). With
 // `with_namespace` a NAMESPACE column comes first.
-Table ObjectTable(const nlohmann::ordered_json& items, std::string_view kind, bool with_namespace,
+Table ObjectTable(const std::vector<api::ObjectView>& items, std::string_view kind, bool with_namespace,
                   std::chrono::system_clock::time_point now);
 
 // The `describe` page: fields, spec as YAML, source files, hold, events;
 // with a workload's observed `status` (docs/API.md "Status"), its state and
 // replicas too.
-std::string DescribeText(const nlohmann::ordered_json& object, const nlohmann::ordered_json& events,
+std::string DescribeText(const api::ObjectView& object,
+                         const std::vector<api::EventView>& events,
                          std::chrono::system_clock::time_point now,
-                         const nlohmann::ordered_json& status = nullptr);
+                         const std::optional<api::WorkloadStatus>& status = std::nullopt);
 
 // A UTC RFC 3339 time as local "YYYY-MM-DD HH:MM:SS" (or HH:MM when
 // `minutes`); the input unchanged when it does not parse.

@@ -11,14 +11,14 @@ namespace prisn::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using json = nlohmann::ordered_json;
 
-json PlanEntry(const manifests::Object& o) {
+api::DiffObject PlanEntry(const manifests::Object& o) {
   bool namespaced = o.GetKind() != manifests::Kind::kNamespace;
-  return {{"kind", o.kind.empty() ? std::string(manifests::KindName(o.GetKind())) : o.kind},
-          {"namespace", namespaced ? o.meta.namespace_ : std::string()},
-          {"name", o.meta.name},
-          {"held", false}};
+  api::DiffObject entry;
+  entry.kind = o.kind.empty() ? std::string(manifests::KindName(o.GetKind())) : o.kind;
+  entry.ns = namespaced ? o.meta.namespace_ : std::string();
+  entry.name = o.meta.name;
+  return entry;
 }
 
 }  // namespace
@@ -75,59 +75,48 @@ Result<std::string> FindRepositoryRoot(const std::string& start) {
               start);
 }
 
-json LocalPlan(const std::vector<manifests::Object>& before,
-               const std::vector<manifests::Object>& after, bool prune) {
+api::DiffAnswer LocalPlan(const std::vector<manifests::Object>& before,
+                          const std::vector<manifests::Object>& after, bool prune) {
   std::map<std::string, const manifests::Object*> old_by_key;
   for (const auto& o : before) old_by_key[o.Key()] = &o;
-  json objects = json::array();
-  int created = 0, configured = 0, unchanged = 0, pruned = 0, removed = 0;
+  api::DiffAnswer plan;
+  api::ApplySummary& sum = plan.summary;
   std::map<std::string, bool> seen;
   for (const auto& o : after) {
     seen[o.Key()] = true;
-    json entry = PlanEntry(o);
+    api::DiffObject entry = PlanEntry(o);
     auto it = old_by_key.find(o.Key());
     const manifests::Object* old = it == old_by_key.end() ? nullptr : it->second;
     auto cls = manifests::Classify(old, &o);
-    entry["changeClass"] = std::string(manifests::ChangeClassName(cls));
-    entry["versionAfter"] = o.version;
-    entry["after"] = manifests::ToCanonicalYaml(o);
+    entry.change_class = std::string(manifests::ChangeClassName(cls));
+    entry.version_after = o.version;
+    entry.after = manifests::ToCanonicalYaml(o);
     if (old == nullptr) {
-      entry["action"] = "created";
-      entry["versionBefore"] = nullptr;
-      entry["before"] = nullptr;
-      ++created;
+      entry.action = "created";
+      ++sum.created;
     } else {
-      entry["action"] = cls == manifests::ChangeClass::kNone ? "unchanged" : "configured";
-      entry["versionBefore"] = old->version;
-      entry["before"] = manifests::ToCanonicalYaml(*old);
-      ++(cls == manifests::ChangeClass::kNone ? unchanged : configured);
+      entry.action = cls == manifests::ChangeClass::kNone ? "unchanged" : "configured";
+      entry.version_before = old->version;
+      entry.before = manifests::ToCanonicalYaml(*old);
+      ++(cls == manifests::ChangeClass::kNone ? sum.unchanged : sum.configured);
     }
-    objects.push_back(std::move(entry));
+    plan.objects.push_back(std::move(entry));
   }
   for (const auto& o : before) {
     if (seen.contains(o.Key())) continue;
     if (!prune) {
-      ++removed;
+      ++plan.removed_without_prune;
       continue;
     }
-    json entry = PlanEntry(o);
-    entry["action"] = "pruned";
-    entry["changeClass"] = "delete";
-    entry["versionBefore"] = o.version;
-    entry["versionAfter"] = nullptr;
-    entry["before"] = manifests::ToCanonicalYaml(o);
-    entry["after"] = nullptr;
-    objects.push_back(std::move(entry));
-    ++pruned;
+    api::DiffObject entry = PlanEntry(o);
+    entry.action = "pruned";
+    entry.change_class = "delete";
+    entry.version_before = o.version;
+    entry.before = manifests::ToCanonicalYaml(o);
+    plan.objects.push_back(std::move(entry));
+    ++sum.pruned;
   }
-  return {{"index", nullptr},
-          {"objects", std::move(objects)},
-          {"summary",
-           {{"created", created},
-            {"configured", configured},
-            {"unchanged", unchanged},
-            {"pruned", pruned}}},
-          {"removedWithoutPrune", removed}};
+  return plan;
 }
 
 }  // namespace prisn::cli

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/types_apply.h"
 #include "manifests/file_tree.h"
 #include "manifests/types.h"
 #include "util/error.h"
@@ -39,8 +40,9 @@ class SubTree final : public manifests::FileTree {
 Result<std::string> FindRepositoryRoot(const std::string& start);
 
 // The plan from `before` to `after` (objects matched by key). Objects only in
-// `before` are "pruned" when `prune`, else counted in "removedWithoutPrune".
-nlohmann::ordered_json LocalPlan(const std::vector<manifests::Object>& before,
+// `before` are "pruned" when `prune`, else counted in removed_without_prune.
+// No state index: a server was not asked.
+api::DiffAnswer LocalPlan(const std::vector<manifests::Object>& before,
                                  const std::vector<manifests::Object>& after, bool prune);
 
 }  // namespace prisn::cli

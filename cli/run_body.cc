@@ -9,14 +9,13 @@ namespace prisn::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using json = nlohmann::ordered_json;
 
-void AddFile(json& body, const std::string& name, const std::string& bytes) {
+void AddFile(api::RunRequest& body, const std::string& name, const std::string& bytes) {
   if (IsUtf8(bytes)) {
-    body["files"][name] = bytes;
+    body.files[name] = bytes;
   } else {
-    if (!body.contains("filesBase64")) body["filesBase64"] = json::object();
-    body["filesBase64"][name] = Base64(bytes);
+    if (!body.files_base64) body.files_base64 = api::Json::object();
+    (*body.files_base64)[name] = Base64(bytes);
   }
 }
 
@@ -78,7 +77,7 @@ bool IsUtf8(std::string_view s) {
   return true;
 }
 
-Result<json> BuildRunBody(const RunFlags& flags) {
+Result<api::RunRequest> BuildRunBody(const RunFlags& flags) {
   fs::path file(flags.file);
   std::error_code ec;
   auto status = fs::status(file, ec);
@@ -92,10 +91,10 @@ Result<json> BuildRunBody(const RunFlags& flags) {
   if (!script) return std::unexpected(script.error());
   std::string name = file.filename().string();
 
-  json body = json::object();
-  body["namespace"] = flags.ns;
-  body["name"] = file.stem().string();
-  body["files"] = json::object();
+  api::RunRequest body;
+  body.ns = flags.ns;
+  body.name = file.stem().string();
+  body.files = api::Json::object();
   AddFile(body, name, *script);
   fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
   for (const char* dep : kDependencyFiles) {
@@ -106,16 +105,16 @@ Result<json> BuildRunBody(const RunFlags& flags) {
     if (!bytes) return std::unexpected(bytes.error());
     AddFile(body, dep, *bytes);
   }
-  body["entrypoint"] = name;
-  if (!flags.runtime.empty()) body["runtime"] = flags.runtime;
-  body["args"] = flags.args;
+  body.entrypoint = name;
+  if (!flags.runtime.empty()) body.runtime = flags.runtime;
+  body.args = flags.args;
   auto env = ParseEnvFlags(flags.env);
   if (!env) return std::unexpected(env.error());
-  body["env"] = *env;
-  if (!flags.timeout.empty()) body["timeout"] = flags.timeout;
-  if (flags.isolation) body["isolation"] = *flags.isolation;
-  if (!flags.memory.empty()) body["memory"] = flags.memory;
-  if (!flags.cpu.empty()) body["cpu"] = flags.cpu;
+  body.env = std::move(*env);
+  if (!flags.timeout.empty()) body.timeout = flags.timeout;
+  if (flags.isolation) body.isolation = *flags.isolation;
+  if (!flags.memory.empty()) body.memory = flags.memory;
+  if (!flags.cpu.empty()) body.cpu = api::Json(flags.cpu);
   return body;
 }
 

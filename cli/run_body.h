@@ -3,13 +3,13 @@
 // the small parsers `run` and `deploy` share.
 
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "api/types_workloads.h"
 #include "util/error.h"
 
 namespace prisn::cli {
@@ -41,9 +41,9 @@ Result<std::map<std::string, std::string>> ParseEnvFlags(const std::vector<std::
 bool IsUtf8(std::string_view bytes);
 
 // The POST /v1/runs body: the script (and the dependency files beside it)
-// keyed by file name, as UTF-8 text in "files" or, when not UTF-8, base64 in
-// "filesBase64". kNotFound when the script does not exist, kInvalid for a
+// keyed by file name, as UTF-8 text in `files` or, when not UTF-8, base64 in
+// `files_base64`. kNotFound when the script does not exist, kInvalid for a
 // folder or a bad --env.
-Result<nlohmann::ordered_json> BuildRunBody(const RunFlags& flags);
+Result<api::RunRequest> BuildRunBody(const RunFlags& flags);
 
 }  // namespace prisn::cli

@@ -5,7 +5,7 @@
 #include <charconv>
 #include <cmath>
 
-#include "cli/kinds.h"
+#include "api/kinds.h"
 
 namespace prisn::cli {
 
@@ -36,15 +36,15 @@ Result<ScaleRequestArgs> ParseScaleWords(const std::vector<std::string>& words,
     if (ec != std::errc() || end != n.data() + n.size() || count < 0) {
       return Fail(ErrorCode::kInvalid, "the replica count must be a whole number, 0 or more", n);
     }
-    out.body = {{"replicas", count}};
+    out.body.replicas = count;
   } else if (args.add) {
-    out.body = {{"add", *args.add}};
+    out.body.add = *args.add;
   } else {
     if (!std::isfinite(*args.multiply) || *args.multiply < 0) {
       return Fail(ErrorCode::kInvalid, "--multiply takes a factor of 0 or more",
                   fmt::format("{}", *args.multiply));
     }
-    out.body = {{"multiply", *args.multiply}};
+    out.body.multiply = *args.multiply;
   }
   return out;
 }

@@ -2,11 +2,11 @@
 // `prisn scale`'s arguments: which deployment and the one change asked for,
 // as the body of POST .../scale (docs/API.md).
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "api/types_workloads.h"
 #include "util/error.h"
 
 namespace prisn::cli {
@@ -17,8 +17,8 @@ struct ScaleArgs {
 };
 
 struct ScaleRequestArgs {
-  std::string name;             // the deployment
-  nlohmann::ordered_json body;  // {"replicas": N} | {"add": N} | {"multiply": F}
+  std::string name;        // the deployment
+  api::ScaleRequest body;  // one of replicas, add and multiply
 };
 
 // words: NAME [N] (NAME may be "deploy/NAME"). Exactly one of N, --add and

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "api/routes.h"
+#include "api/types_objects.h"
 #include "manifests/types.h"
 
 namespace prisn::cli {
@@ -10,17 +11,14 @@ namespace {
 
 // Keys of the objects the server holds (as far as the token may see them).
 Result<manifests::KnownObjects> ServerObjects(ApiClient& client) {
-  auto answer = client.Get(api::path::kObjects);
+  auto answer = client.Get<api::ObjectList>(api::path::kObjects);
   if (!answer) return std::unexpected(answer.error());
   manifests::KnownObjects known;
-  for (const auto& item : answer->value("items", nlohmann::ordered_json::array())) {
-    auto kind = manifests::ParseKind(item.value("kind", std::string()));
+  for (const api::ObjectView& item : answer->items) {
+    auto kind = manifests::ParseKind(item.kind);
     if (!kind) continue;
-    std::string ns = item.value("namespace", nlohmann::ordered_json()).is_string()
-                         ? item["namespace"].get<std::string>()
-                         : std::string();
-    if (ns == "-") ns.clear();
-    known.keys.insert(manifests::MakeKey(*kind, ns, item.value("name", std::string())));
+    std::string ns = item.ns == api::kNoNamespace ? std::string() : item.ns;
+    known.keys.insert(manifests::MakeKey(*kind, ns, item.name));
   }
   return known;
 }
@@ -54,7 +52,7 @@ Result<PreparedSet> PrepareSet(const std::vector<std::string>& args, const std::
   if (!files) return std::unexpected(files.error());
   PreparedSet out;
   out.set_name = set_flag.empty() ? DefaultSetName(args.front(), cwd) : set_flag;
-  out.body = RequestBody(out.set_name, *inputs, *files);
+  out.request = ApplyRequestFor(out.set_name, *inputs, *files);
   out.objects = set.objects.size();
   out.inputs = std::move(*inputs);
   return out;

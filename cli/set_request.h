@@ -20,7 +20,7 @@ using api::EnvLookup;
 struct PreparedSet {
   LocalInputs inputs;
   std::string set_name;
-  nlohmann::ordered_json body;  // set, paths, files
+  api::ApplyRequest request;  // set, paths, files
   size_t objects = 0;
 };
 

@@ -13,19 +13,6 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-std::string Str(const json& o, const char* key) {
-  if (!o.is_object()) return {};
-  auto it = o.find(key);
-  if (it == o.end() || it->is_null()) return {};
-  return it->is_string() ? it->get<std::string>() : it->dump();
-}
-
-std::int64_t Int(const json& o, const char* key) {
-  if (!o.is_object()) return 0;
-  auto it = o.find(key);
-  return it != o.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
-}
-
 std::int64_t NowMs(Clock::time_point now) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
 }
@@ -38,7 +25,7 @@ std::string Rows(const Table& table) {
 }
 
 // "HH:MM:SS" today, "YYYY-MM-DD HH:MM" before; local time.
-std::string StartedCell(const json& time, Clock::time_point now) {
+std::string StartedCell(const std::optional<std::string>& time, Clock::time_point now) {
   auto ms = TimeMs(time);
   if (!ms) return "-";
   std::time_t t = static_cast<std::time_t>(*ms / 1000);
@@ -52,31 +39,30 @@ std::string StartedCell(const json& time, Clock::time_point now) {
   return buf;
 }
 
-std::string AgoCell(const json& time, Clock::time_point now) {
+std::string AgoCell(const std::optional<std::string>& time, Clock::time_point now) {
   auto ms = TimeMs(time);
   if (!ms) return "-";
   return FormatAge(std::chrono::seconds((NowMs(now) - *ms) / 1000));
 }
 
-std::string RunDuration(const json& run, Clock::time_point now) {
-  auto started = TimeMs(run.value("started", json()));
+std::string RunDuration(const api::RunView& run, Clock::time_point now) {
+  auto started = TimeMs(run.started);
   if (!started) return "-";
-  auto finished = TimeMs(run.value("finished", json()));
+  auto finished = TimeMs(run.finished);
   return HumanDuration((finished ? *finished : NowMs(now)) - *started);
 }
 
-std::string ReadyCell(const json& s) {
-  return fmt::format("{}/{}", Int(s, "ready"), Int(s, "desired"));
+std::string ReadyCell(const api::WorkloadStatus& s) {
+  return fmt::format("{}/{}", s.ready, s.desired);
 }
 
 // ":8080" when every replica listens on the same port.
-std::string PortCell(const json& s) {
+std::string PortCell(const api::WorkloadStatus& s) {
   std::int64_t port = 0;
-  for (const auto& r : s.value("replicas", json::array())) {
-    std::int64_t p = Int(r, "port");
-    if (p == 0) continue;
-    if (port != 0 && p != port) return "";
-    port = p;
+  for (const auto& r : s.replicas) {
+    if (r.port == 0) continue;
+    if (port != 0 && r.port != port) return "";
+    port = r.port;
   }
   return port == 0 ? "" : fmt::format(":{}", port);
 }
@@ -97,9 +83,9 @@ std::string Counts(const std::map<std::string, int>& counts) {
 
 }  // namespace
 
-std::optional<std::int64_t> TimeMs(const json& time) {
-  if (!time.is_string()) return std::nullopt;
-  const std::string& s = time.get_ref<const std::string&>();
+std::optional<std::int64_t> TimeMs(const std::optional<std::string>& time) {
+  if (!time) return std::nullopt;
+  const std::string& s = *time;
   auto seconds = ParseRfc3339(s);
   if (!seconds) return std::nullopt;
   std::int64_t ms = 0;
@@ -113,6 +99,11 @@ std::optional<std::int64_t> TimeMs(const json& time) {
     for (; digits < 3; ++digits) ms *= 10;
   }
   return *seconds * 1000 + ms;
+}
+
+std::optional<std::int64_t> TimeMs(const json& time) {
+  if (!time.is_string()) return std::nullopt;
+  return TimeMs(std::optional<std::string>(time.get<std::string>()));
 }
 
 std::string HumanDuration(std::int64_t ms) {
@@ -130,22 +121,18 @@ std::string HumanDuration(std::int64_t ms) {
   return h ? fmt::format("{}d{}h", s / 86400, h) : fmt::format("{}d", s / 86400);
 }
 
-Table RunTable(const json& runs, Clock::time_point now) {
+Table RunTable(const std::vector<api::RunView>& runs, Clock::time_point now) {
   Table table({"ID", "JOB", "NAMESPACE", "STATUS", "EXIT", "ATTEMPTS", "STARTED", "DURATION"});
-  if (!runs.is_array()) return table;
   for (const auto& r : runs) {
-    json exit = r.value("exitCode", json());
-    table.AddRow({Str(r, "id"), Str(r, "job"), Str(r, "namespace"), Str(r, "state"),
-                  exit.is_number() ? exit.dump() : "-", std::to_string(Int(r, "attempts")),
-                  StartedCell(r.value("started", json()), now), RunDuration(r, now)});
+    table.AddRow({r.id, r.job, r.ns, r.state, r.exit_code ? std::to_string(*r.exit_code) : "-",
+                  std::to_string(r.attempts), StartedCell(r.started, now), RunDuration(r, now)});
   }
   return table;
 }
 
-std::string ReplicaStateCell(const json& replica, Clock::time_point now) {
-  std::string state = Str(replica, "state");
-  if (state.empty()) state = "unknown";
-  auto retry = TimeMs(replica.value("nextRetry", json()));
+std::string ReplicaStateCell(const api::ReplicaStatus& replica, Clock::time_point now) {
+  std::string state = replica.state.empty() ? "unknown" : replica.state;
+  auto retry = TimeMs(replica.next_retry);
   if (state == "crashloop" && retry) {
     std::int64_t in = (*retry - NowMs(now) + 999) / 1000;
     state += in > 0 ? fmt::format(" (next retry in {})", FormatAge(std::chrono::seconds(in)))
@@ -154,129 +141,111 @@ std::string ReplicaStateCell(const json& replica, Clock::time_point now) {
   return state;
 }
 
-Table ReplicaTable(const json& replicas, Clock::time_point now, int indent) {
+Table ReplicaTable(const std::vector<api::ReplicaStatus>& replicas, Clock::time_point now,
+                   int indent) {
   std::string pad(static_cast<size_t>(indent), ' ');
   Table table(
       {pad + "NAME", "STATE", "READY", "PID", "PORT", "RESTARTS", "AGE", "VERSION", "LAST EXIT"});
-  if (!replicas.is_array()) return table;
   for (const auto& r : replicas) {
-    std::int64_t pid = Int(r, "pid");
-    std::int64_t port = Int(r, "port");
-    std::string last = Str(r, "lastExit");
-    table.AddRow({pad + Str(r, "name"), ReplicaStateCell(r, now),
-                  r.value("ready", false) ? "true" : "false", pid ? std::to_string(pid) : "-",
-                  port ? std::to_string(port) : "-", std::to_string(Int(r, "restarts")),
-                  AgoCell(r.value("started", json()), now), Str(r, "version"),
-                  last.empty() ? "-" : last});
+    table.AddRow({pad + r.name, ReplicaStateCell(r, now), r.ready ? "true" : "false",
+                  r.pid ? std::to_string(r.pid) : "-", r.port ? std::to_string(r.port) : "-",
+                  std::to_string(r.restarts), AgoCell(r.started, now), r.version,
+                  r.last_exit.empty() ? "-" : r.last_exit});
   }
   return table;
 }
 
-std::string StatusLabel(const json& status) {
-  return Label(Str(status, "kind"), Str(status, "name"));
+std::string StatusLabel(const api::WorkloadStatus& status) {
+  return Label(status.kind, status.name);
 }
 
-bool IsHealthy(const json& status) {
-  std::string state = Str(status, "state");
-  if (Str(status, "kind") == "Job") return state == "running" || state == "succeeded";
-  if (Str(status, "kind") == "CronJob")
+bool IsHealthy(const api::WorkloadStatus& status) {
+  const std::string& state = status.state;
+  if (status.kind == "Job") return state == "running" || state == "succeeded";
+  if (status.kind == "CronJob")
     return state == "scheduled" || state == "running" || state == "suspended";
-  return state == "running" || state == "completed" ||
-         (state == "stopped" && Int(status, "desired") == 0);
+  return state == "running" || state == "completed" || (state == "stopped" && status.desired == 0);
 }
 
-bool RolloutDone(const json& s, const std::string& version) {
-  if (Str(s, "version") != version) return false;
-  std::int64_t desired = Int(s, "desired");
-  if (desired == 0) return Str(s, "state") == "stopped" || Str(s, "state") == "running";
-  return Str(s, "state") == "running" && Int(s, "updated") == desired &&
-         Int(s, "ready") == desired && Int(s, "available") == desired;
+bool RolloutDone(const api::WorkloadStatus& s, const std::string& version) {
+  if (s.version != version) return false;
+  if (s.desired == 0) return s.state == "stopped" || s.state == "running";
+  return s.state == "running" && s.updated == s.desired && s.ready == s.desired &&
+         s.available == s.desired;
 }
 
-std::string OverviewText(const json& answer, bool with_namespace, Clock::time_point now) {
-  std::vector<json> deployments, jobs;
-  for (const auto& w : answer.value("workloads", json::array())) {
-    (Str(w, "kind") == "Deployment" ? deployments : jobs).push_back(w);
-  }
-  auto name_of = [&](const json& o, const char* key) {
-    std::string name = Str(o, key);
-    return with_namespace ? Str(o, "namespace") + "/" + name : name;
+std::string OverviewText(const api::StatusOverview& answer, bool with_namespace,
+                         Clock::time_point now) {
+  std::vector<const api::WorkloadStatus*> deployments, jobs;
+  for (const auto& w : answer.workloads)
+    (w.kind == "Deployment" ? deployments : jobs).push_back(&w);
+  auto name_of = [&](const std::string& ns, const std::string& name) {
+    return with_namespace ? ns + "/" + name : name;
   };
   std::string out;
   out += deployments.empty() ? "DEPLOYMENTS: none\n"
                              : fmt::format("DEPLOYMENTS: {}\n", deployments.size());
   Table d({"", "", "", "", "", ""});
-  for (const auto& w : deployments) {
-    std::string state = Str(w, "state");
-    std::string why = state == "running" ? "" : Str(w, "reason");
-    d.AddRow({"  " + name_of(w, "name"), ReadyCell(w) + " ready", state, PortCell(w),
-              Str(w, "version"), why});
+  for (const api::WorkloadStatus* w : deployments) {
+    std::string why = w->state == "running" ? "" : w->reason;
+    d.AddRow({"  " + name_of(w->ns, w->name), ReadyCell(*w) + " ready", w->state, PortCell(*w),
+              w->version, why});
   }
   out += Rows(d);
   out += jobs.empty() ? "\nJOBS: none\n" : fmt::format("\nJOBS: {}\n", jobs.size());
   Table j({"", "", ""});
-  for (const auto& w : jobs) {
-    std::string last = Str(w, "lastRun");
-    j.AddRow({"  " + name_of(w, "name"), Str(w, "state"),
+  for (const api::WorkloadStatus* w : jobs) {
+    std::string last = w->last_run.value_or("");
+    j.AddRow({"  " + name_of(w->ns, w->name), w->state,
               last.empty() ? "never run" : "last run " + last});
   }
   out += Rows(j);
-  const json runs = answer.value("runs", json::array());
+  const std::vector<api::RunView>& runs = answer.runs;
   std::map<std::string, int> counts;
-  for (const auto& r : runs) counts[Str(r, "state")]++;
+  for (const auto& r : runs) counts[r.state]++;
   out += runs.empty() ? "\nRECENT RUNS: none\n"
                       : fmt::format("\nRECENT RUNS: {} ({})\n", runs.size(), Counts(counts));
   Table r({"", "", "", "", ""});
   for (const auto& run : runs) {
-    json exit = run.value("exitCode", json());
-    r.AddRow({"  " + Str(run, "id"), name_of(run, "job"), Str(run, "state"),
-              exit.is_number() ? "exit " + exit.dump() : "-",
-              TimeMs(run.value("created", json()))
-                  ? AgoCell(run.value("created", json()), now) + " ago"
-                  : "-"});
+    std::optional<std::string> created(run.created);
+    r.AddRow({"  " + run.id, name_of(run.ns, run.job), run.state,
+              run.exit_code ? "exit " + std::to_string(*run.exit_code) : "-",
+              TimeMs(created) ? AgoCell(created, now) + " ago" : "-"});
   }
   out += Rows(r);
   return out;
 }
 
-std::string WorkloadText(const json& s, Clock::time_point now) {
+std::string WorkloadText(const api::WorkloadStatus& s, Clock::time_point now) {
   // A Job has runs, not replicas to count.
-  std::string out = Str(s, "kind") == "Deployment"
-                        ? fmt::format("{}: {}, {} ready ({})\n", StatusLabel(s), Str(s, "state"),
-                                      ReadyCell(s), Str(s, "version"))
-                        : fmt::format("{}: {} ({})\n", StatusLabel(s), Str(s, "state"),
-                                      Str(s, "version"));
+  std::string out =
+      s.kind == "Deployment"
+          ? fmt::format("{}: {}, {} ready ({})\n", StatusLabel(s), s.state, ReadyCell(s), s.version)
+          : fmt::format("{}: {} ({})\n", StatusLabel(s), s.state, s.version);
   std::vector<std::pair<std::string, std::string>> fields;
-  if (!Str(s, "reason").empty()) fields.emplace_back("Reason", Str(s, "reason"));
+  if (!s.reason.empty()) fields.emplace_back("Reason", s.reason);
   std::string waiting;
-  for (const auto& w : s.value("waitingFor", json::array())) {
-    if (w.is_string()) waiting += (waiting.empty() ? "" : ", ") + w.get<std::string>();
-  }
+  for (const auto& w : s.waiting_for) waiting += (waiting.empty() ? "" : ", ") + w;
   if (!waiting.empty()) fields.emplace_back("Waiting for", waiting);
-  if (Str(s, "kind") == "Deployment") {
-    fields.emplace_back("Updated",
-                        fmt::format("{} of {} at {} ({} available)", Int(s, "updated"),
-                                    Int(s, "desired"), Str(s, "version"), Int(s, "available")));
-    std::string healthy = Str(s, "healthyVersion");
-    fields.emplace_back("Healthy version", healthy.empty() ? "none yet" : healthy);
-    json started = s.value("rolloutStarted", json());
-    if (TimeMs(started))
-      fields.emplace_back("Rollout", "started " + AgoCell(started, now) + " ago");
+  if (s.kind == "Deployment") {
+    fields.emplace_back("Updated", fmt::format("{} of {} at {} ({} available)", s.updated,
+                                               s.desired, s.version, s.available));
+    fields.emplace_back("Healthy version",
+                        s.healthy_version.empty() ? "none yet" : s.healthy_version);
+    if (TimeMs(s.rollout_started))
+      fields.emplace_back("Rollout", "started " + AgoCell(s.rollout_started, now) + " ago");
   } else {
-    std::string last = Str(s, "lastRun");
+    std::string last = s.last_run.value_or("");
     fields.emplace_back("Last run", last.empty() ? "never run" : last);
   }
   out += RenderFields(fields);
-  const json replicas = s.value("replicas", json::array());
-  if (!replicas.empty()) out += "\n" + ReplicaTable(replicas, now).Render();
+  if (!s.replicas.empty()) out += "\n" + ReplicaTable(s.replicas, now).Render();
   return out;
 }
 
-std::string WhyLine(const json& s) {
-  std::string line =
-      fmt::format("{}: {} ({} ready)", StatusLabel(s), Str(s, "state"), ReadyCell(s));
-  std::string reason = Str(s, "reason");
-  if (!reason.empty()) line += ": " + reason;
+std::string WhyLine(const api::WorkloadStatus& s) {
+  std::string line = fmt::format("{}: {} ({} ready)", StatusLabel(s), s.state, ReadyCell(s));
+  if (!s.reason.empty()) line += ": " + s.reason;
   return line;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // How observed state reads in text: runs (`prisn get jobs`), workload status
 // and replicas (`prisn status`, `describe`), the `prisn status` overview and
-// the --why chain. Inputs are the API's JSON (docs/API.md "Status", "Runs").
+// the --why chain. Inputs are the API's answers (api/types_workloads.h).
 
 #include <chrono>
 #include <cstdint>
@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "api/types_workloads.h"
 #include "cli/printer.h"
 
 namespace prisn::cli {
@@ -18,6 +19,7 @@ using Clock = std::chrono::system_clock;
 
 // Milliseconds since the epoch of an RFC 3339 time (fraction kept); nullopt
 // for null or anything malformed.
+std::optional<std::int64_t> TimeMs(const std::optional<std::string>& time);
 std::optional<std::int64_t> TimeMs(const nlohmann::ordered_json& time);
 
 // "850ms", "1.2s", "45s", "2m30s", "1h5m", "3d4h".
@@ -25,34 +27,35 @@ std::string HumanDuration(std::int64_t ms);
 
 // ID, JOB, NAMESPACE, STATUS, EXIT, ATTEMPTS, STARTED, DURATION (a running
 // run's duration counts up to `now`).
-Table RunTable(const nlohmann::ordered_json& runs, Clock::time_point now);
+Table RunTable(const std::vector<api::RunView>& runs, Clock::time_point now);
 
 // The state a replica shows: "crashloop (next retry in 4s)" while it waits.
-std::string ReplicaStateCell(const nlohmann::ordered_json& replica, Clock::time_point now);
+std::string ReplicaStateCell(const api::ReplicaStatus& replica, Clock::time_point now);
 // NAME, STATE, READY, PID, PORT, RESTARTS, AGE, VERSION; `indent` spaces
 // before every line.
-Table ReplicaTable(const nlohmann::ordered_json& replicas, Clock::time_point now, int indent = 0);
+Table ReplicaTable(const std::vector<api::ReplicaStatus>& replicas, Clock::time_point now,
+                   int indent = 0);
 
 // "deployment/api", "job/report" of a status.
-std::string StatusLabel(const nlohmann::ordered_json& status);
+std::string StatusLabel(const api::WorkloadStatus& status);
 
 // Is the workload where it should be: a Deployment "running" (or "stopped"
 // at 0 replicas), a Job "running" or "succeeded".
-bool IsHealthy(const nlohmann::ordered_json& status);
+bool IsHealthy(const api::WorkloadStatus& status);
 
 // A rollout of `version` is done: running, every desired replica updated and
 // ready, at that version (0 desired: stopped).
-bool RolloutDone(const nlohmann::ordered_json& status, const std::string& version);
+bool RolloutDone(const api::WorkloadStatus& status, const std::string& version);
 
 // `prisn status` without a name: DEPLOYMENTS, JOBS, RECENT RUNS.
 // `with_namespace` prefixes names with their namespace (-A).
-std::string OverviewText(const nlohmann::ordered_json& answer, bool with_namespace,
+std::string OverviewText(const api::StatusOverview& answer, bool with_namespace,
                          Clock::time_point now);
 
 // `prisn status NAME`: the headline, reason, rollout and the replicas.
-std::string WorkloadText(const nlohmann::ordered_json& status, Clock::time_point now);
+std::string WorkloadText(const api::WorkloadStatus& status, Clock::time_point now);
 
 // One line of the --why chain: "deployment/db: degraded (0/1 ready): reason".
-std::string WhyLine(const nlohmann::ordered_json& status);
+std::string WhyLine(const api::WorkloadStatus& status);
 
 }  // namespace prisn::cli

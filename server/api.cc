@@ -180,11 +180,9 @@ HttpResponse Api::Health() const {
   // A daemon whose store fails answers nothing right: say so, so that a
   // supervisor or load balancer stops sending it work.
   if (auto store = core_->store_probe ? core_->store_probe->Check() : Status{}; !store) {
-    HttpResponse r = JsonResponse(
-        503, nlohmann::ordered_json{{"status", "failing"},
-                                    {"store", store.error().ToString()},
-                                    {"version", core_->info.version},
-                                    {"pid", core_->info.pid}});
+    api::HealthFailing body{"failing", store.error().ToString(), core_->info.version,
+                            core_->info.pid};
+    HttpResponse r = JsonResponse(503, api::Encode(body));
     r.route = std::string(api::path::kHealth);
     return r;
   }

@@ -5,9 +5,12 @@
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
+#include <vector>
 #include <string>
 #include <string_view>
 
+#include "api/types_objects.h"
 #include "manifests/types.h"
 #include "reconciler/converge.h"
 #include "reconciler/store.h"
@@ -89,8 +92,11 @@ std::string NamespaceFromSegment(std::string_view segment);
 // With a converge loop, Deployments and Jobs carry what it observed:
 // status.state and status.observed (readyReplicas, updatedReplicas,
 // availableReplicas, version); otherwise the state is "unknown".
+api::ObjectView ObjectViewOf(const store::StoredObject& object,
+                             const reconciler::Converger* converger = nullptr);
 nlohmann::ordered_json ObjectJson(const store::StoredObject& object,
                                   const reconciler::Converger* converger = nullptr);
+api::ObjectKeyView KeyView(const store::ObjectKey& key);
 nlohmann::ordered_json KeyJson(const store::ObjectKey& key);
 
 // 403 for a namespace token naming another namespace; the message never says
@@ -105,7 +111,26 @@ using BodyFields = std::initializer_list<std::string_view>;
 // for real, nor {"namesapce": "x"} create an admin token). Every route that
 // reads a body decodes it through here.
 std::optional<nlohmann::json> ParseBody(const HttpRequest& request, HttpResponse& error,
-                                        BodyFields fields);
+                                        std::span<const std::string_view> fields);
+inline std::optional<nlohmann::json> ParseBody(const HttpRequest& request, HttpResponse& error,
+                                               BodyFields fields) {
+  return ParseBody(request, error, std::span<const std::string_view>(fields.begin(), fields.size()));
+}
+// The body as an API request type (api/types_*.h): ParseBody's checks with
+// the type's members, then the type's strict decoding (a wrong type is a 400
+// naming the field). nullopt with `error` set otherwise.
+template <typename T>
+std::optional<T> ParseBody(const HttpRequest& request, HttpResponse& error) {
+  static const std::vector<std::string_view> kNames = api::FieldNames<T>();
+  auto body = ParseBody(request, error, std::span<const std::string_view>(kNames));
+  if (!body) return std::nullopt;
+  auto typed = api::Decode<T>(api::Json(*body), api::DecodeMode::kStrict);
+  if (!typed) {
+    error = ErrorResponse(400, "invalid", typed.error().message + "; nothing was changed");
+    return std::nullopt;
+  }
+  return std::move(*typed);
+}
 // The query parameters a route accepts and whether it reads a body, checked
 // for every request before its handler runs (api_json.cc holds the table, by
 // route pattern): a 400 for an unknown query parameter, or a body sent to a

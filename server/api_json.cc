@@ -9,33 +9,13 @@
 #include <ctime>
 #include <set>
 
+#include "api/kinds.h"
 #include "api/routes.h"
 #include "manifests/diagnostic.h"
 #include "server/api_internal.h"
 
 namespace prisn::server {
 namespace {
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-struct KindWords {
-  manifests::Kind kind;
-  std::array<std::string_view, 3> words;  // singular, plural, short ("" when none)
-};
-
-constexpr std::array<KindWords, 7> kKindWords = {{
-    {manifests::Kind::kNamespace, {"namespace", "namespaces", "ns"}},
-    {manifests::Kind::kDeployment, {"deployment", "deployments", "deploy"}},
-    {manifests::Kind::kJob, {"job", "jobs", ""}},
-    {manifests::Kind::kCronJob, {"cronjob", "cronjobs", "cron"}},
-    {manifests::Kind::kRunner, {"runner", "runners", ""}},
-    {manifests::Kind::kSecret, {"secret", "secrets", ""}},
-    {manifests::Kind::kIngress, {"ingress", "ingresses", "ing"}},
-}};
 
 // Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
@@ -144,64 +124,51 @@ Result<int64_t> ParseSince(std::string_view text, int64_t now_ms) {
 }
 
 Result<manifests::Kind> KindFromWord(std::string_view word) {
-  std::string lower = Lower(word);
-  for (const KindWords& k : kKindWords) {
-    for (std::string_view w : k.words) {
-      if (!w.empty() && w == lower) return k.kind;
-    }
-  }
-  return Fail(
-      ErrorCode::kNotFound,
-      "unknown kind \"" + std::string(word) +
-          "\" (kinds: namespaces, deployments, jobs, cronjobs, runners, secrets, ingresses)");
+  auto info = api::ResolveKind(word);
+  auto kind = info ? manifests::ParseKind(info->kind) : std::nullopt;
+  if (kind) return *kind;
+  std::string plurals;
+  for (const api::KindInfo& k : api::AllKinds()) plurals += (plurals.empty() ? "" : ", ") + std::string(k.plural);
+  return Fail(ErrorCode::kNotFound, "unknown kind \"" + std::string(word) + "\" (kinds: " + plurals + ")");
 }
 
 std::string NamespaceFromSegment(std::string_view segment) {
-  return segment == "-" ? "" : std::string(segment);
+  return segment == api::kNoNamespace ? "" : std::string(segment);
 }
 
-nlohmann::ordered_json KeyJson(const store::ObjectKey& key) {
-  nlohmann::ordered_json j;
-  j["kind"] = key.kind;
-  j["namespace"] = key.ns;
-  j["name"] = key.name;
-  return j;
+api::ObjectKeyView KeyView(const store::ObjectKey& key) { return {key.kind, key.ns, key.name}; }
+
+nlohmann::ordered_json KeyJson(const store::ObjectKey& key) { return api::Encode(KeyView(key)); }
+
+api::ObjectView ObjectViewOf(const store::StoredObject& o, const reconciler::Converger* converger) {
+  api::ObjectView v;
+  v.kind = o.key.kind;
+  v.ns = o.key.ns;
+  v.name = o.key.name;
+  v.version = o.version;
+  v.generation = o.generation;
+  v.applied_by = o.applied_by;
+  v.set = o.apply_set;
+  v.created_at = FormatTime(o.created_ms);
+  v.updated_at = FormatTime(o.updated_ms);
+  v.state_index = o.state_index;
+  if (o.hold) v.hold = api::HoldView{o.hold->version, o.hold->held_from, o.hold->by, FormatTime(o.hold->at_ms)};
+  v.manifest = nlohmann::ordered_json::parse(o.spec_json, nullptr, false);
+  v.sources = o.sources;
+  // Only what the loop observed; never an invented state.
+  if (converger) {
+    if (auto st = converger->StatusOf(o.key)) {
+      v.status.state = reconciler::WorkloadStateName(st->state);
+      v.status.reason = st->reason;
+      v.status.observed = api::ObservedView{st->ready, st->updated, st->available, st->version};
+    }
+  }
+  return v;
 }
 
 nlohmann::ordered_json ObjectJson(const store::StoredObject& o,
                                   const reconciler::Converger* converger) {
-  nlohmann::ordered_json j = KeyJson(o.key);
-  j["version"] = o.version;
-  j["generation"] = o.generation;
-  j["appliedBy"] = o.applied_by;
-  j["set"] = o.apply_set ? nlohmann::ordered_json(*o.apply_set) : nlohmann::ordered_json(nullptr);
-  j["createdAt"] = FormatTime(o.created_ms);
-  j["updatedAt"] = FormatTime(o.updated_ms);
-  j["stateIndex"] = o.state_index;
-  if (o.hold) {
-    j["hold"] = {{"version", o.hold->version},
-                 {"heldFrom", o.hold->held_from},
-                 {"by", o.hold->by},
-                 {"at", FormatTime(o.hold->at_ms)}};
-  } else {
-    j["hold"] = nullptr;
-  }
-  j["manifest"] = nlohmann::ordered_json::parse(o.spec_json, nullptr, false);
-  j["sources"] = o.sources;
-  // Only what the loop observed; never an invented state.
-  j["status"] = {{"state", "unknown"}, {"observed", nullptr}};
-  if (converger) {
-    if (auto st = converger->StatusOf(o.key)) {
-      j["status"] = {{"state", reconciler::WorkloadStateName(st->state)},
-                     {"reason", st->reason},
-                     {"observed",
-                      {{"readyReplicas", st->ready},
-                       {"updatedReplicas", st->updated},
-                       {"availableReplicas", st->available},
-                       {"version", st->version}}}};
-    }
-  }
-  return j;
+  return api::Encode(ObjectViewOf(o, converger));
 }
 
 HttpResponse Forbidden(const Principal& who, std::string_view ns) {
@@ -242,7 +209,7 @@ bool EmptyBody(std::string_view body) {
 }  // namespace
 
 std::optional<nlohmann::json> ParseBody(const HttpRequest& request, HttpResponse& error,
-                                        BodyFields fields) {
+                                        std::span<const std::string_view> fields) {
   // A member given twice would silently keep the last one (the parser's
   // choice): {"namespace": "team-a", "namespace": null} must not read as an
   // admin token to one reader and a team token to another.

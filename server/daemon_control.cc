@@ -5,11 +5,11 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "api/client.h"
 #include "api/context.h"
+#include "api/types_daemon.h"
 #include "api/types_server.h"
 #include "server/daemon.h"
 #include "server/paths.h"
@@ -81,18 +81,17 @@ int ServerStatus(const std::string& state_dir, bool json) {
   StatePaths paths = PathsFor(state->dir);
   auto pid = RunningPid(paths.pid);
   if (!pid) return PrintError(pid.error());
-  nlohmann::ordered_json out;
-  out["running"] = pid->has_value();
-  out["stateDir"] = paths.dir;
   if (!*pid) {
     if (json) {
-      std::printf("%s\n", out.dump(2).c_str());
+      std::printf("%s\n", api::Encode(api::ServerStopped{false, paths.dir}).dump(2).c_str());
     } else {
       std::printf("prisn server is not running (state dir %s)\n", paths.dir.c_str());
     }
     return 1;
   }
-  out["pid"] = **pid;
+  api::ServerRunning out;
+  out.state_dir = paths.dir;
+  out.pid = **pid;
   auto context = api::ReadContextFile(paths.context);
   if (!context) return PrintError(context.error());
   if (!*context || (*context)->server.empty()) {
@@ -101,7 +100,7 @@ int ServerStatus(const std::string& state_dir, bool json) {
                             paths.context});
   }
   const std::string& url = (*context)->server;
-  out["server"] = url;
+  out.server = url;
   api::ApiClient client(api::Connection{url, (*context)->token.value_or(""), paths.context});
   auto health = client.Get<api::Health>(api::path::kHealth);
   if (!health) {
@@ -109,34 +108,27 @@ int ServerStatus(const std::string& state_dir, bool json) {
                  **pid, url.c_str(), health.error().message.c_str());
     return 2;
   }
-  double uptime = health->uptime_seconds;
-  out["version"] = health->version;
-  out["uptimeSeconds"] = uptime;
-  std::optional<api::StateSummary> state_body;
+  out.version = health->version;
+  out.uptime_seconds = health->uptime_seconds;
   if ((*context)->token) {
-    if (auto st = client.Get<api::StateSummary>(api::path::kState)) state_body = std::move(*st);
-  }
-  if (state_body) {
-    out["objects"] = state_body->total;
-    out["index"] = state_body->index;
-  } else {
-    out["objects"] = nullptr;
-    out["index"] = nullptr;
+    if (auto st = client.Get<api::StateSummary>(api::path::kState)) {
+      out.objects = st->total;
+      out.index = st->index;
+    }
   }
   if (json) {
-    std::printf("%s\n", out.dump(2).c_str());
+    std::printf("%s\n", api::Encode(out).dump(2).c_str());
     return 0;
   }
   std::printf("prisn server is running\n");
   std::printf("  pid:          %d\n", **pid);
   std::printf("  listen:       %s\n", url.c_str());
   std::printf("  state dir:    %s\n", paths.dir.c_str());
-  std::printf("  version:      %s\n", out["version"].get<std::string>().c_str());
-  std::printf("  uptime:       %s\n", FormatUptime(uptime).c_str());
-  if (state_body) {
-    std::printf("  objects:      %lld (state index %lld)\n",
-                static_cast<long long>(out["objects"].get<int64_t>()),
-                static_cast<long long>(out["index"].get<int64_t>()));
+  std::printf("  version:      %s\n", out.version.c_str());
+  std::printf("  uptime:       %s\n", FormatUptime(out.uptime_seconds).c_str());
+  if (out.objects && out.index) {
+    std::printf("  objects:      %lld (state index %lld)\n", static_cast<long long>(*out.objects),
+                static_cast<long long>(*out.index));
   } else {
     std::printf("  objects:      unknown (no token in %s)\n", paths.context.c_str());
   }

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "api/routes.h"
+#include "api/types_apply.h"
 #include "manifests/canonical.h"
 #include "manifests/change.h"
 #include "manifests/file_tree.h"
@@ -17,7 +18,9 @@
 namespace prisn::server {
 namespace {
 
-struct ApplyRequest {
+// A request whose members are checked beyond their types: the set named,
+// paths inside the tree, files decoded.
+struct ValidApply {
   std::string set;
   bool prune = false;
   bool confirm_prune = false;
@@ -27,75 +30,45 @@ struct ApplyRequest {
   std::map<std::string, std::string> files;
 };
 
-Result<bool> OptionalBool(const nlohmann::json& body, const char* key) {
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return false;
-  if (!it->is_boolean())
-    return Fail(ErrorCode::kInvalid, std::string(key) + " must be true or false");
-  return it->get<bool>();
-}
-
-Result<ApplyRequest> ParseApplyRequest(const nlohmann::json& body) {
-  ApplyRequest r;
-  auto set = body.find("set");
-  if (set == body.end() || !set->is_string() || set->get<std::string>().empty()) {
+Result<ValidApply> Validate(const api::ApplyRequest& body) {
+  ValidApply r;
+  if (body.set.empty())
     return Fail(ErrorCode::kInvalid, "set must be a non-empty string naming the apply set");
-  }
-  r.set = set->get<std::string>();
+  r.set = body.set;
   if (r.set.size() > 1024) return Fail(ErrorCode::kInvalid, "set is longer than 1024 characters");
-  for (auto [key, field] :
-       {std::pair{"prune", &r.prune}, {"confirmPrune", &r.confirm_prune}, {"dryRun", &r.dry_run}}) {
-    auto value = OptionalBool(body, key);
-    if (!value) return std::unexpected(value.error());
-    *field = *value;
+  r.prune = body.prune.value_or(false);
+  r.confirm_prune = body.confirm_prune.value_or(false);
+  r.dry_run = body.dry_run.value_or(false);
+  if (body.check_index && *body.check_index < 0) {
+    return Fail(ErrorCode::kInvalid,
+                "checkIndex must be a non-negative integer (the index a diff reported), or null");
   }
-  if (auto it = body.find("checkIndex"); it != body.end() && !it->is_null()) {
-    if (!it->is_number_integer() || it->get<int64_t>() < 0) {
-      return Fail(ErrorCode::kInvalid,
-                  "checkIndex must be a non-negative integer (the index a diff reported), or null");
-    }
-    r.check_index = it->get<int64_t>();
-  }
-  if (auto it = body.find("paths"); it != body.end() && !it->is_null()) {
-    if (!it->is_array())
-      return Fail(ErrorCode::kInvalid, "paths must be an array of relative paths");
-    for (const auto& p : *it) {
-      if (!p.is_string())
-        return Fail(ErrorCode::kInvalid, "paths must be an array of relative paths");
-      auto normal = manifests::NormalizeTreePath(p.get<std::string>());
-      if (!normal)
-        return Fail(ErrorCode::kInvalid, "a path must be relative and stay inside the tree",
-                    p.get<std::string>());
-      r.paths.push_back(normal->empty() ? "." : *normal);
-    }
+  r.check_index = body.check_index;
+  for (const std::string& p : body.paths.value_or(std::vector<std::string>{})) {
+    auto normal = manifests::NormalizeTreePath(p);
+    if (!normal)
+      return Fail(ErrorCode::kInvalid, "a path must be relative and stay inside the tree", p);
+    r.paths.push_back(normal->empty() ? "." : *normal);
   }
   if (r.paths.empty()) r.paths.push_back(".");
-  auto files = body.find("files");
-  if (files == body.end() || files->is_null()) {
-    // No files: an empty set.
-  } else if (!files->is_object()) {
-    return Fail(ErrorCode::kInvalid, "files must be an object: {\"relative/path\": \"<base64>\"}");
-  } else {
-    for (const auto& [path, content] : files->items()) {
-      auto normal = manifests::NormalizeTreePath(path);
-      if (!normal || normal->empty()) {
-        return Fail(ErrorCode::kInvalid,
-                    "a file path must be relative, name a file and stay inside the tree", path);
-      }
-      if (!content.is_string())
-        return Fail(ErrorCode::kInvalid, "file content must be a base64 string", path);
-      auto bytes = Base64Decode(content.get_ref<const std::string&>());
-      if (!bytes) return Fail(ErrorCode::kInvalid, "file content is not valid base64", path);
-      if (!r.files.emplace(*normal, std::move(*bytes)).second) {
-        return Fail(ErrorCode::kInvalid, "two entries of files name the same path", *normal);
-      }
+  // No files: an empty set.
+  for (const auto& [path, content] : body.files.value_or(std::map<std::string, std::string>{})) {
+    auto normal = manifests::NormalizeTreePath(path);
+    if (!normal || normal->empty()) {
+      return Fail(ErrorCode::kInvalid,
+                  "a file path must be relative, name a file and stay inside the tree", path);
+    }
+    auto bytes = Base64Decode(content);
+    if (!bytes) return Fail(ErrorCode::kInvalid, "file content is not valid base64", path);
+    if (!r.files.emplace(*normal, std::move(*bytes)).second) {
+      return Fail(ErrorCode::kInvalid, "two entries of files name the same path", *normal);
     }
   }
   return r;
 }
 
 struct LoadedRequest {
-  ApplyRequest request;
+  ValidApply request;
   std::vector<manifests::Object> objects;
   std::optional<HttpResponse> error;
 };
@@ -106,15 +79,17 @@ struct LoadedRequest {
 LoadedRequest Load(Api::Core& core, const RouteContext& ctx, bool for_apply) {
   LoadedRequest out;
   HttpResponse error;
-  auto body = for_apply ? ParseBody(ctx.request, error,
-                                    {"set", "prune", "confirmPrune", "dryRun", "checkIndex",
-                                     "paths", "files"})
-                        : ParseBody(ctx.request, error, {"set", "prune", "paths", "files"});
+  std::optional<api::ApplyRequest> body;
+  if (for_apply) {
+    body = ParseBody<api::ApplyRequest>(ctx.request, error);
+  } else if (auto diff = ParseBody<api::DiffRequest>(ctx.request, error)) {
+    body = api::ApplyRequest{diff->set, diff->prune, {}, {}, {}, diff->paths, diff->files};
+  }
   if (!body) {
     out.error = error;
     return out;
   }
-  auto request = ParseApplyRequest(*body);
+  auto request = Validate(*body);
   if (!request) {
     out.error = ErrorResponse(request.error());
     return out;
@@ -167,13 +142,11 @@ LoadedRequest Load(Api::Core& core, const RouteContext& ctx, bool for_apply) {
   return out;
 }
 
-nlohmann::ordered_json Summary(const std::vector<reconciler::AppliedItem>& items) {
+api::ApplySummary Summary(const std::vector<reconciler::AppliedItem>& items) {
   std::map<store::Action, int> counts;
   for (const reconciler::AppliedItem& i : items) counts[i.item.action]++;
-  return {{"created", counts[store::Action::kCreated]},
-          {"configured", counts[store::Action::kConfigured]},
-          {"unchanged", counts[store::Action::kUnchanged]},
-          {"pruned", counts[store::Action::kPruned]}};
+  return {counts[store::Action::kCreated], counts[store::Action::kConfigured],
+          counts[store::Action::kUnchanged], counts[store::Action::kPruned]};
 }
 
 std::string_view ApplyResultLabel(const Error& e) {
@@ -199,7 +172,7 @@ HttpResponse Apply(Api::Core& core, const RouteContext& ctx) {
     core.metrics.ObserveApply(loaded.error->status == 403 ? "forbidden" : "invalid", seconds());
     return *loaded.error;
   }
-  const ApplyRequest& req = loaded.request;
+  const ValidApply& req = loaded.request;
   reconciler::ApplySetOptions options;
   options.store.set = req.set;
   options.store.prune = req.prune;
@@ -208,7 +181,7 @@ HttpResponse Apply(Api::Core& core, const RouteContext& ctx) {
   options.store.check_index = req.check_index;
   options.store.actor = ctx.principal.name;
   options.store.only_namespace = ctx.principal.ns;
-  auto force = QueryFlag(ctx.request, "force");
+  auto force = QueryFlag(ctx.request, std::string(api::query::kForce));
   if (!force) return ErrorResponse(force.error());
   // Who may apply into the set and take objects from other sets and sources
   // is the store's rule (store_owners.cc), which sources meet too; only an
@@ -233,18 +206,15 @@ HttpResponse Apply(Api::Core& core, const RouteContext& ctx) {
         }
       }
     }
-    nlohmann::ordered_json items = nlohmann::ordered_json::array();
+    api::ApplyAnswer out{applied->state_index, req.dry_run, req.set, {}, Summary(applied->items)};
     for (const reconciler::AppliedItem& i : applied->items) {
       const store::ApplyItem& item = i.item;
-      nlohmann::ordered_json j = KeyJson(item.key);
-      j["action"] = store::ActionName(item.action);
-      j["version"] = item.version;
-      j["previousVersion"] = item.action == store::Action::kCreated
-                                 ? nlohmann::ordered_json(nullptr)
-                                 : nlohmann::ordered_json(*item.previous_version);
-      j["changeClass"] = manifests::ChangeClassName(i.change);
-      j["held"] = item.held;
-      items.push_back(std::move(j));
+      out.results.push_back({item.key.kind, item.key.ns, item.key.name,
+                             std::string(store::ActionName(item.action)), item.version,
+                             item.action == store::Action::kCreated
+                                 ? std::nullopt
+                                 : std::optional<std::string>(*item.previous_version),
+                             std::string(manifests::ChangeClassName(i.change)), item.held});
       if (!req.dry_run &&
           (item.action == store::Action::kCreated || item.action == store::Action::kConfigured)) {
         core.metrics.CountDeployment(item.key.kind);
@@ -252,24 +222,19 @@ HttpResponse Apply(Api::Core& core, const RouteContext& ctx) {
     }
     if (!req.dry_run) core.RefreshGauges(s);
     core.metrics.ObserveApply(req.dry_run ? "dry_run" : "success", seconds());
-    nlohmann::ordered_json body{{"index", applied->state_index},
-                                {"dryRun", req.dry_run},
-                                {"set", req.set},
-                                {"results", std::move(items)},
-                                {"summary", Summary(applied->items)}};
-    return JsonResponse(200, body);
+    return JsonResponse(200, api::Encode(out));
   });
 }
 
-nlohmann::ordered_json YamlOf(const manifests::Object* object) {
-  if (!object) return nullptr;
+std::optional<std::string> YamlOf(const manifests::Object* object) {
+  if (!object) return std::nullopt;
   return manifests::ToCanonicalYaml(*object, /*mask_secrets=*/true);
 }
 
 HttpResponse Diff(Api::Core& core, const RouteContext& ctx) {
   LoadedRequest loaded = Load(core, ctx, /*for_apply=*/false);
   if (loaded.error) return *loaded.error;
-  const ApplyRequest& req = loaded.request;
+  const ValidApply& req = loaded.request;
   // A dry run of the apply decides every action exactly as the apply will;
   // the guards are off so that the diff shows what prune would remove.
   reconciler::ApplySetOptions options;
@@ -286,31 +251,29 @@ HttpResponse Diff(Api::Core& core, const RouteContext& ctx) {
   return core.store.With([&](store::Store& s) {
     auto applied = reconciler::ApplySet(s, loaded.objects, options);
     if (!applied) return ErrorResponse(applied.error());
-    nlohmann::ordered_json objects = nlohmann::ordered_json::array();
+    api::DiffAnswer out;
+    out.index = applied->state_index;
+    out.set = req.set;
     for (const reconciler::AppliedItem& i : applied->items) {
       const store::ApplyItem& item = i.item;
       const manifests::Object* bp = i.before ? &*i.before : nullptr;
       bool changed = item.action != store::Action::kUnchanged;
-      nlohmann::ordered_json j = KeyJson(item.key);
-      j["action"] = store::ActionName(item.action);
-      j["changeClass"] = manifests::ChangeClassName(i.change);
-      j["versionBefore"] =
-          item.previous_version ? nlohmann::ordered_json(*item.previous_version) : nullptr;
-      j["versionAfter"] = item.action == store::Action::kPruned
-                              ? nlohmann::ordered_json(nullptr)
-                              : nlohmann::ordered_json(item.version);
-      j["before"] = changed && item.action != store::Action::kCreated ? YamlOf(bp) : nullptr;
-      j["after"] = changed && item.action != store::Action::kPruned ? YamlOf(i.after) : nullptr;
-      j["held"] = item.held;
-      objects.push_back(std::move(j));
+      api::DiffObject& o = out.objects.emplace_back();
+      o.kind = item.key.kind;
+      o.ns = item.key.ns;
+      o.name = item.key.name;
+      o.action = store::ActionName(item.action);
+      o.change_class = manifests::ChangeClassName(i.change);
+      o.version_before = item.previous_version;
+      if (item.action != store::Action::kPruned) o.version_after = item.version;
+      if (changed && item.action != store::Action::kCreated) o.before = YamlOf(bp);
+      if (changed && item.action != store::Action::kPruned) o.after = YamlOf(i.after);
+      o.held = item.held;
     }
-    nlohmann::ordered_json body{{"index", applied->state_index},
-                                {"set", req.set},
-                                {"objects", std::move(objects)},
-                                {"summary", Summary(applied->items)},
-                                {"removedWithoutPrune", applied->not_named},
-                                {"pruneNeedsConfirm", applied->PruneNeedsConfirm()}};
-    return JsonResponse(200, body);
+    out.summary = Summary(applied->items);
+    out.removed_without_prune = static_cast<int64_t>(applied->not_named);
+    out.prune_needs_confirm = applied->PruneNeedsConfirm();
+    return JsonResponse(200, api::Encode(out));
   });
 }
 

@@ -2,6 +2,7 @@
 #include <charconv>
 
 #include "api/routes.h"
+#include "api/types_events.h"
 #include "server/api_internal.h"
 
 namespace prisn::server {
@@ -19,33 +20,39 @@ Result<int64_t> QueryInt(const std::string& key, const std::string& value) {
   return n;
 }
 
+// A query parameter's value; nullptr when absent or empty.
+const std::string* EventQuery(const std::map<std::string, std::string>& q, std::string_view key) {
+  auto it = q.find(std::string(key));
+  return it == q.end() || it->second.empty() ? nullptr : &it->second;
+}
+
 HttpResponse Events(Api::Core& core, const RouteContext& ctx) {
   const auto& q = ctx.request.query;
   store::EventFilter filter;
   filter.limit = kDefaultLimit;
-  if (auto it = q.find("kind"); it != q.end() && !it->second.empty()) {
-    auto kind = KindFromWord(it->second);
+  if (const std::string* v = EventQuery(q, api::query::kKind)) {
+    auto kind = KindFromWord(*v);
     if (!kind) return ErrorResponse(400, "invalid", kind.error().message);
     filter.kind = std::string(manifests::KindName(*kind));
   }
-  if (auto it = q.find("namespace"); it != q.end() && !it->second.empty()) {
-    filter.ns = NamespaceFromSegment(it->second);
+  if (const std::string* v = EventQuery(q, api::query::kNamespace)) {
+    filter.ns = NamespaceFromSegment(*v);
     if (!ctx.principal.MayAccess(*filter.ns)) return Forbidden(ctx.principal, *filter.ns);
   }
-  if (auto it = q.find("name"); it != q.end() && !it->second.empty()) filter.name = it->second;
+  if (const std::string* v = EventQuery(q, api::query::kName)) filter.name = *v;
   int64_t now = NowMs();
-  if (auto it = q.find("since"); it != q.end() && !it->second.empty()) {
-    auto since = ParseSince(it->second, now);
+  if (const std::string* v = EventQuery(q, api::query::kSince)) {
+    auto since = ParseSince(*v, now);
     if (!since) return ErrorResponse(since.error());
     filter.since_ms = *since;
   }
-  if (auto it = q.find("after"); it != q.end() && !it->second.empty()) {
-    auto after = QueryInt("after", it->second);
+  if (const std::string* v = EventQuery(q, api::query::kAfter)) {
+    auto after = QueryInt(std::string(api::query::kAfter), *v);
     if (!after) return ErrorResponse(after.error());
     filter.after_id = *after;
   }
-  if (auto it = q.find("limit"); it != q.end() && !it->second.empty()) {
-    auto limit = QueryInt("limit", it->second);
+  if (const std::string* v = EventQuery(q, api::query::kLimit)) {
+    auto limit = QueryInt(std::string(api::query::kLimit), *v);
     if (!limit) return ErrorResponse(limit.error());
     if (*limit < 1 || *limit > kMaxLimit)
       return ErrorResponse(400, "invalid", "limit must be from 1 to 1000");
@@ -55,27 +62,23 @@ HttpResponse Events(Api::Core& core, const RouteContext& ctx) {
   return core.store.With([&](store::Store& s) {
     auto events = s.Events(filter);
     if (!events) return ErrorResponse(events.error());
-    nlohmann::ordered_json items = nlohmann::ordered_json::array();
+    api::EventList list;
     for (const store::Event& e : *events) {
-      nlohmann::ordered_json j;
-      j["id"] = e.id;
-      j["time"] = FormatTime(e.time_ms);
+      api::EventView v;
+      v.id = e.id;
+      v.time = FormatTime(e.time_ms);
       if (e.object) {
-        j["kind"] = e.object->kind;
-        j["namespace"] = e.object->ns;
-        j["name"] = e.object->name;
-      } else {
-        j["kind"] = nullptr;
-        j["namespace"] = nullptr;
-        j["name"] = nullptr;
+        v.kind = e.object->kind;
+        v.ns = e.object->ns;
+        v.name = e.object->name;
       }
-      j["type"] = e.type;
-      j["message"] = e.message;
-      j["actor"] = e.actor;
-      j["index"] = e.state_index;
-      items.push_back(std::move(j));
+      v.type = e.type;
+      v.message = e.message;
+      v.actor = e.actor;
+      v.index = e.state_index;
+      list.items.push_back(std::move(v));
     }
-    return JsonResponse(200, nlohmann::ordered_json{{"items", std::move(items)}});
+    return JsonResponse(200, api::Encode(list));
   });
 }
 

@@ -15,12 +15,12 @@ struct ResolvedKey {
 // leaks).
 ResolvedKey ResolveKey(const RouteContext& ctx) {
   ResolvedKey out;
-  std::string ns = NamespaceFromSegment(ctx.params.at("ns"));
+  std::string ns = NamespaceFromSegment(ctx.params.at(std::string(api::param::kNs)));
   if (!ctx.principal.MayAccess(ns)) {
     out.error = Forbidden(ctx.principal, ns);
     return out;
   }
-  auto kind = KindFromWord(ctx.params.at("kind"));
+  auto kind = KindFromWord(ctx.params.at(std::string(api::param::kKind)));
   if (!kind) {
     out.error = ErrorResponse(kind.error());
     return out;
@@ -33,19 +33,19 @@ ResolvedKey ResolveKey(const RouteContext& ctx) {
                      : "this kind lives in a namespace; \"-\" is only for Namespace objects");
     return out;
   }
-  out.key = {std::string(manifests::KindName(*kind)), ns, ctx.params.at("name")};
+  out.key = {std::string(manifests::KindName(*kind)), ns, ctx.params.at(std::string(api::param::kName))};
   return out;
 }
 
 HttpResponse ListObjects(Api::Core& core, const RouteContext& ctx) {
   store::ListFilter filter;
   const auto& q = ctx.request.query;
-  if (auto it = q.find("kind"); it != q.end() && !it->second.empty()) {
+  if (auto it = q.find(std::string(api::query::kKind)); it != q.end() && !it->second.empty()) {
     auto kind = KindFromWord(it->second);
     if (!kind) return ErrorResponse(400, "invalid", kind.error().message);
     filter.kind = std::string(manifests::KindName(*kind));
   }
-  if (auto it = q.find("namespace"); it != q.end() && !it->second.empty()) {
+  if (auto it = q.find(std::string(api::query::kNamespace)); it != q.end() && !it->second.empty()) {
     filter.ns = NamespaceFromSegment(it->second);
   }
   if (!ctx.principal.admin()) {
@@ -53,16 +53,15 @@ HttpResponse ListObjects(Api::Core& core, const RouteContext& ctx) {
       return Forbidden(ctx.principal, *filter.ns);
     filter.ns = ctx.principal.ns;
   }
-  if (auto it = q.find("set"); it != q.end() && !it->second.empty()) filter.set = it->second;
+  if (auto it = q.find(std::string(api::query::kSet)); it != q.end() && !it->second.empty()) filter.set = it->second;
   return core.store.With([&](store::Store& s) {
     auto index = s.StateIndex();
     if (!index) return ErrorResponse(index.error());
     auto objects = s.List(filter);
     if (!objects) return ErrorResponse(objects.error());
-    nlohmann::ordered_json items = nlohmann::ordered_json::array();
-    for (const store::StoredObject& o : *objects) items.push_back(ObjectJson(o, core.converger));
-    return JsonResponse(200,
-                        nlohmann::ordered_json{{"index", *index}, {"items", std::move(items)}});
+    api::ObjectList out{*index, {}};
+    for (const store::StoredObject& o : *objects) out.items.push_back(ObjectViewOf(o, core.converger));
+    return JsonResponse(200, api::Encode(out));
   });
 }
 
@@ -81,9 +80,9 @@ HttpResponse GetObject(Api::Core& core, const RouteContext& ctx) {
 HttpResponse Delete(Api::Core& core, const RouteContext& ctx) {
   ResolvedKey r = ResolveKey(ctx);
   if (r.error) return *r.error;
-  auto dry_run = QueryFlag(ctx.request, "dryRun");
+  auto dry_run = QueryFlag(ctx.request, std::string(api::query::kDryRun));
   if (!dry_run) return ErrorResponse(dry_run.error());
-  auto force = QueryFlag(ctx.request, "force");
+  auto force = QueryFlag(ctx.request, std::string(api::query::kForce));
   if (!force) return ErrorResponse(force.error());
   return core.store.With([&](store::Store& s) {
     if (auto refused = RefuseSourceOwned(core, s, r.key, "", *force)) return *refused;
@@ -94,10 +93,8 @@ HttpResponse Delete(Api::Core& core, const RouteContext& ctx) {
       core.RefreshGauges(s);
       if (core.converger) core.converger->Wake(r.key);
     }
-    nlohmann::ordered_json what = KeyJson(r.key);
-    what["version"] = deleted->version;
-    return JsonResponse(
-        200, nlohmann::ordered_json{{"index", index}, {"dryRun", *dry_run}, {"deleted", what}});
+    api::DeleteAnswer out{index, *dry_run, {r.key.kind, r.key.ns, r.key.name, deleted->version}};
+    return JsonResponse(200, api::Encode(out));
   });
 }
 
@@ -107,16 +104,12 @@ HttpResponse History(Api::Core& core, const RouteContext& ctx) {
   return core.store.With([&](store::Store& s) {
     auto revisions = s.History(r.key);
     if (!revisions) return ErrorResponse(revisions.error());
-    nlohmann::ordered_json items = nlohmann::ordered_json::array();
+    api::HistoryAnswer out;
     for (const store::Revision& rev : *revisions) {
-      items.push_back({{"version", rev.version},
-                       {"generation", rev.generation},
-                       {"appliedBy", rev.applied_by},
-                       {"createdAt", FormatTime(rev.created_ms)},
-                       {"current", rev.current},
-                       {"sources", rev.sources}});
+      out.items.push_back({rev.version, rev.generation, rev.applied_by,
+                           FormatTime(rev.created_ms), rev.current, rev.sources});
     }
-    return JsonResponse(200, nlohmann::ordered_json{{"items", std::move(items)}});
+    return JsonResponse(200, api::Encode(out));
   });
 }
 
@@ -127,17 +120,10 @@ HttpResponse Rollback(Api::Core& core, const RouteContext& ctx) {
   bool release = false;
   if (!ctx.request.body.empty()) {
     HttpResponse error;
-    auto body = ParseBody(ctx.request, error, {"version", "release"});
+    auto body = ParseBody<api::RollbackRequest>(ctx.request, error);
     if (!body) return error;
-    if (auto it = body->find("version"); it != body->end() && !it->is_null()) {
-      if (!it->is_string())
-        return ErrorResponse(400, "invalid", "version must be a string like v-1a2b3c4d, or null");
-      version = it->get<std::string>();
-    }
-    if (auto it = body->find("release"); it != body->end() && !it->is_null()) {
-      if (!it->is_boolean()) return ErrorResponse(400, "invalid", "release must be true or false");
-      release = it->get<bool>();
-    }
+    version = body->version;
+    release = body->release.value_or(false);
   }
   if (release && version)
     return ErrorResponse(400, "invalid", "give either version or release, not both");
@@ -161,10 +147,9 @@ HttpResponse Rollback(Api::Core& core, const RouteContext& ctx) {
     auto object = s.Get(r.key);
     if (!object || !*object)
       return ErrorResponse(Error{ErrorCode::kInternal, "the object vanished", r.key.ToString()});
-    return JsonResponse(200, nlohmann::ordered_json{{"index", done->state_index},
-                                                    {"object", ObjectJson(**object)},
-                                                    {"from", done->from_version},
-                                                    {"to", done->to_version}});
+    api::RollbackAnswer out{done->state_index, ObjectViewOf(**object), done->from_version,
+                            done->to_version};
+    return JsonResponse(200, api::Encode(out));
   });
 }
 

@@ -10,8 +10,6 @@
 namespace prisn::server {
 namespace {
 
-using ojson = nlohmann::ordered_json;
-
 constexpr int kDefaultRunLimit = 50;
 constexpr int kMaxRunLimit = 1000;
 
@@ -57,9 +55,7 @@ Result<std::vector<KnownRunner>> StoredRunners(Api::Core& core, const std::strin
 HttpResponse Submit(Api::Core& core, const RouteContext& ctx) {
   if (core.converger == nullptr) return NoConvergeLoop();
   HttpResponse error;
-  auto body = ParseBody(ctx.request, error,
-                        {"namespace", "name", "files", "filesBase64", "entrypoint", "runtime",
-                         "args", "env", "timeout", "isolation", "memory", "cpu"});
+  auto body = ParseBody<api::RunRequest>(ctx.request, error);
   if (!body) return error;
   auto request = ParseRunRequest(*body);
   if (!request) return ErrorResponse(request.error());
@@ -72,19 +68,19 @@ HttpResponse Submit(Api::Core& core, const RouteContext& ctx) {
     return ErrorResponse(host.error());
   auto run = core.converger->SubmitRun(*job);
   if (!run) return ErrorResponse(run.error());
-  return JsonResponse(201, RunJson(*run));
+  return JsonResponse(201, api::Encode(RunViewOf(*run)));
 }
 
 HttpResponse ListRuns(Api::Core& core, const RouteContext& ctx) {
-  const auto& q = ctx.request.query;
   reconciler::RunFilter filter;
-  if (auto it = q.find("namespace"); it != q.end() && !it->second.empty()) {
-    filter.ns = it->second;
+  if (std::string ns = WorkloadQueryParam(ctx.request, api::query::kNamespace); !ns.empty()) {
+    filter.ns = ns;
     if (!ctx.principal.MayAccess(*filter.ns)) return Forbidden(ctx.principal, *filter.ns);
   }
   if (!ctx.principal.admin()) filter.ns = ctx.principal.ns;
-  if (auto it = q.find("job"); it != q.end() && !it->second.empty()) filter.job = it->second;
-  auto limit = QueryInt(ctx.request, "limit", 1, kMaxRunLimit);
+  if (std::string job = WorkloadQueryParam(ctx.request, api::query::kJob); !job.empty())
+    filter.job = job;
+  auto limit = QueryInt(ctx.request, std::string(api::query::kLimit), 1, kMaxRunLimit);
   if (!limit) return ErrorResponse(limit.error());
   filter.limit = static_cast<int>(limit->value_or(kDefaultRunLimit));
   Result<std::vector<store::Run>> runs = std::vector<store::Run>();
@@ -100,24 +96,24 @@ HttpResponse ListRuns(Api::Core& core, const RouteContext& ctx) {
     });
   }
   if (!runs) return ErrorResponse(runs.error());
-  ojson items = ojson::array();
-  for (const store::Run& r : *runs) items.push_back(RunJson(r));
-  return JsonResponse(200, ojson{{"runs", std::move(items)}});
+  api::RunList out;
+  for (const store::Run& r : *runs) out.runs.push_back(RunViewOf(r));
+  return JsonResponse(200, api::Encode(out));
 }
 
 HttpResponse GetRun(Api::Core& core, const RouteContext& ctx) {
-  auto run = FindRun(core, ctx, ctx.params.at("id"));
+  auto run = FindRun(core, ctx, ctx.params.at(std::string(api::param::kId)));
   if (!run) return ErrorResponse(run.error());
-  return JsonResponse(200, RunJson(*run));
+  return JsonResponse(200, api::Encode(RunViewOf(*run)));
 }
 
 HttpResponse Stop(Api::Core& core, const RouteContext& ctx) {
   if (core.converger == nullptr) return NoConvergeLoop();
-  auto run = FindRun(core, ctx, ctx.params.at("id"));
+  auto run = FindRun(core, ctx, ctx.params.at(std::string(api::param::kId)));
   if (!run) return ErrorResponse(run.error());
   auto stopped = core.converger->StopRun(run->id);
   if (!stopped) return ErrorResponse(stopped.error());
-  return JsonResponse(200, RunJson(*stopped));
+  return JsonResponse(200, api::Encode(RunViewOf(*stopped)));
 }
 
 // New lines of the run's log. `prisn run` streams through this, so it answers
@@ -125,16 +121,16 @@ HttpResponse Stop(Api::Core& core, const RouteContext& ctx) {
 // returns as the run finishes). "complete" tells the client that the run has
 // finished and every line of its log was returned.
 HttpResponse RunLogs(Api::Core& core, const RouteContext& ctx) {
-  const std::string& id = ctx.params.at("id");
-  auto wait = QueryInt(ctx.request, "wait", 0, kMaxLogWaitMs, /*clamp=*/true);
+  const std::string& id = ctx.params.at(std::string(api::param::kId));
+  auto wait = QueryInt(ctx.request, std::string(api::query::kWait), 0, kMaxLogWaitMs,
+                       /*clamp=*/true);
   if (!wait) return ErrorResponse(wait.error());
-  auto tail = QueryInt(ctx.request, "tail", 0, static_cast<int64_t>(kMaxLogLines));
+  auto tail =
+      QueryInt(ctx.request, std::string(api::query::kTail), 0, static_cast<int64_t>(kMaxLogLines));
   if (!tail) return ErrorResponse(tail.error());
   std::optional<std::string> cursor;
-  if (auto it = ctx.request.query.find("cursor");
-      it != ctx.request.query.end() && !it->second.empty()) {
-    cursor = it->second;
-  }
+  if (std::string text = WorkloadQueryParam(ctx.request, api::query::kCursor); !text.empty())
+    cursor = text;
   auto run = FindRun(core, ctx, id);
   if (!run) return ErrorResponse(run.error());
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait->value_or(0));
@@ -173,10 +169,9 @@ HttpResponse RunLogs(Api::Core& core, const RouteContext& ctx) {
       if (!run) return ErrorResponse(run.error());
     }
   }
-  return JsonResponse(200, ojson{{"lines", LogLinesJson(read.lines)},
-                                 {"cursor", read.cursor},
-                                 {"run", RunJson(*run)},
-                                 {"complete", finished && !read.truncated}});
+  return JsonResponse(
+      200, api::Encode(api::RunLogPage{LogLinesView(read.lines), read.cursor, RunViewOf(*run),
+                                       finished && !read.truncated}));
 }
 
 }  // namespace

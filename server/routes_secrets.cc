@@ -3,6 +3,7 @@
 #include <set>
 
 #include "api/routes.h"
+#include "api/types_secrets.h"
 #include "manifests/file_tree.h"
 #include "manifests/load.h"
 #include "reconciler/apply.h"
@@ -27,36 +28,21 @@ std::vector<std::string> SecretKeys(const std::string& display_json) {
 
 HttpResponse CreateSecret(Api::Core& core, const RouteContext& ctx) {
   HttpResponse error;
-  auto body = ParseBody(ctx.request, error, {"namespace", "name", "data", "overwrite"});
+  auto body = ParseBody<api::SecretCreateRequest>(ctx.request, error);
   if (!body) return error;
-  std::string ns = "default";
-  if (auto it = body->find("namespace"); it != body->end() && !it->is_null()) {
-    if (!it->is_string()) return ErrorResponse(400, "invalid", "namespace must be a string");
-    ns = it->get<std::string>();
-  }
+  std::string ns = body->ns.value_or("default");
   if (!ctx.principal.MayAccess(ns)) return Forbidden(ctx.principal, ns);
-  auto name = body->find("name");
-  if (name == body->end() || !name->is_string())
-    return ErrorResponse(400, "invalid", "name must be a string");
-  auto data = body->find("data");
-  if (data == body->end() || !data->is_object() || data->empty()) {
+  if (!body->name) return ErrorResponse(400, "invalid", "name must be a string");
+  if (!body->data || body->data->empty()) {
     return ErrorResponse(400, "invalid", "data must be a non-empty object of key: base64 value");
   }
-  for (const auto& [key, value] : data->items()) {
-    if (!value.is_string())
-      return ErrorResponse(400, "invalid", "the value of key " + key + " must be a base64 string");
-  }
-  bool overwrite = false;
-  if (auto it = body->find("overwrite"); it != body->end() && !it->is_null()) {
-    if (!it->is_boolean()) return ErrorResponse(400, "invalid", "overwrite must be true or false");
-    overwrite = it->get<bool>();
-  }
+  bool overwrite = body->overwrite.value_or(false);
   // The secret goes through the manifest loader like any applied Secret, so
   // names, keys and values are checked by the same rules. JSON is YAML.
   nlohmann::ordered_json manifest{{"apiVersion", "prisn.io/v1"},
                                   {"kind", "Secret"},
-                                  {"metadata", {{"name", *name}, {"namespace", ns}}},
-                                  {"spec", {{"data", *data}}}};
+                                  {"metadata", {{"name", *body->name}, {"namespace", ns}}},
+                                  {"spec", {{"data", *body->data}}}};
   manifests::MemoryTree tree({{"secret.yaml", manifest.dump()}});
   manifests::LoadedSet set = manifests::LoadSet(tree, {"secret.yaml"});
   if (!set.ok() || set.objects.size() != 1) {
@@ -82,17 +68,16 @@ HttpResponse CreateSecret(Api::Core& core, const RouteContext& ctx) {
     if (!object || !*object)
       return ErrorResponse(
           Error{ErrorCode::kInternal, "the secret vanished", desired.key.ToString()});
-    nlohmann::ordered_json out{{"index", index},
-                               {"action", store::ActionName(item->action)},
-                               {"object", ObjectJson(**object)}};
-    return JsonResponse(item->action == store::Action::kCreated ? 201 : 200, out);
+    api::SecretCreated out{index, std::string(store::ActionName(item->action)),
+                           ObjectViewOf(**object)};
+    return JsonResponse(item->action == store::Action::kCreated ? 201 : 200, api::Encode(out));
   });
 }
 
 HttpResponse ListSecrets(Api::Core& core, const RouteContext& ctx) {
   store::ListFilter filter;
   filter.kind = "Secret";
-  if (auto it = ctx.request.query.find("namespace");
+  if (auto it = ctx.request.query.find(std::string(api::query::kNamespace));
       it != ctx.request.query.end() && !it->second.empty()) {
     filter.ns = it->second;
   }
@@ -104,15 +89,12 @@ HttpResponse ListSecrets(Api::Core& core, const RouteContext& ctx) {
   return core.store.With([&](store::Store& s) {
     auto objects = s.List(filter);
     if (!objects) return ErrorResponse(objects.error());
-    nlohmann::ordered_json items = nlohmann::ordered_json::array();
+    api::SecretList list;
     for (const store::StoredObject& o : *objects) {
-      items.push_back({{"namespace", o.key.ns},
-                       {"name", o.key.name},
-                       {"keys", SecretKeys(o.spec_json)},
-                       {"version", o.version},
-                       {"updatedAt", FormatTime(o.updated_ms)}});
+      list.items.push_back(
+          {o.key.ns, o.key.name, SecretKeys(o.spec_json), o.version, FormatTime(o.updated_ms)});
     }
-    return JsonResponse(200, nlohmann::ordered_json{{"items", std::move(items)}});
+    return JsonResponse(200, api::Encode(list));
   });
 }
 

@@ -2,6 +2,7 @@
 #include <sodium.h>
 
 #include "api/routes.h"
+#include "api/types_sources.h"
 #include "reconciler/source_manager.h"
 #include "reconciler/source_spec.h"
 #include "server/api_internal.h"
@@ -14,38 +15,40 @@ HttpResponse SourcesAdminOnly() {
   return ErrorResponse(403, "permission", "managing sources needs an admin token");
 }
 
-nlohmann::ordered_json OptTime(const std::optional<int64_t>& ms) {
-  return ms ? nlohmann::ordered_json(FormatTime(*ms)) : nlohmann::ordered_json(nullptr);
+std::optional<std::string> OptTime(const std::optional<int64_t>& ms) {
+  return ms ? std::optional(FormatTime(*ms)) : std::nullopt;
 }
 
-nlohmann::ordered_json OptText(const std::optional<std::string>& s) {
-  return s ? nlohmann::ordered_json(*s) : nlohmann::ordered_json(nullptr);
+// The stored spec as the API shows it: never the hook secret.
+api::SourceSpecView ShownSpec(const std::string& spec_json, bool* has_hook) {
+  auto stored = api::Decode<api::SourceSpecView>(api::Json::parse(spec_json, nullptr, false),
+                                                 api::DecodeMode::kLenient);
+  if (!stored) return {};
+  *has_hook = stored->hook_secret.has_value();
+  stored->hook_secret.reset();
+  return std::move(*stored);
 }
 
-nlohmann::ordered_json SourceJson(store::Store& s, const store::SourceRecord& r) {
-  nlohmann::ordered_json spec = nlohmann::ordered_json::parse(r.spec_json, nullptr, false);
-  bool hook = spec.is_object() && spec.contains("hookSecret");
-  if (spec.is_object()) spec.erase("hookSecret");
+api::SourceView SourceViewOf(store::Store& s, const store::SourceRecord& r) {
+  api::SourceView v;
+  v.name = r.name;
+  v.type = r.type;
+  v.spec = ShownSpec(r.spec_json, &v.webhook);
+  v.suspended = r.suspended;
   int64_t objects = 0;
   if (auto members = s.List({std::nullopt, std::nullopt, "source:" + r.name}))
     objects = static_cast<int64_t>(members->size());
-  nlohmann::ordered_json error = nullptr;
-  if (r.last_error) error = nlohmann::ordered_json::parse(*r.last_error, nullptr, false);
-  return {{"name", r.name},
-          {"type", r.type},
-          {"spec", std::move(spec)},
-          {"webhook", hook},
-          {"suspended", r.suspended},
-          {"status",
-           {{"lastFetchedCommit", OptText(r.last_fetched_commit)},
-            {"lastFetchedAt", OptTime(r.last_fetched_ms)},
-            {"lastAppliedCommit", OptText(r.last_applied_commit)},
-            {"lastAppliedAt", OptTime(r.last_applied_ms)},
-            {"objects", objects},
-            {"lastError", std::move(error)}}},
-          {"createdAt", FormatTime(r.created_ms)},
-          {"updatedAt", FormatTime(r.updated_ms)},
-          {"updatedAtMs", r.updated_ms}};
+  v.status = {r.last_fetched_commit,
+              OptTime(r.last_fetched_ms),
+              r.last_applied_commit,
+              OptTime(r.last_applied_ms),
+              objects,
+              nullptr};
+  if (r.last_error) v.status.last_error = api::Json::parse(*r.last_error, nullptr, false);
+  v.created_at = FormatTime(r.created_ms);
+  v.updated_at = FormatTime(r.updated_ms);
+  v.updated_at_ms = r.updated_ms;
+  return v;
 }
 
 std::string RandomSecret() {
@@ -73,19 +76,16 @@ Result<store::SourceRecord> Find(store::Store& s, const std::string& name) {
 HttpResponse CreateSource(Api::Core& core, const RouteContext& ctx, bool replace) {
   if (!ctx.principal.admin()) return SourcesAdminOnly();
   HttpResponse error;
-  // The members of a source (reconciler/source_spec.h).
-  auto body = ParseBody(ctx.request, error,
-                        {"name", "type", "url", "branch", "tag", "commit", "path", "dir",
-                         "interval", "secret", "hookSecret", "allowMassPrune"});
+  auto body = ParseBody<api::SourceSpecView>(ctx.request, error);
   if (!body) return error;
   if (replace) {
-    if (!body->is_object()) return ErrorResponse(400, "invalid", "the body must be a JSON object");
-    const std::string& name = ctx.params.at("name");
-    if (body->contains("name") && (*body)["name"] != name)
+    const std::string& name = ctx.params.at(std::string(api::param::kName));
+    if (body->name && *body->name != name)
       return ErrorResponse(400, "invalid", "the body's name differs from the path's");
-    (*body)["name"] = name;
+    body->name = name;
   }
-  auto spec = reconciler::SourceSpecFromJson(*body);
+  // Types are checked; the source's own rules are the reconciler's.
+  auto spec = reconciler::SourceSpecFromJson(nlohmann::json(api::Encode(*body)));
   if (!spec) return ErrorResponse(spec.error());
   store::SourceRecord record;
   record.name = spec->name;
@@ -107,10 +107,10 @@ HttpResponse CreateSource(Api::Core& core, const RouteContext& ctx, bool replace
     auto stored = s.GetSource(spec->name);
     if (!stored || !*stored) return ErrorResponse(500, "internal", "the source was not stored");
     Reload(core);
-    nlohmann::ordered_json j = SourceJson(s, **stored);
+    api::SourceView view = SourceViewOf(s, **stored);
     // Shown once: the key webhooks must be signed with.
-    if (generated) j["hookSecret"] = spec->hook_secret;
-    return JsonResponse(replace ? 200 : 201, j);
+    if (generated) view.hook_secret = spec->hook_secret;
+    return JsonResponse(replace ? 200 : 201, api::Encode(view));
   });
 }
 
@@ -119,41 +119,41 @@ HttpResponse ListSources(Api::Core& core, const RouteContext& ctx) {
   return core.store.With([&](store::Store& s) {
     auto list = s.ListSources();
     if (!list) return ErrorResponse(list.error());
-    nlohmann::ordered_json items = nlohmann::ordered_json::array();
-    for (const store::SourceRecord& r : *list) items.push_back(SourceJson(s, r));
-    return JsonResponse(200, nlohmann::ordered_json{{"items", std::move(items)}});
+    api::SourceList out;
+    for (const store::SourceRecord& r : *list) out.items.push_back(SourceViewOf(s, r));
+    return JsonResponse(200, api::Encode(out));
   });
 }
 
 HttpResponse GetSource(Api::Core& core, const RouteContext& ctx) {
   if (!ctx.principal.admin()) return SourcesAdminOnly();
   return core.store.With([&](store::Store& s) {
-    auto r = Find(s, ctx.params.at("name"));
+    auto r = Find(s, ctx.params.at(std::string(api::param::kName)));
     if (!r) return ErrorResponse(r.error());
-    return JsonResponse(200, SourceJson(s, *r));
+    return JsonResponse(200, api::Encode(SourceViewOf(s, *r)));
   });
 }
 
 HttpResponse Delete(Api::Core& core, const RouteContext& ctx) {
   if (!ctx.principal.admin()) return SourcesAdminOnly();
   return core.store.With([&](store::Store& s) {
-    const std::string& name = ctx.params.at("name");
+    const std::string& name = ctx.params.at(std::string(api::param::kName));
     if (auto st = s.DeleteSource(name, ctx.principal.name); !st) return ErrorResponse(st.error());
     Reload(core);
-    return JsonResponse(200, nlohmann::ordered_json{{"name", name}, {"deleted", true}});
+    return JsonResponse(200, api::Encode(api::SourceDeleted{name, true}));
   });
 }
 
 HttpResponse Suspend(Api::Core& core, const RouteContext& ctx, bool suspended) {
   if (!ctx.principal.admin()) return SourcesAdminOnly();
   return core.store.With([&](store::Store& s) {
-    const std::string& name = ctx.params.at("name");
+    const std::string& name = ctx.params.at(std::string(api::param::kName));
     if (auto st = s.SetSourceSuspended(name, suspended, ctx.principal.name); !st)
       return ErrorResponse(st.error());
     Reload(core);
     auto r = Find(s, name);
     if (!r) return ErrorResponse(r.error());
-    return JsonResponse(200, SourceJson(s, *r));
+    return JsonResponse(200, api::Encode(SourceViewOf(s, *r)));
   });
 }
 
@@ -164,7 +164,7 @@ HttpResponse Reconcile(Api::Core& core, const RouteContext& ctx) {
   if (!ctx.principal.admin()) return SourcesAdminOnly();
   if (!core.sources) return ErrorResponse(503, "unavailable", "the source manager is not running");
   return core.store.With([&](store::Store& s) {
-    auto r = Find(s, ctx.params.at("name"));
+    auto r = Find(s, ctx.params.at(std::string(api::param::kName)));
     if (!r) return ErrorResponse(r.error());
     if (r->suspended) {
       return ErrorResponse(409, "conflict",
@@ -172,9 +172,7 @@ HttpResponse Reconcile(Api::Core& core, const RouteContext& ctx) {
                                ")");
     }
     core.sources->Request(r->name, /*force=*/true);
-    return JsonResponse(202, nlohmann::ordered_json{{"name", r->name},
-                                                    {"requested", true},
-                                                    {"updatedAtMs", r->updated_ms}});
+    return JsonResponse(202, api::Encode(api::SourceReconcileAnswer{r->name, true, r->updated_ms}));
   });
 }
 
@@ -195,7 +193,7 @@ constexpr int64_t kDeliveryWindowMs = 24 * 3600 * 1000;
 constexpr int kDeliveriesKept = 10'000;
 
 HttpResponse Hook(Api::Core& core, const RouteContext& ctx) {
-  const std::string& name = ctx.params.at("name");
+  const std::string& name = ctx.params.at(std::string(api::param::kName));
   std::optional<std::string> secret;
   bool suspended = false;
   core.store.With([&](store::Store& s) { secret = HookSecret(s, name, &suspended); });
@@ -205,7 +203,10 @@ HttpResponse Hook(Api::Core& core, const RouteContext& ctx) {
   }
   if (suspended) {
     core.metrics.CountWebhook("suspended");
-    return JsonResponse(200, nlohmann::ordered_json{{"name", name}, {"suspended", true}});
+    api::HookAnswer answer;
+    answer.name = name;
+    answer.suspended = true;
+    return JsonResponse(200, api::Encode(answer));
   }
   if (!core.sources) return ErrorResponse(503, "unavailable", "the source manager is not running");
   // Remembered only once accepted: a delivery answered 503 may come again.
@@ -218,17 +219,21 @@ HttpResponse Hook(Api::Core& core, const RouteContext& ctx) {
     // 200, not an error: GitHub shows a non-2xx answer as a failed delivery,
     // and a redelivery of an accepted one did not fail.
     core.metrics.CountWebhook("duplicate");
-    return JsonResponse(200, nlohmann::ordered_json{
-                                 {"name", name},
-                                 {"duplicate", true},
-                                 {"message",
-                                  "this delivery was accepted before (same delivery id or "
-                                  "signature within 24 h): no new sync; use prisn source "
-                                  "reconcile " + name + " to sync now"}});
+    api::HookAnswer answer;
+    answer.name = name;
+    answer.duplicate = true;
+    answer.message =
+        "this delivery was accepted before (same delivery id or signature within 24 h): no new "
+        "sync; use prisn source reconcile " +
+        name + " to sync now";
+    return JsonResponse(200, api::Encode(answer));
   }
   core.sources->Request(name);
   core.metrics.CountWebhook("accepted");
-  return JsonResponse(202, nlohmann::ordered_json{{"name", name}, {"requested", true}});
+  api::HookAnswer answer;
+  answer.name = name;
+  answer.requested = true;
+  return JsonResponse(202, api::Encode(answer));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // /v1/tokens: admin only.
 #include "api/routes.h"
+#include "api/types_tokens.h"
 #include "server/api_internal.h"
 #include "server/token_mint.h"
 #include "util/strings.h"
@@ -16,51 +17,44 @@ HttpResponse ListTokens(Api::Core& core, const RouteContext& ctx) {
   return core.store.With([&](store::Store& s) {
     auto tokens = s.ListTokens();
     if (!tokens) return ErrorResponse(tokens.error());
-    nlohmann::ordered_json items = nlohmann::ordered_json::array();
-    for (const store::Token& t : *tokens) items.push_back(TokenJson(t));
-    return JsonResponse(200, nlohmann::ordered_json{{"items", std::move(items)}});
+    api::TokenList list;
+    for (const store::Token& t : *tokens) list.items.push_back(TokenViewOf(t));
+    return JsonResponse(200, api::Encode(list));
   });
 }
 
 HttpResponse CreateToken(Api::Core& core, const RouteContext& ctx) {
   if (!ctx.principal.admin()) return AdminOnly();
   HttpResponse error;
-  auto body = ParseBody(ctx.request, error, {"namespace", "name"});
+  auto body = ParseBody<api::TokenCreateRequest>(ctx.request, error);
   if (!body) return error;
-  std::optional<std::string> ns, name;
-  if (auto it = body->find("namespace"); it != body->end() && !it->is_null()) {
-    if (!it->is_string() || !IsDnsLabel(it->get<std::string>())) {
-      return ErrorResponse(400, "invalid",
-                           "namespace must be a DNS-1123 label (lower case letters, digits, '-'), "
-                           "or null for an admin token");
-    }
-    ns = it->get<std::string>();
+  if (body->ns && !IsDnsLabel(*body->ns)) {
+    return ErrorResponse(400, "invalid",
+                         "namespace must be a DNS-1123 label (lower case letters, digits, '-'), "
+                         "or null for an admin token");
   }
-  if (auto it = body->find("name"); it != body->end() && !it->is_null()) {
-    if (!it->is_string() || !IsTokenName(it->get<std::string>())) {
-      return ErrorResponse(
-          400, "invalid", "name must be 1-63 letters, digits, '.', '_' or '-', and not all digits");
-    }
-    name = it->get<std::string>();
+  if (body->name && !IsTokenName(*body->name)) {
+    return ErrorResponse(400, "invalid",
+                         "name must be 1-63 letters, digits, '.', '_' or '-', and not all digits");
   }
   std::string token = GenerateToken();
   return core.store.With([&](store::Store& s) {
-    auto created = s.CreateToken(name, ns, HashToken(token), ctx.principal.name);
+    auto created = s.CreateToken(body->name, body->ns, HashToken(token), ctx.principal.name);
     if (!created) return ErrorResponse(created.error());
     core.tokens.Add(*created);
-    nlohmann::ordered_json j = TokenJson(*created);
-    j["token"] = token;
-    return JsonResponse(201, j);
+    api::TokenView view = TokenViewOf(*created);
+    view.token = token;
+    return JsonResponse(201, api::Encode(view));
   });
 }
 
 HttpResponse Revoke(Api::Core& core, const RouteContext& ctx) {
   if (!ctx.principal.admin()) return AdminOnly();
   return core.store.With([&](store::Store& s) {
-    auto revoked = s.RevokeToken(ctx.params.at("id"), ctx.principal.name);
+    auto revoked = s.RevokeToken(ctx.params.at(std::string(api::param::kId)), ctx.principal.name);
     if (!revoked) return ErrorResponse(revoked.error());
     core.tokens.Remove(revoked->id);
-    return JsonResponse(200, TokenJson(*revoked));
+    return JsonResponse(200, api::Encode(TokenViewOf(*revoked)));
   });
 }
 

@@ -33,21 +33,22 @@ Result<reconciler::LogPage> ReadLogs(const Api::Core& core, const reconciler::Lo
   return core.backend->ReadLogs(query);
 }
 
-nlohmann::ordered_json LogLinesJson(const std::vector<reconciler::LogLine>& lines) {
-  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+std::vector<api::LogLine> LogLinesView(const std::vector<reconciler::LogLine>& lines) {
+  std::vector<api::LogLine> out;
+  out.reserve(lines.size());
   for (const reconciler::LogLine& l : lines) {
-    out.push_back(
-        {{"replica", l.name},
-         {"time", l.time.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(l.time)},
-         {"stream", l.stream},
-         {"text", l.text}});
+    out.push_back({l.name, l.time.empty() ? std::nullopt : std::optional<std::string>(l.time),
+                   l.stream, l.text});
   }
   return out;
 }
 
-namespace {
+std::string WorkloadQueryParam(const HttpRequest& request, std::string_view key) {
+  auto it = request.query.find(std::string(key));
+  return it == request.query.end() ? std::string() : it->second;
+}
 
-using ojson = nlohmann::ordered_json;
+namespace {
 
 struct Target {
   store::ObjectKey key;
@@ -58,12 +59,12 @@ struct Target {
 // after the scope check (403 before any lookup).
 Target ResolveWorkload(const RouteContext& ctx, bool deployments_only) {
   Target out;
-  std::string ns = NamespaceFromSegment(ctx.params.at("ns"));
+  std::string ns = NamespaceFromSegment(ctx.params.at(std::string(api::param::kNs)));
   if (!ctx.principal.MayAccess(ns)) {
     out.error = Forbidden(ctx.principal, ns);
     return out;
   }
-  auto kind = KindFromWord(ctx.params.at("kind"));
+  auto kind = KindFromWord(ctx.params.at(std::string(api::param::kKind)));
   if (!kind) {
     out.error = ErrorResponse(kind.error());
     return out;
@@ -77,7 +78,7 @@ Target ResolveWorkload(const RouteContext& ctx, bool deployments_only) {
                                   : "status and logs exist for deployments, jobs and cronjobs");
     return out;
   }
-  out.key = {std::string(manifests::KindName(*kind)), ns, ctx.params.at("name")};
+  out.key = {std::string(manifests::KindName(*kind)), ns, ctx.params.at(std::string(api::param::kName))};
   return out;
 }
 
@@ -100,26 +101,24 @@ reconciler::WorkloadStatus Unobserved(const store::StoredObject& object) {
 HttpResponse StatusAll(Api::Core& core, const RouteContext& ctx) {
   if (core.converger == nullptr) return NoConvergeLoop();
   std::optional<std::string> ns;
-  if (auto it = ctx.request.query.find("namespace");
-      it != ctx.request.query.end() && !it->second.empty()) {
-    ns = NamespaceFromSegment(it->second);
+  if (std::string asked = WorkloadQueryParam(ctx.request, api::query::kNamespace); !asked.empty()) {
+    ns = NamespaceFromSegment(asked);
     if (!ctx.principal.MayAccess(*ns)) return Forbidden(ctx.principal, *ns);
   }
   if (!ctx.principal.admin()) ns = ctx.principal.ns;
   auto index = core.store.With([](store::Store& s) { return s.StateIndex(); });
   if (!index) return ErrorResponse(index.error());
-  ojson workloads = ojson::array();
-  for (const auto& w : core.converger->StatusAll(ns)) workloads.push_back(WorkloadStatusJson(w));
+  api::StatusOverview out;
+  out.state_index = *index;
+  for (const auto& w : core.converger->StatusAll(ns))
+    out.workloads.push_back(WorkloadStatusView(w));
   reconciler::RunFilter filter;
   filter.ns = ns;
   filter.limit = 10;
   auto runs = core.converger->ListRuns(filter);
   if (!runs) return ErrorResponse(runs.error());
-  ojson run_items = ojson::array();
-  for (const auto& r : *runs) run_items.push_back(RunJson(r));
-  return JsonResponse(200, ojson{{"stateIndex", *index},
-                                 {"workloads", std::move(workloads)},
-                                 {"runs", std::move(run_items)}});
+  for (const auto& r : *runs) out.runs.push_back(RunViewOf(r));
+  return JsonResponse(200, api::Encode(out));
 }
 
 HttpResponse StatusOne(Api::Core& core, const RouteContext& ctx) {
@@ -127,12 +126,12 @@ HttpResponse StatusOne(Api::Core& core, const RouteContext& ctx) {
   if (t.error) return *t.error;
   if (core.converger == nullptr) return NoConvergeLoop();
   if (auto status = core.converger->StatusOf(t.key))
-    return JsonResponse(200, WorkloadStatusJson(*status));
+    return JsonResponse(200, api::Encode(WorkloadStatusView(*status)));
   auto object = StoredObject(core, t.key);
   if (!object) return ErrorResponse(object.error());
   if (!*object)
     return ErrorResponse(Error{ErrorCode::kNotFound, "no such workload", t.key.ToString()});
-  return JsonResponse(200, WorkloadStatusJson(Unobserved(**object)));
+  return JsonResponse(200, api::Encode(WorkloadStatusView(Unobserved(**object))));
 }
 
 // A CronJob scales between 0 (suspended) and 1 (scheduled).
@@ -149,10 +148,8 @@ HttpResponse ScaleCronJob(Api::Core& core, const RouteContext& ctx, const store:
     bool previous = SuspendOf((*object)->spec_json);
     auto index = s.SetSuspend(key, suspend, ctx.principal.name);
     if (!index) return ErrorResponse(index.error());
-    return JsonResponse(200, ojson{{"replicas", suspend ? 0 : 1},
-                                   {"previous", previous ? 0 : 1},
-                                   {"suspend", suspend},
-                                   {"stateIndex", *index}});
+    return JsonResponse(
+        200, api::Encode(api::ScaleAnswer{suspend ? 0 : 1, previous ? 0 : 1, suspend, *index}));
   });
   if (response.status == 200 && core.converger != nullptr) core.converger->Wake(key);
   return response;
@@ -162,11 +159,11 @@ HttpResponse Scale(Api::Core& core, const RouteContext& ctx) {
   Target t = ResolveWorkload(ctx, true);
   if (t.error) return *t.error;
   HttpResponse error;
-  auto body = ParseBody(ctx.request, error, {"replicas", "add", "multiply"});
+  auto body = ParseBody<api::ScaleRequest>(ctx.request, error);
   if (!body) return error;
   auto request = ParseScaleRequest(*body);
   if (!request) return ErrorResponse(request.error());
-  auto force = QueryFlag(ctx.request, "force");
+  auto force = QueryFlag(ctx.request, std::string(api::query::kForce));
   if (!force) return ErrorResponse(force.error());
   if (auto refused = core.store.With(
           [&](store::Store& s) { return RefuseSourceOwned(core, s, t.key, "", *force); }))
@@ -183,8 +180,8 @@ HttpResponse Scale(Api::Core& core, const RouteContext& ctx) {
     auto index = s.SetReplicas(t.key, *target, ctx.principal.name);
     if (!index) return ErrorResponse(index.error());
     core.RefreshGauges(s);
-    return JsonResponse(
-        200, ojson{{"replicas", *target}, {"previous", previous}, {"stateIndex", *index}});
+    return JsonResponse(200,
+                        api::Encode(api::ScaleAnswer{*target, previous, std::nullopt, *index}));
   });
   if (response.status == 200 && core.converger != nullptr) core.converger->Wake(t.key);
   return response;
@@ -227,21 +224,19 @@ HttpResponse WorkloadLogs(Api::Core& core, const RouteContext& ctx) {
   Target t = ResolveWorkload(ctx, false);
   if (t.error) return *t.error;
   const HttpRequest& req = ctx.request;
-  auto tail = QueryInt(req, "tail", 0, static_cast<int64_t>(kMaxLogLines));
+  auto tail = QueryInt(req, std::string(api::query::kTail), 0, static_cast<int64_t>(kMaxLogLines));
   if (!tail) return ErrorResponse(tail.error());
-  auto wait = QueryInt(req, "wait", 0, kMaxLogWaitMs, /*clamp=*/true);
+  auto wait = QueryInt(req, std::string(api::query::kWait), 0, kMaxLogWaitMs, /*clamp=*/true);
   if (!wait) return ErrorResponse(wait.error());
   std::optional<int64_t> since;
-  if (auto it = req.query.find("since"); it != req.query.end() && !it->second.empty()) {
-    auto parsed = ParseSince(it->second, NowMs());
+  if (std::string text = WorkloadQueryParam(req, api::query::kSince); !text.empty()) {
+    auto parsed = ParseSince(text, NowMs());
     if (!parsed) return ErrorResponse(parsed.error());
     since = *parsed;
   }
   std::optional<std::string> cursor;
-  if (auto it = req.query.find("cursor"); it != req.query.end() && !it->second.empty())
-    cursor = it->second;
-  std::string replica;
-  if (auto it = req.query.find("replica"); it != req.query.end()) replica = it->second;
+  if (std::string text = WorkloadQueryParam(req, api::query::kCursor); !text.empty()) cursor = text;
+  std::string replica = WorkloadQueryParam(req, api::query::kReplica);
 
   auto list = [&]() -> Result<std::vector<std::string>> {
     auto names = LogNamesOf(core, t.key);
@@ -305,8 +300,7 @@ HttpResponse WorkloadLogs(Api::Core& core, const RouteContext& ctx) {
     }
   }
   return JsonResponse(
-      200,
-      ojson{{"lines", LogLinesJson(read.lines)}, {"cursor", read.cursor}, {"replicas", *files}});
+      200, api::Encode(api::WorkloadLogPage{LogLinesView(read.lines), read.cursor, *files}));
 }
 
 }  // namespace

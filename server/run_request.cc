@@ -14,22 +14,12 @@
 namespace prisn::server {
 namespace {
 
-using json = nlohmann::json;
-
-Result<std::string> StringField(const json& body, const char* key) {
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return std::string();
-  if (!it->is_string()) return Fail(ErrorCode::kInvalid, std::string(key) + " must be a string");
-  return it->get<std::string>();
-}
-
-Status AddFiles(const json& map, bool base64, std::map<std::string, std::string>& files) {
-  const char* field = base64 ? "filesBase64" : "files";
+Status AddFiles(const api::Json& map, bool base64, std::map<std::string, std::string>& files) {
   if (map.is_null()) return {};
   if (!map.is_object()) {
-    return Fail(ErrorCode::kInvalid, std::string(field) +
-                                         " must be an object: {\"relative/path\": \"" +
-                                         (base64 ? "<base64>" : "<content>") + "\"}");
+    return Fail(ErrorCode::kInvalid,
+                base64 ? "filesBase64 must be an object: {\"relative/path\": \"<base64>\"}"
+                       : "files must be an object: {\"relative/path\": \"<content>\"}");
   }
   for (const auto& [path, content] : map.items()) {
     auto normal = manifests::NormalizeTreePath(path);
@@ -39,7 +29,9 @@ Status AddFiles(const json& map, bool base64, std::map<std::string, std::string>
                   path);
     }
     if (!content.is_string()) {
-      return Fail(ErrorCode::kInvalid, std::string(field) + " values must be strings", path);
+      return Fail(ErrorCode::kInvalid,
+                  base64 ? "filesBase64 values must be strings" : "files values must be strings",
+                  path);
     }
     std::string bytes = content.get<std::string>();
     if (base64) {
@@ -113,109 +105,77 @@ std::string SanitizeRunName(std::string_view stem) {
   return out.empty() ? "run" : out;
 }
 
-Result<RunRequest> ParseRunRequest(const json& body) {
-  static const std::set<std::string> kFields{"namespace",  "name",      "files",  "filesBase64",
-                                             "entrypoint", "runtime",   "args",   "env",
-                                             "timeout",    "isolation", "memory", "cpu"};
-  if (!body.is_object()) return Fail(ErrorCode::kInvalid, "the request body must be a JSON object");
-  for (const auto& [key, value] : body.items()) {
-    if (!kFields.contains(key)) {
-      return Fail(ErrorCode::kInvalid,
-                  "unknown field \"" + key +
-                      "\" (fields: namespace, name, files, filesBase64, entrypoint, runtime, "
-                      "args, env, timeout, isolation, memory, cpu)");
-    }
-  }
+Result<RunRequest> ParseRunRequest(const api::RunRequest& body) {
   RunRequest r;
-  auto ns = StringField(body, "namespace");
-  if (!ns) return std::unexpected(ns.error());
-  if (!ns->empty()) r.ns = *ns;
+  if (body.ns && !body.ns->empty()) r.ns = *body.ns;
   if (!IsDnsLabel(r.ns)) {
     return Fail(ErrorCode::kInvalid,
                 "namespace must be a DNS-1123 label (lower case letters, digits and '-')", r.ns);
   }
-  if (auto st = AddFiles(body.value("files", json()), false, r.files); !st) {
-    return std::unexpected(st.error());
-  }
-  if (auto st = AddFiles(body.value("filesBase64", json()), true, r.files); !st) {
+  if (auto st = AddFiles(body.files, false, r.files); !st) return std::unexpected(st.error());
+  if (auto st = AddFiles(body.files_base64.value_or(api::Json()), true, r.files); !st) {
     return std::unexpected(st.error());
   }
   if (r.files.empty()) {
     return Fail(ErrorCode::kInvalid,
                 "files is empty: send the script to run (files: {\"hello.py\": \"...\"})");
   }
-  auto entrypoint = StringField(body, "entrypoint");
-  if (!entrypoint) return std::unexpected(entrypoint.error());
-  if (entrypoint->empty()) {
+  const std::string entrypoint = body.entrypoint.value_or("");
+  if (entrypoint.empty()) {
     if (r.files.size() != 1) {
       return Fail(ErrorCode::kInvalid, "entrypoint is missing: name the file to run, one of files");
     }
     r.entrypoint = r.files.begin()->first;
   } else {
-    auto normal = manifests::NormalizeTreePath(*entrypoint);
+    auto normal = manifests::NormalizeTreePath(entrypoint);
     if (!normal || !r.files.contains(*normal)) {
-      return Fail(ErrorCode::kInvalid, "entrypoint must name one of files", *entrypoint);
+      return Fail(ErrorCode::kInvalid, "entrypoint must name one of files", entrypoint);
     }
     r.entrypoint = *normal;
   }
-  auto name = StringField(body, "name");
-  if (!name) return std::unexpected(name.error());
-  r.name = SanitizeRunName(name->empty() ? Stem(r.entrypoint) : *name);
-  auto runtime = StringField(body, "runtime");
-  if (!runtime) return std::unexpected(runtime.error());
-  r.runtime = *runtime;
-
-  if (auto it = body.find("args"); it != body.end() && !it->is_null()) {
-    if (!it->is_array()) return Fail(ErrorCode::kInvalid, "args must be an array of strings");
-    for (const auto& a : *it) {
-      if (!a.is_string()) return Fail(ErrorCode::kInvalid, "args must be an array of strings");
-      r.args.push_back(a.get<std::string>());
-    }
-  }
-  if (auto it = body.find("env"); it != body.end() && !it->is_null()) {
-    if (!it->is_object()) return Fail(ErrorCode::kInvalid, "env must be an object of strings");
-    for (const auto& [key, value] : it->items()) {
+  const std::string name = body.name.value_or("");
+  r.name = SanitizeRunName(name.empty() ? Stem(r.entrypoint) : name);
+  r.runtime = body.runtime.value_or("");
+  if (body.args) r.args = *body.args;
+  if (body.env) {
+    for (const auto& [key, value] : *body.env) {
       if (key.empty() || key.find('=') != std::string::npos ||
           key.find('\0') != std::string::npos) {
         return Fail(ErrorCode::kInvalid,
                     "an environment variable name may not be empty or hold '='", key);
       }
-      if (!value.is_string()) return Fail(ErrorCode::kInvalid, "env values must be strings", key);
-      r.env[key] = value.get<std::string>();
+      r.env[key] = value;
     }
   }
-  auto timeout = StringField(body, "timeout");
-  if (!timeout) return std::unexpected(timeout.error());
-  if (!timeout->empty()) {
-    r.timeout = manifests::ParseDuration(*timeout);
+  if (const std::string timeout = body.timeout.value_or(""); !timeout.empty()) {
+    r.timeout = manifests::ParseDuration(timeout);
     if (!r.timeout) {
       return Fail(ErrorCode::kInvalid, "timeout must be a duration such as 30s, 5m or 1h30m",
-                  *timeout);
+                  timeout);
     }
   }
-  if (auto it = body.find("isolation"); it != body.end() && !it->is_null()) {
-    if (!it->is_number_integer() || it->get<std::int64_t>() < 0 || it->get<std::int64_t>() > 2) {
+  if (body.isolation) {
+    if (*body.isolation < 0 || *body.isolation > 2) {
       return Fail(ErrorCode::kInvalid,
                   "isolation must be 0 (process group), 1 (namespaces and cgroups) or 2 (and a "
                   "read-only host)");
     }
-    r.isolation = it->get<int>();
+    r.isolation = static_cast<int>(*body.isolation);
   }
-  auto memory = StringField(body, "memory");
-  if (!memory) return std::unexpected(memory.error());
-  if (!memory->empty()) {
-    r.memory = manifests::ParseBytes(*memory);
+  if (const std::string memory = body.memory.value_or(""); !memory.empty()) {
+    r.memory = manifests::ParseBytes(memory);
     if (!r.memory || r.memory->value < (4LL << 20)) {
       return Fail(ErrorCode::kInvalid,
-                  "memory must be a size of at least 4Mi, such as 256Mi or 1Gi", *memory);
+                  "memory must be a size of at least 4Mi, such as 256Mi or 1Gi", memory);
     }
   }
-  if (auto it = body.find("cpu"); it != body.end() && !it->is_null()) {
-    std::string text = it->is_string() ? it->get<std::string>() : it->is_number() ? it->dump() : "";
+  if (body.cpu && !body.cpu->is_null()) {
+    const api::Json& cpu = *body.cpu;
+    std::string text = cpu.is_string() ? cpu.get<std::string>() : cpu.is_number() ? cpu.dump() : "";
     r.cpu = manifests::ParseCpu(text);
     if (!r.cpu) {
       return Fail(ErrorCode::kInvalid, "cpu must be cores or millicores, such as 500m or 2",
-                  it->is_string() ? text : it->dump());
+                  cpu.is_string() ? text : cpu.dump());
     }
   }
   return r;

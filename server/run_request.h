@@ -4,12 +4,12 @@
 // Job to the converge loop.
 
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "api/types_workloads.h"
 #include "manifests/types.h"
 #include "util/error.h"
 
@@ -29,10 +29,10 @@ struct RunRequest {
   std::optional<manifests::Quantity> cpu;
 };
 
-// Reads {"namespace","name","files","filesBase64","entrypoint","runtime",
-// "args","env","timeout","isolation","memory","cpu"}. kInvalid with a message
-// that names the field for anything malformed (unknown fields included).
-Result<RunRequest> ParseRunRequest(const nlohmann::json& body);
+// Checks what the body's types do not say (file paths and contents, the
+// entrypoint, the namespace, durations, sizes, isolation). kInvalid with a
+// message that names the field for anything malformed.
+Result<RunRequest> ParseRunRequest(const api::RunRequest& body);
 
 // A DNS-1123 label from a script's stem: lower case, runs of other
 // characters become one '-', at most 63 characters; "run" when nothing is left.

@@ -19,16 +19,15 @@ int MintToken(const std::string& state_dir, const std::string& ns, const std::st
     return 2;
   }
   if (json) {
-    std::printf("%s\n", minted->dump(2).c_str());
+    std::printf("%s\n", api::Encode(*minted).dump(2).c_str());
     return 0;
   }
   // The clear token alone on stdout, as `prisn token create` prints it.
   std::string whom = ns.empty() ? "everything (admin)" : "namespace " + ns;
   std::fprintf(stderr, "created token \"%s\" (id %lld) for %s in %s; it is shown only this once:\n",
-               (*minted)["name"].get<std::string>().c_str(),
-               static_cast<long long>((*minted)["id"].get<int64_t>()), whom.c_str(),
+               minted->name.c_str(), static_cast<long long>(minted->id), whom.c_str(),
                state_dir.c_str());
-  std::printf("%s\n", (*minted)["token"].get<std::string>().c_str());
+  std::printf("%s\n", minted->token.value_or("").c_str());
   return 0;
 }
 

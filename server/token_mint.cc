@@ -25,18 +25,17 @@ bool IsTokenName(std::string_view s) {
   return !all_digits;
 }
 
-nlohmann::ordered_json TokenJson(const store::Token& t) {
-  nlohmann::ordered_json j;
-  j["id"] = t.id;
-  j["name"] = t.name;
-  j["namespace"] = t.ns ? nlohmann::ordered_json(*t.ns) : nlohmann::ordered_json(nullptr);
-  j["createdAt"] = FormatTime(t.created_ms);
-  j["revokedAt"] = t.revoked_ms ? nlohmann::ordered_json(FormatTime(*t.revoked_ms))
-                                : nlohmann::ordered_json(nullptr);
-  return j;
+api::TokenView TokenViewOf(const store::Token& t) {
+  api::TokenView v;
+  v.id = t.id;
+  v.name = t.name;
+  v.ns = t.ns;
+  v.created_at = FormatTime(t.created_ms);
+  if (t.revoked_ms) v.revoked_at = FormatTime(*t.revoked_ms);
+  return v;
 }
 
-Result<nlohmann::ordered_json> MintTokenInStateDir(const std::string& state_dir,
+Result<api::TokenView> MintTokenInStateDir(const std::string& state_dir,
                                                    const std::optional<std::string>& ns,
                                                    const std::optional<std::string>& name) {
   if (ns && !IsDnsLabel(*ns)) {
@@ -86,9 +85,9 @@ Result<nlohmann::ordered_json> MintTokenInStateDir(const std::string& state_dir,
       return std::unexpected(st.error());
     }
   }
-  nlohmann::ordered_json j = TokenJson(*created);
-  j["token"] = token;
-  return j;
+  api::TokenView view = TokenViewOf(*created);
+  view.token = token;
+  return view;
 }
 
 }  // namespace prisn::server

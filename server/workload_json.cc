@@ -7,116 +7,110 @@
 namespace prisn::server {
 namespace {
 
-using ojson = nlohmann::ordered_json;
-
-ojson TimeOrNull(const std::optional<std::int64_t>& ms) {
-  return ms ? ojson(FormatTime(*ms)) : ojson();
+std::optional<std::string> TimeOrNull(const std::optional<std::int64_t>& ms) {
+  return ms ? std::optional<std::string>(FormatTime(*ms)) : std::nullopt;
 }
 
-ojson ReplicaJson(const reconciler::ReplicaStatus& r) {
-  ojson j;
-  j["name"] = r.name;
-  j["version"] = r.version;
-  j["state"] = reconciler::ReplicaStateName(r.state);
-  j["ready"] = r.ready;
-  j["pid"] = r.pid;
-  j["port"] = r.port;
-  j["restarts"] = r.restarts;
-  j["started"] = r.started_ms > 0 ? ojson(FormatTime(r.started_ms)) : ojson();
-  j["nextRetry"] = TimeOrNull(r.next_retry_ms);
-  j["lastExit"] = r.last_exit;
-  j["degraded"] = r.degraded;
-  return j;
+api::ReplicaStatus WorkloadReplicaView(const reconciler::ReplicaStatus& r) {
+  api::ReplicaStatus out;
+  out.name = r.name;
+  out.version = r.version;
+  out.state = reconciler::ReplicaStateName(r.state);
+  out.ready = r.ready;
+  out.pid = r.pid;
+  out.port = r.port;
+  out.restarts = r.restarts;
+  out.started = r.started_ms > 0 ? TimeOrNull(r.started_ms) : std::nullopt;
+  out.next_retry = TimeOrNull(r.next_retry_ms);
+  out.last_exit = r.last_exit;
+  out.degraded = r.degraded;
+  return out;
 }
+
+constexpr const char* kScaleUsage =
+    "the body must be exactly one of {\"replicas\": N} (N >= 0), {\"add\": N} or "
+    "{\"multiply\": F} (F >= 0)";
 
 }  // namespace
 
-ojson WorkloadStatusJson(const reconciler::WorkloadStatus& s) {
-  ojson j = KeyJson(s.key);
-  j["version"] = s.version;
-  j["desired"] = s.desired;
-  j["ready"] = s.ready;
-  j["updated"] = s.updated;
-  j["available"] = s.available;
-  j["state"] = reconciler::WorkloadStateName(s.state);
-  j["reason"] = s.reason;
-  j["waitingFor"] = s.waiting_for;
-  j["healthyVersion"] = s.healthy_version;
-  j["rolloutStarted"] = TimeOrNull(s.rollout_started_ms);
-  j["lastRun"] = s.last_run ? ojson(*s.last_run) : ojson();
+api::WorkloadStatus WorkloadStatusView(const reconciler::WorkloadStatus& s) {
+  api::WorkloadStatus out;
+  out.kind = s.key.kind;
+  out.ns = s.key.ns;
+  out.name = s.key.name;
+  out.version = s.version;
+  out.desired = s.desired;
+  out.ready = s.ready;
+  out.updated = s.updated;
+  out.available = s.available;
+  out.state = reconciler::WorkloadStateName(s.state);
+  out.reason = s.reason;
+  out.waiting_for = s.waiting_for;
+  out.healthy_version = s.healthy_version;
+  out.rollout_started = TimeOrNull(s.rollout_started_ms);
+  out.last_run = s.last_run;
   if (s.key.Is(manifests::Kind::kCronJob)) {
-    j["schedule"] = s.schedule;
-    j["timeZone"] = s.time_zone;
-    j["nextFire"] = TimeOrNull(s.next_fire_ms);
-    j["lastSchedule"] = TimeOrNull(s.last_schedule_ms);
-    j["lastResult"] = s.last_result ? ojson(reconciler::RunStateName(*s.last_result)) : ojson();
-    j["activeRuns"] = s.active_runs;
+    // emplace: present (the outer optional) even when null.
+    out.schedule.emplace(s.schedule);
+    out.time_zone.emplace(s.time_zone);
+    out.next_fire.emplace(TimeOrNull(s.next_fire_ms));
+    out.last_schedule.emplace(TimeOrNull(s.last_schedule_ms));
+    out.last_result.emplace();
+    if (s.last_result) out.last_result->emplace(reconciler::RunStateName(*s.last_result));
+    out.active_runs.emplace(s.active_runs);
   }
-  ojson replicas = ojson::array();
-  for (const reconciler::ReplicaStatus& r : s.replicas) replicas.push_back(ReplicaJson(r));
-  j["replicas"] = std::move(replicas);
-  return j;
+  for (const reconciler::ReplicaStatus& r : s.replicas)
+    out.replicas.push_back(WorkloadReplicaView(r));
+  return out;
 }
 
-ojson RunJson(const store::Run& r) {
-  ojson j;
-  j["id"] = r.id;
-  j["kind"] = r.job.kind;
-  j["namespace"] = r.job.ns;
-  j["job"] = r.job.name;
-  j["version"] = r.version;
-  j["adhoc"] = r.adhoc;
-  j["state"] = reconciler::RunStateName(r.state);
-  j["attempts"] = r.attempts;
-  j["exitCode"] = r.exit_code ? ojson(*r.exit_code) : ojson();
-  j["reason"] = r.reason;
-  j["created"] = FormatTime(r.created_ms);
-  j["started"] = TimeOrNull(r.started_ms);
-  j["finished"] = TimeOrNull(r.finished_ms);
-  j["nextRetry"] = TimeOrNull(r.next_retry_ms);
-  j["pid"] = r.pid;
-  j["degraded"] = r.degraded;
-  return j;
+api::RunView RunViewOf(const store::Run& r) {
+  api::RunView out;
+  out.id = r.id;
+  out.kind = r.job.kind;
+  out.ns = r.job.ns;
+  out.job = r.job.name;
+  out.version = r.version;
+  out.adhoc = r.adhoc;
+  out.state = reconciler::RunStateName(r.state);
+  out.attempts = r.attempts;
+  if (r.exit_code) out.exit_code = *r.exit_code;
+  out.reason = r.reason;
+  out.created = FormatTime(r.created_ms);
+  out.started = TimeOrNull(r.started_ms);
+  out.finished = TimeOrNull(r.finished_ms);
+  out.next_retry = TimeOrNull(r.next_retry_ms);
+  out.pid = r.pid;
+  out.degraded = r.degraded;
+  return out;
+}
+
+Result<ScaleRequest> ParseScaleRequest(const api::ScaleRequest& body) {
+  int given = body.replicas.has_value() + body.add.has_value() + body.multiply.has_value();
+  if (given != 1) return Fail(ErrorCode::kInvalid, kScaleUsage);
+  ScaleRequest r;
+  if (body.replicas || body.add) {
+    r.mode = body.replicas ? ScaleRequest::Mode::kSet : ScaleRequest::Mode::kAdd;
+    r.count = body.replicas ? *body.replicas : *body.add;
+    if (r.mode == ScaleRequest::Mode::kSet && r.count < 0) {
+      return Fail(ErrorCode::kInvalid, std::string("replicas cannot be negative; ") + kScaleUsage);
+    }
+    return r;
+  }
+  r.mode = ScaleRequest::Mode::kMultiply;
+  r.factor = *body.multiply;
+  if (!std::isfinite(r.factor) || r.factor < 0) {
+    return Fail(ErrorCode::kInvalid, std::string("multiply must be 0 or more; ") + kScaleUsage);
+  }
+  return r;
 }
 
 Result<ScaleRequest> ParseScaleRequest(const nlohmann::json& body) {
-  constexpr const char* kUsage =
-      "the body must be exactly one of {\"replicas\": N} (N >= 0), {\"add\": N} or "
-      "{\"multiply\": F} (F >= 0)";
-  if (!body.is_object() || body.size() != 1) return Fail(ErrorCode::kInvalid, kUsage);
-  // Not a structured binding over items(): its proxy is a temporary that
-  // the references would outlive.
-  auto only = body.begin();
-  const std::string key = only.key();
-  const nlohmann::json& value = only.value();
-  ScaleRequest r;
-  if (key == "replicas" || key == "add") {
-    if (!value.is_number_integer()) {
-      return Fail(ErrorCode::kInvalid, key + " must be a whole number; " + kUsage);
-    }
-    r.mode = key == "replicas" ? ScaleRequest::Mode::kSet : ScaleRequest::Mode::kAdd;
-    // Unsigned JSON numbers beyond int64 are refused rather than wrapped.
-    if (value.is_number_unsigned() && value.get<std::uint64_t>() > kMaxReplicas * 2ull) {
-      return Fail(ErrorCode::kInvalid, key + " is too large: a deployment has at most " +
-                                           std::to_string(kMaxReplicas) + " replicas");
-    }
-    r.count = value.get<std::int64_t>();
-    if (r.mode == ScaleRequest::Mode::kSet && r.count < 0) {
-      return Fail(ErrorCode::kInvalid, "replicas cannot be negative; " + std::string(kUsage));
-    }
-    return r;
+  auto decoded = api::Decode<api::ScaleRequest>(api::Json(body), api::DecodeMode::kStrict);
+  if (!decoded) {
+    return Fail(ErrorCode::kInvalid, decoded.error().message + "; " + kScaleUsage);
   }
-  if (key == "multiply") {
-    if (!value.is_number())
-      return Fail(ErrorCode::kInvalid, std::string("multiply must be a number; ") + kUsage);
-    r.mode = ScaleRequest::Mode::kMultiply;
-    r.factor = value.get<double>();
-    if (!std::isfinite(r.factor) || r.factor < 0) {
-      return Fail(ErrorCode::kInvalid, std::string("multiply must be 0 or more; ") + kUsage);
-    }
-    return r;
-  }
-  return Fail(ErrorCode::kInvalid, "unknown field \"" + key + "\"; " + kUsage);
+  return ParseScaleRequest(*decoded);
 }
 
 Result<int> ScaledReplicas(const ScaleRequest& request, int current) {

@@ -1,13 +1,14 @@
 #pragma once
-// JSON shapes of what the converge loop observed (docs/API.md "Status",
-// "Runs") and the parsing of a scale request: pure functions, so that the
-// route files stay thin and these are tested without a daemon.
+// What the converge loop observed, as the API shows it (docs/API.md
+// "Status", "Runs"), and the checking of a scale request: pure functions, so
+// that the route files stay thin and these are tested without a daemon.
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
+#include "api/types_workloads.h"
 #include "reconciler/status.h"
 #include "reconciler/store.h"
 #include "util/error.h"
@@ -17,27 +18,21 @@ namespace prisn::server {
 // The most replicas a Deployment may ask for (as in manifests).
 inline constexpr int kMaxReplicas = 10000;
 
-// {"kind","namespace","name","version","desired","ready","updated","available",
-//  "state","reason","waitingFor","healthyVersion","rolloutStarted","lastRun",
-//  CronJobs also: "schedule","timeZone","nextFire","lastSchedule","lastResult",
-//  "activeRuns",
-//  "replicas":[{"name","version","state","ready","pid","port","restarts",
-//  "started","nextRetry","lastExit","degraded"}]}
-nlohmann::ordered_json WorkloadStatusJson(const reconciler::WorkloadStatus& status);
+// The CronJob fields only for a CronJob; times as RFC 3339.
+api::WorkloadStatus WorkloadStatusView(const reconciler::WorkloadStatus& status);
+api::RunView RunViewOf(const store::Run& run);
 
-// {"id","kind" (of the job: "Job" or "CronJob"),"namespace","job","version","adhoc","state","attempts","exitCode",
-//  "reason","created","started","finished","nextRetry","pid","degraded"}
-nlohmann::ordered_json RunJson(const store::Run& run);
-
-// The body of POST .../scale: exactly one of {"replicas": N} (N >= 0),
-// {"add": N} (any integer) or {"multiply": F} (F >= 0).
+// What a POST .../scale asks for (api::ScaleRequest, checked).
 struct ScaleRequest {
   enum class Mode { kSet, kAdd, kMultiply };
   Mode mode = Mode::kSet;
   std::int64_t count = 0;  // kSet, kAdd
   double factor = 1.0;     // kMultiply
 };
+// Exactly one of replicas (N >= 0), add (any integer) or multiply (F >= 0);
 // kInvalid, with what is accepted, for anything else.
+Result<ScaleRequest> ParseScaleRequest(const api::ScaleRequest& body);
+// The same from a JSON body, decoded strictly first.
 Result<ScaleRequest> ParseScaleRequest(const nlohmann::json& body);
 
 // The replica count a request asks for, from `current`: multiply rounds half

@@ -3,11 +3,12 @@
 // parsing both need.
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "api/types_workloads.h"
 #include "reconciler/backend.h"
 #include "server/api_internal.h"
 
@@ -15,6 +16,9 @@ namespace prisn::server {
 
 // 503: the daemon runs without a converge loop (API tests).
 HttpResponse NoConvergeLoop();
+
+// A query parameter's value (api::query::k...); "" when absent.
+std::string WorkloadQueryParam(const HttpRequest& request, std::string_view key);
 
 // An integer query parameter in [min, max]; nullopt when absent or empty.
 // Values above max are clamped when `clamp` (wait=), refused otherwise.
@@ -32,7 +36,7 @@ inline constexpr int64_t kMaxLogLines = 10000;
 // Reads through the backend (Backend::ReadLogs); no lines without one.
 Result<reconciler::LogPage> ReadLogs(const Api::Core& core, const reconciler::LogQuery& query);
 
-// [{"replica","time","stream","text"}, ...]; a missing time is null.
-nlohmann::ordered_json LogLinesJson(const std::vector<reconciler::LogLine>& lines);
+// The lines of a log page as the API shows them; a missing time is null.
+std::vector<api::LogLine> LogLinesView(const std::vector<reconciler::LogLine>& lines);
 
 }  // namespace prisn::server

@@ -7,7 +7,19 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-json Plan() {
+Plan ToPlan(const json& j) {
+  auto answer = api::Decode<api::DiffAnswer>(j, api::DecodeMode::kLenient);
+  REQUIRE(answer);
+  Plan plan{*answer, std::nullopt};
+  if (j.contains("against")) {
+    auto against = api::Decode<api::PlanAgainst>(j["against"], api::DecodeMode::kStrict);
+    REQUIRE(against);
+    plan.against = *against;
+  }
+  return plan;
+}
+
+json PlanDoc() {
   return json::parse(R"({
     "index": 42, "set": "app-1",
     "objects": [
@@ -32,7 +44,7 @@ json Plan() {
 }  // namespace
 
 TEST_CASE("RenderPlanText prints a titled unified diff per changed object and a summary") {
-  CHECK(RenderPlanText(Plan(), false) ==
+  CHECK(RenderPlanText(ToPlan(PlanDoc()), false) ==
         "# deployment/api: rolling restart (v-0f0f0f0f -> v-1a2b3c4d)\n"
         "--- Deployment/default/api (v-0f0f0f0f)\n"
         "+++ Deployment/default/api (v-1a2b3c4d)\n"
@@ -63,18 +75,19 @@ TEST_CASE("RenderPlanText prints a titled unified diff per changed object and a 
 }
 
 TEST_CASE("RenderPlanText of a plan without changes says so with the state index") {
-  json plan = Plan();
+  json plan = PlanDoc();
   plan["objects"] = json::array({plan["objects"][1]});
-  CHECK(RenderPlanText(plan, false) == "No changes: 1 object up to date; state index 42\n");
-  CHECK_FALSE(PlanHasChanges(plan));
+  CHECK(RenderPlanText(ToPlan(plan), false) ==
+        "No changes: 1 object up to date; state index 42\n");
+  CHECK_FALSE(PlanHasChanges(ToPlan(plan)));
 }
 
 TEST_CASE("RenderPlanText names the revision of an offline plan instead of an index") {
-  json plan = Plan();
+  json plan = PlanDoc();
   plan["index"] = nullptr;
   plan["against"] = {{"rev", "origin/main"}, {"commit", "0123456789abcdef0123"}};
   plan["removedWithoutPrune"] = 2;
-  std::string text = RenderPlanText(plan, false);
+  std::string text = RenderPlanText(ToPlan(plan), false);
   CHECK(text.find("; compared with origin/main (0123456789ab)\n"
                   "2 objects no longer in the files are kept (pass --prune to delete them)\n") !=
         std::string::npos);
@@ -82,24 +95,24 @@ TEST_CASE("RenderPlanText names the revision of an offline plan instead of an in
 }
 
 TEST_CASE("A held object is a note, not a change") {
-  json plan = Plan();
+  json plan = PlanDoc();
   json held = plan["objects"][0];
   held["held"] = true;
   held["action"] = "unchanged";
   plan["objects"] = json::array({held});
-  CHECK_FALSE(PlanHasChanges(plan));
-  std::string text = RenderPlanText(plan, false);
+  CHECK_FALSE(PlanHasChanges(ToPlan(plan)));
+  std::string text = RenderPlanText(ToPlan(plan), false);
   CHECK(text.find("# deployment/api: held at v-0f0f0f0f by a rollback") == 0);
   CHECK(text.find("No changes: 1 object up to date, 1 held by a rollback") != std::string::npos);
   CHECK(text.find("---") == std::string::npos);
 }
 
 TEST_CASE("PlanHasChanges is true for any created, configured or pruned object") {
-  CHECK(PlanHasChanges(Plan()));
+  CHECK(PlanHasChanges(ToPlan(PlanDoc())));
 }
 
 TEST_CASE("PlanJson lists changed objects with normalized classes and plain diffs") {
-  json j = PlanJson(Plan());
+  json j = api::Encode(PlanJson(ToPlan(PlanDoc())));
   CHECK(j["index"] == 42);
   CHECK(j["changed"] == true);
   REQUIRE(j["objects"].size() == 3);

@@ -7,8 +7,14 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-json ApiObject(const std::string& kind, const std::string& name, json spec) {
-  return {{"kind", kind},
+api::ObjectView View(const json& j) {
+  auto v = api::Decode<api::ObjectView>(j, api::DecodeMode::kStrict);
+  REQUIRE(v);
+  return *v;
+}
+
+api::ObjectView ApiObject(const std::string& kind, const std::string& name, json spec) {
+  return View({{"kind", kind},
           {"namespace", "default"},
           {"name", name},
           {"version", "v-1a2b3c4d"},
@@ -20,7 +26,7 @@ json ApiObject(const std::string& kind, const std::string& name, json spec) {
           {"hold", nullptr},
           {"manifest", {{"apiVersion", "prisn.io/v1"}, {"kind", kind}, {"spec", spec}}},
           {"sources", {{"main.py", "ab12"}}},
-          {"status", {{"state", "unknown"}, {"observed", nullptr}}}};
+          {"status", {{"state", "unknown"}, {"observed", nullptr}}}});
 }
 
 const auto kNow =
@@ -28,40 +34,40 @@ const auto kNow =
 
 }  // namespace
 
-TEST_CASE("SpecOf finds the spec under manifest or spec, whole document or not") {
-  json spec = {{"replicas", 3}};
+TEST_CASE("SpecOf is the spec of the stored manifest") {
+  json spec = {{"replicas", 2}};
   CHECK(SpecOf(ApiObject("Deployment", "api", spec)) == spec);
-  CHECK(SpecOf(json{{"spec", spec}}) == spec);
-  CHECK(SpecOf(json{{"spec", {{"apiVersion", "prisn.io/v1"}, {"spec", spec}}}}) == spec);
-  CHECK(SpecOf(json::object()) == json::object());
+  CHECK(SpecOf(api::ObjectView{}) == json::object());
 }
 
 TEST_CASE("ObjectTable of deployments shows desired replicas and no invented status") {
-  json items = json::array({ApiObject("Deployment", "api", {{"replicas", 3}, {"port", 8080}})});
+  std::vector<api::ObjectView> items = {
+      ApiObject("Deployment", "api", {{"replicas", 3}, {"port", 8080}})};
   CHECK(ObjectTable(items, "Deployment", false, kNow).Render() ==
         "NAME   REPLICAS   PORT   VERSION      STATUS    AGE\n"
         "api    -/3        8080   v-1a2b3c4d   unknown   2d\n");
 }
 
 TEST_CASE("ObjectTable marks a held version and shows namespaces with -A") {
-  json o = ApiObject("Job", "hello", {{"runtime", "bash"}});
-  o["hold"] = {{"version", "v-1a2b3c4d"}, {"heldFrom", "v-99999999"}};
-  CHECK(ObjectTable(json::array({o}), "Job", true, kNow).Render() ==
+  api::ObjectView o = ApiObject("Job", "hello", {{"runtime", "bash"}});
+  o.hold = api::HoldView{"v-1a2b3c4d", "v-99999999", "", ""};
+  CHECK(ObjectTable({o}, "Job", true, kNow).Render() ==
         "NAMESPACE   NAME    RUNTIME   VERSION             STATUS    AGE\n"
         "default     hello   bash      v-1a2b3c4d (held)   unknown   2d\n");
 }
 
 TEST_CASE("ObjectTable of secrets lists keys, never values") {
-  json o = ApiObject("Secret", "db",
-                     {{"data", {{"PASSWORD", "***"}}}, {"stringData", {{"USER", "***"}}}});
-  std::string text = ObjectTable(json::array({o}), "Secret", false, kNow).Render();
+  api::ObjectView o = ApiObject(
+      "Secret", "db", {{"data", {{"PASSWORD", "***"}}}, {"stringData", {{"USER", "***"}}}});
+  std::string text = ObjectTable({o}, "Secret", false, kNow).Render();
   CHECK(text ==
         "NAME   KEYS            VERSION      AGE\ndb     PASSWORD,USER   v-1a2b3c4d   2d\n");
 }
 
 TEST_CASE("ObjectTable of mixed kinds has a TYPE column as in prisn ls") {
-  json items = json::array({ApiObject("Deployment", "api", {{"replicas", 2}}),
-                            ApiObject("CronJob", "backup", {{"schedule", "0 2 * * *"}})});
+  std::vector<api::ObjectView> items = {
+      ApiObject("Deployment", "api", {{"replicas", 2}}),
+      ApiObject("CronJob", "backup", {{"schedule", "0 2 * * *"}})};
   CHECK(ObjectTable(items, "", false, kNow).Render() ==
         "NAME     TYPE         REPLICAS   VERSION      STATUS    AGE\n"
         "api      deployment   -/2        v-1a2b3c4d   unknown   2d\n"
@@ -69,11 +75,9 @@ TEST_CASE("ObjectTable of mixed kinds has a TYPE column as in prisn ls") {
 }
 
 TEST_CASE("DescribeText shows fields, the spec, source files and events") {
-  json o = ApiObject("Deployment", "api", {{"replicas", 3}, {"runtime", "python3"}});
-  json events = json::array({{{"time", "2024-01-21T10:30:00.000Z"},
-                              {"type", "created"},
-                              {"message", "v-1a2b3c4d"},
-                              {"actor", "admin"}}});
+  api::ObjectView o = ApiObject("Deployment", "api", {{"replicas", 3}, {"runtime", "python3"}});
+  std::vector<api::EventView> events = {
+      {1, "2024-01-21T10:30:00.000Z", {}, {}, {}, "created", "v-1a2b3c4d", "admin", 1}};
   std::string text = DescribeText(o, events, kNow);
   CHECK(text.find("Name:        api\n") == 0);
   CHECK(text.find("Status:      unknown\n") != std::string::npos);

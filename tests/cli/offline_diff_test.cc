@@ -79,14 +79,14 @@ TEST_CASE("LocalPlan classifies created, configured, unchanged and removed objec
                      {"api.py", "print(1)\n"},
                      {"j.yaml", Job("same", "s.sh") + "---\n" + Job("new", "s.sh")},
                      {"s.sh", "echo\n"}});
-  auto plan = LocalPlan(before.objects, after.objects, /*prune=*/false);
-  const auto* api = Find(plan, "api");
-  REQUIRE(api);
-  CHECK((*api)["action"] == "configured");
-  CHECK((*api)["changeClass"] == "rolling");
-  CHECK((*api)["versionBefore"] != (*api)["versionAfter"]);
-  CHECK((*api)["before"].get<std::string>().find("MODE: alpha") != std::string::npos);
-  CHECK((*api)["after"].get<std::string>().find("MODE: beta") != std::string::npos);
+  auto plan = api::Encode(LocalPlan(before.objects, after.objects, /*prune=*/false));
+  const auto* dep = Find(plan, "api");
+  REQUIRE(dep);
+  CHECK((*dep)["action"] == "configured");
+  CHECK((*dep)["changeClass"] == "rolling");
+  CHECK((*dep)["versionBefore"] != (*dep)["versionAfter"]);
+  CHECK((*dep)["before"].get<std::string>().find("MODE: alpha") != std::string::npos);
+  CHECK((*dep)["after"].get<std::string>().find("MODE: beta") != std::string::npos);
   CHECK((*Find(plan, "same"))["action"] == "unchanged");
   CHECK((*Find(plan, "new"))["action"] == "created");
   CHECK((*Find(plan, "new"))["before"].is_null());
@@ -95,7 +95,7 @@ TEST_CASE("LocalPlan classifies created, configured, unchanged and removed objec
   CHECK(plan["summary"] ==
         nlohmann::ordered_json{{"created", 1}, {"configured", 1}, {"unchanged", 1}, {"pruned", 0}});
 
-  auto pruning = LocalPlan(before.objects, after.objects, /*prune=*/true);
+  auto pruning = api::Encode(LocalPlan(before.objects, after.objects, /*prune=*/true));
   const auto* gone = Find(pruning, "gone");
   REQUIRE(gone);
   CHECK((*gone)["action"] == "pruned");
@@ -106,11 +106,11 @@ TEST_CASE("LocalPlan classifies created, configured, unchanged and removed objec
 TEST_CASE("LocalPlan marks a replicas-only change as in place with the same version") {
   auto before = Load({{"d.yaml", Deployment(1, "alpha")}, {"api.py", "x\n"}});
   auto after = Load({{"d.yaml", Deployment(3, "alpha")}, {"api.py", "x\n"}});
-  auto plan = LocalPlan(before.objects, after.objects, false);
-  const auto* api = Find(plan, "api");
-  REQUIRE(api);
-  CHECK((*api)["changeClass"] == "in-place");
-  CHECK((*api)["versionBefore"] == (*api)["versionAfter"]);
+  auto plan = api::Encode(LocalPlan(before.objects, after.objects, false));
+  const auto* dep = Find(plan, "api");
+  REQUIRE(dep);
+  CHECK((*dep)["changeClass"] == "in-place");
+  CHECK((*dep)["versionBefore"] == (*dep)["versionAfter"]);
 }
 
 TEST_CASE("LocalPlan masks Secret values in both canonical texts") {
@@ -120,7 +120,8 @@ TEST_CASE("LocalPlan masks Secret values in both canonical texts") {
   std::string s2 =
       "apiVersion: prisn.io/v1\nkind: Secret\nmetadata:\n  name: db\nspec:\n  stringData:\n    P: "
       "swordfish\n";
-  auto plan = LocalPlan(Load({{"s.yaml", s1}}).objects, Load({{"s.yaml", s2}}).objects, false);
+  auto plan = api::Encode(
+      LocalPlan(Load({{"s.yaml", s1}}).objects, Load({{"s.yaml", s2}}).objects, false));
   std::string dump = plan.dump();
   CHECK(dump.find("hunter2") == std::string::npos);
   CHECK(dump.find("swordfish") == std::string::npos);

@@ -78,7 +78,7 @@ TEST_CASE("the run body carries the script, its dependency files and the flags")
   flags.args = {"--x", "y"};
   auto body = BuildRunBody(flags);
   REQUIRE(body);
-  json& b = *body;
+  json b = api::Encode(*body);
   CHECK(b["namespace"] == "team-a");
   CHECK(b["name"] == "hello");
   CHECK(b["entrypoint"] == "hello.py");
@@ -102,9 +102,10 @@ TEST_CASE("a script that is not UTF-8 travels as base64") {
   flags.file = script;
   auto body = BuildRunBody(flags);
   REQUIRE(body);
-  CHECK((*body)["files"].empty());
-  CHECK((*body)["filesBase64"]["bin.sh"] == "ZWNobyD//go=");
-  CHECK_NOTHROW(body->dump());
+  json b = api::Encode(*body);
+  CHECK(b["files"].empty());
+  CHECK(b["filesBase64"]["bin.sh"] == "ZWNobyD//go=");
+  CHECK_NOTHROW(b.dump());
 }
 
 TEST_CASE("run refuses a missing script, a folder and a bad --env") {
@@ -123,21 +124,33 @@ TEST_CASE("run refuses a missing script, a folder and a bad --env") {
   CHECK_FALSE(BuildRunBody(flags));
 }
 
+namespace {
+
+// A run as the daemon's JSON, read as the CLI reads it.
+api::RunView RunOf(const json& j) {
+  auto run = api::Decode<api::RunView>(j, api::DecodeMode::kLenient);
+  REQUIRE(run);
+  return *run;
+}
+
+}  // namespace
+
 TEST_CASE("a finished run gives prisn run its exit code") {
-  CHECK(RunExitCode({{"state", "succeeded"}, {"exitCode", 0}, {"reason", "exit 0"}}) == 0);
-  CHECK(RunExitCode({{"state", "failed"}, {"exitCode", 3}, {"reason", "exit 3"}}) == 3);
-  CHECK(RunExitCode({{"state", "failed"}, {"exitCode", 137}, {"reason", "killed by SIGKILL"}}) ==
-        137);
-  CHECK(RunExitCode({{"state", "failed"}, {"exitCode", 143}, {"reason", "timed out after 1s"}}) ==
-        124);
-  CHECK(RunExitCode({{"state", "failed"}, {"exitCode", nullptr}, {"reason", "bash not found"}}) ==
-        2);
-  CHECK(RunEndNote({{"id", "r-1"}, {"state", "failed"}, {"exitCode", 3}, {"reason", "exit 3"}})
-            .empty());
-  CHECK(RunEndNote({{"id", "r-1"}, {"state", "succeeded"}, {"exitCode", 0}}).empty());
-  CHECK(RunEndNote({{"id", "r-1"}, {"state", "failed"}, {"reason", "timed out after 1s"}}) ==
+  CHECK(RunExitCode(RunOf({{"state", "succeeded"}, {"exitCode", 0}, {"reason", "exit 0"}})) == 0);
+  CHECK(RunExitCode(RunOf({{"state", "failed"}, {"exitCode", 3}, {"reason", "exit 3"}})) == 3);
+  CHECK(RunExitCode(RunOf(
+            {{"state", "failed"}, {"exitCode", 137}, {"reason", "killed by SIGKILL"}})) == 137);
+  CHECK(RunExitCode(RunOf(
+            {{"state", "failed"}, {"exitCode", 143}, {"reason", "timed out after 1s"}})) == 124);
+  CHECK(RunExitCode(RunOf(
+            {{"state", "failed"}, {"exitCode", nullptr}, {"reason", "bash not found"}})) == 2);
+  CHECK(
+      RunEndNote(RunOf({{"id", "r-1"}, {"state", "failed"}, {"exitCode", 3}, {"reason", "exit 3"}}))
+          .empty());
+  CHECK(RunEndNote(RunOf({{"id", "r-1"}, {"state", "succeeded"}, {"exitCode", 0}})).empty());
+  CHECK(RunEndNote(RunOf({{"id", "r-1"}, {"state", "failed"}, {"reason", "timed out after 1s"}})) ==
         "prisn: run r-1 timed out after 1s");
-  CHECK(RunEndNote({{"id", "r-1"}, {"state", "failed"}, {"exitCode", nullptr}}) ==
+  CHECK(RunEndNote(RunOf({{"id", "r-1"}, {"state", "failed"}, {"exitCode", nullptr}})) ==
         "prisn: run r-1 failed without running");
 }
 

@@ -13,6 +13,16 @@ using json = nlohmann::ordered_json;
 // 2024-01-21T10:30:00Z
 const Clock::time_point kNow{std::chrono::seconds(1705833000)};
 
+// The fixtures are written as the daemon's JSON and read as the CLI reads it.
+template <typename T>
+T ReadFixture(const json& j) {
+  auto typed = api::Decode<T>(j, api::DecodeMode::kLenient);
+  INFO((typed ? "" : typed.error().message));
+  REQUIRE(typed);
+  return *typed;
+}
+api::WorkloadStatus StatusOf(const json& j) { return ReadFixture<api::WorkloadStatus>(j); }
+
 json Replica(const std::string& name, const std::string& state, bool ready) {
   return {{"name", name},
           {"version", "v-1a2b3c4d"},
@@ -90,7 +100,7 @@ TEST_CASE("the runs table shows exit, attempts, start and duration") {
                             {"exitCode", nullptr},
                             {"started", nullptr},
                             {"finished", nullptr}}});
-  std::string text = RunTable(runs, kNow).Render();
+  std::string text = RunTable(ReadFixture<std::vector<api::RunView>>(runs), kNow).Render();
   CHECK(text.rfind("ID             JOB      NAMESPACE   STATUS    EXIT   ATTEMPTS   STARTED", 0) ==
         0);
   CHECK(text.find("r-0000000002   report   default     running   -      1") != std::string::npos);
@@ -103,13 +113,15 @@ TEST_CASE("the runs table shows exit, attempts, start and duration") {
 TEST_CASE("a crashlooping replica says when it retries") {
   json r = Replica("api-1", "crashloop", false);
   r["nextRetry"] = "2024-01-21T10:30:04.000Z";
-  CHECK(ReplicaStateCell(r, kNow) == "crashloop (next retry in 4s)");
+  CHECK(ReplicaStateCell(ReadFixture<api::ReplicaStatus>(r), kNow) ==
+        "crashloop (next retry in 4s)");
   r["nextRetry"] = "2024-01-21T10:29:00.000Z";
-  CHECK(ReplicaStateCell(r, kNow) == "crashloop (retrying now)");
-  CHECK(ReplicaStateCell(Replica("api-0", "running", true), kNow) == "running");
+  CHECK(ReplicaStateCell(ReadFixture<api::ReplicaStatus>(r), kNow) == "crashloop (retrying now)");
+  CHECK(ReplicaStateCell(ReadFixture<api::ReplicaStatus>(Replica("api-0", "running", true)),
+                         kNow) == "running");
   r["lastExit"] = "exit 1";
   r["restarts"] = 4;
-  std::string table = ReplicaTable(json::array({r}), kNow).Render();
+  std::string table = ReplicaTable({ReadFixture<api::ReplicaStatus>(r)}, kNow).Render();
   CHECK(table.find("NAME    STATE") == 0);
   CHECK(table.find("api-1   crashloop (retrying now)   false   -     8080   4") !=
         std::string::npos);
@@ -117,21 +129,21 @@ TEST_CASE("a crashlooping replica says when it retries") {
 }
 
 TEST_CASE("health and rollout completion are read from the state and counts") {
-  CHECK(IsHealthy(Deployment("running", 3, 3)));
-  CHECK_FALSE(IsHealthy(Deployment("degraded", 2, 3)));
-  CHECK_FALSE(IsHealthy(Deployment("crashloop", 0, 3)));
+  CHECK(IsHealthy(StatusOf(Deployment("running", 3, 3))));
+  CHECK_FALSE(IsHealthy(StatusOf(Deployment("degraded", 2, 3))));
+  CHECK_FALSE(IsHealthy(StatusOf(Deployment("crashloop", 0, 3))));
   json stopped = Deployment("stopped", 0, 0);
-  CHECK(IsHealthy(stopped));
-  CHECK(IsHealthy({{"kind", "Job"}, {"state", "succeeded"}}));
-  CHECK_FALSE(IsHealthy({{"kind", "Job"}, {"state", "failed"}}));
+  CHECK(IsHealthy(StatusOf(stopped)));
+  CHECK(IsHealthy(StatusOf({{"kind", "Job"}, {"state", "succeeded"}})));
+  CHECK_FALSE(IsHealthy(StatusOf({{"kind", "Job"}, {"state", "failed"}})));
 
-  CHECK(RolloutDone(Deployment("running", 3, 3), "v-1a2b3c4d"));
-  CHECK_FALSE(RolloutDone(Deployment("running", 3, 3), "v-99999999"));  // the old version
-  CHECK_FALSE(RolloutDone(Deployment("progressing", 2, 3), "v-1a2b3c4d"));
+  CHECK(RolloutDone(StatusOf(Deployment("running", 3, 3)), "v-1a2b3c4d"));
+  CHECK_FALSE(RolloutDone(StatusOf(Deployment("running", 3, 3)), "v-99999999"));  // the old version
+  CHECK_FALSE(RolloutDone(StatusOf(Deployment("progressing", 2, 3)), "v-1a2b3c4d"));
   json half = Deployment("running", 3, 3);
   half["updated"] = 2;
-  CHECK_FALSE(RolloutDone(half, "v-1a2b3c4d"));
-  CHECK(RolloutDone(stopped, "v-1a2b3c4d"));
+  CHECK_FALSE(RolloutDone(StatusOf(half), "v-1a2b3c4d"));
+  CHECK(RolloutDone(StatusOf(stopped), "v-1a2b3c4d"));
 }
 
 TEST_CASE("the status overview lists deployments, jobs and recent runs") {
@@ -155,7 +167,7 @@ TEST_CASE("the status overview lists deployments, jobs and recent runs") {
                                         {"state", "running"},
                                         {"exitCode", nullptr},
                                         {"created", "2024-01-21T10:29:30.000Z"}}})}};
-  std::string text = OverviewText(answer, false, kNow);
+  std::string text = OverviewText(ReadFixture<api::StatusOverview>(answer), false, kNow);
   INFO(text);
   CHECK(text.find("DEPLOYMENTS: 1\n  api   2/3 ready   degraded   :8080   v-1a2b3c4d   1 of 3 "
                   "replicas not ready\n") == 0);
@@ -163,17 +175,17 @@ TEST_CASE("the status overview lists deployments, jobs and recent runs") {
         std::string::npos);
   CHECK(text.find("\nRECENT RUNS: 2 (1 running, 1 succeeded)\n") != std::string::npos);
   CHECK(text.find("  r-0000000001   report   succeeded   exit 0   2m ago\n") != std::string::npos);
-  std::string all = OverviewText(answer, true, kNow);
+  std::string all = OverviewText(ReadFixture<api::StatusOverview>(answer), true, kNow);
   CHECK(all.find("  default/api ") != std::string::npos);
   json empty = {{"workloads", json::array()}, {"runs", json::array()}};
-  CHECK(OverviewText(empty, false, kNow) ==
+  CHECK(OverviewText(ReadFixture<api::StatusOverview>(empty), false, kNow) ==
         "DEPLOYMENTS: none\n\nJOBS: none\n\nRECENT RUNS: none\n");
 }
 
 TEST_CASE("one workload's status shows its headline, reason and replicas") {
   json s = Deployment("degraded", 2, 3);
   s["waitingFor"] = json::array({"Deployment/default/db"});
-  std::string text = WorkloadText(s, kNow);
+  std::string text = WorkloadText(StatusOf(s), kNow);
   INFO(text);
   CHECK(text.find("deployment/api: degraded, 2/3 ready (v-1a2b3c4d)\n") == 0);
   CHECK(text.find("Reason:") != std::string::npos);
@@ -181,7 +193,7 @@ TEST_CASE("one workload's status shows its headline, reason and replicas") {
   CHECK(text.find("Deployment/default/db") != std::string::npos);
   CHECK(text.find("api-2   starting") != std::string::npos);
   CHECK(text.find("api-0   running    true    4242   8080   0          5m") != std::string::npos);
-  CHECK(WhyLine(s) == "deployment/api: degraded (2/3 ready): 1 of 3 replicas not ready");
+  CHECK(WhyLine(StatusOf(s)) == "deployment/api: degraded (2/3 ready): 1 of 3 replicas not ready");
 }
 
 TEST_CASE("describe shows the observed state and replicas when it has them") {
@@ -196,10 +208,12 @@ TEST_CASE("describe shows the observed state and replicas when it has them") {
       {"hold", nullptr},
       {"manifest", {{"apiVersion", "prisn.io/v1"}, {"spec", {{"replicas", 3}, {"port", 8080}}}}},
       {"status", {{"state", "unknown"}, {"observed", nullptr}}}};
-  std::string without = DescribeText(object, json::array(), kNow);
+  auto view = api::Decode<api::ObjectView>(object, api::DecodeMode::kLenient);
+  REQUIRE(view);
+  std::string without = DescribeText(*view, {}, kNow);
   CHECK(without.find("-/3 ready") != std::string::npos);
   CHECK(without.find("Replicas:\n") == std::string::npos);
-  std::string with = DescribeText(object, json::array(), kNow, Deployment("degraded", 2, 3));
+  std::string with = DescribeText(*view, {}, kNow, StatusOf(Deployment("degraded", 2, 3)));
   INFO(with);
   CHECK(with.find("2/3 ready") != std::string::npos);
   CHECK(with.find("degraded") != std::string::npos);

@@ -11,15 +11,22 @@ namespace {
 
 using nlohmann::json;
 
+// As the route reads a body: the type's strict decoding, then the checks.
+Result<RunRequest> ParseBody(const json& body) {
+  auto typed = api::Decode<api::RunRequest>(api::Json(body), api::DecodeMode::kStrict);
+  if (!typed) return std::unexpected(typed.error());
+  return ParseRunRequest(*typed);
+}
+
 RunRequest Parse(const json& body) {
-  auto r = ParseRunRequest(body);
+  auto r = ParseBody(body);
   INFO((r ? "" : r.error().ToString()));
   REQUIRE(r);
   return *r;
 }
 
 std::string ErrorOf(const json& body) {
-  auto r = ParseRunRequest(body);
+  auto r = ParseBody(body);
   REQUIRE_FALSE(r);
   CHECK(r.error().code == ErrorCode::kInvalid);
   return r.error().ToString();

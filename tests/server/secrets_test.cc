@@ -35,6 +35,16 @@ TEST_CASE(
   REQUIRE(list.status == 200);
   REQUIRE(list.Json()["items"].size() == 1);
   CHECK(list.Json()["items"][0]["keys"] == nlohmann::json::array({"PASSWORD", "USER"}));
+  // The wire shape, member order included, is the contract the CLI prints.
+  auto members = [](const nlohmann::ordered_json& j) {
+    std::vector<std::string> out;
+    for (const auto& [key, value] : j.items()) out.push_back(key);
+    return out;
+  };
+  CHECK(members(nlohmann::ordered_json::parse(created.body)) ==
+        std::vector<std::string>{"index", "action", "object"});
+  CHECK(members(nlohmann::ordered_json::parse(list.body)["items"][0]) ==
+        std::vector<std::string>{"namespace", "name", "keys", "version", "updatedAt"});
 
   auto object = api.Get("/v1/namespaces/default/secrets/db");
   REQUIRE(object.status == 200);

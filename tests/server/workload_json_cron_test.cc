@@ -17,7 +17,7 @@ TEST_CASE("cronjob status JSON carries schedule, zone, next fire and last run") 
   s.last_schedule_ms = 1705719600000;
   s.last_run = "r-0123456789";
   s.last_result = reconciler::RunState::kSucceeded;
-  auto j = WorkloadStatusJson(s);
+  auto j = api::Encode(WorkloadStatusView(s));
   CHECK(j["schedule"] == "0 3 * * *");
   CHECK(j["timeZone"] == "Europe/Berlin");
   CHECK(j["nextFire"] == "2024-01-21T03:00:00.000Z");
@@ -25,24 +25,33 @@ TEST_CASE("cronjob status JSON carries schedule, zone, next fire and last run") 
   CHECK(j["lastRun"] == "r-0123456789");
   CHECK(j["lastResult"] == "succeeded");
   CHECK(j["activeRuns"] == 0);
+  std::vector<std::string> keys;
+  for (const auto& item : j.items()) keys.push_back(item.key());
+  CHECK(keys == std::vector<std::string>{
+                    "kind",       "namespace",      "name",           "version",    "desired",
+                    "ready",      "updated",        "available",      "state",      "reason",
+                    "waitingFor", "healthyVersion", "rolloutStarted", "lastRun",    "schedule",
+                    "timeZone",   "nextFire",       "lastSchedule",   "lastResult", "activeRuns",
+                    "replicas"});
   s.next_fire_ms.reset();
   s.last_result.reset();
-  auto suspended = WorkloadStatusJson(s);
+  auto suspended = api::Encode(WorkloadStatusView(s));
   CHECK(suspended["nextFire"].is_null());
   CHECK(suspended["lastResult"].is_null());
+  CHECK(suspended.contains("nextFire"));  // null, not left out
 }
 
 TEST_CASE("a deployment's status JSON has no cron fields") {
   reconciler::WorkloadStatus s;
   s.key = {"Deployment", "default", "api"};
-  CHECK_FALSE(WorkloadStatusJson(s).contains("schedule"));
+  CHECK_FALSE(api::Encode(WorkloadStatusView(s)).contains("schedule"));
 }
 
 TEST_CASE("run JSON names the kind of the object the run belongs to") {
   store::Run run;
   run.id = "r-0123456789";
   run.job = {"CronJob", "default", "backup"};
-  CHECK(RunJson(run)["kind"] == "CronJob");
+  CHECK(api::Encode(RunViewOf(run))["kind"] == "CronJob");
 }
 
 TEST_CASE("spec.suspend is read from a stored cronjob, false when absent or malformed") {

@@ -1,4 +1,4 @@
-#include "cli/kinds.h"
+#include "api/kinds.h"
 
 #include <fmt/core.h>
 
@@ -10,7 +10,7 @@
 
 #include "util/strings.h"
 
-namespace prisn::cli {
+namespace prisn::api {
 namespace {
 
 constexpr std::array<KindInfo, 7> kKinds{{
@@ -56,4 +56,4 @@ Result<KindInfo> ResolveKind(std::string_view word) {
   return Fail(ErrorCode::kInvalid, std::move(message));
 }
 
-}  // namespace prisn::cli
+}  // namespace prisn::api

@@ -1,9 +1,9 @@
-#include "cli/kinds.h"
+#include "api/kinds.h"
 
 #include <catch2/catch.hpp>
 #include <string>
 
-namespace prisn::cli {
+namespace prisn::api {
 
 TEST_CASE("ResolveKind accepts singular, plural and short forms in any case") {
   struct Case {
@@ -57,4 +57,4 @@ TEST_CASE("ResolveKind of an unknown word suggests the nearest spelling") {
   CHECK(far.error().message.find("deployment (deploy)") != std::string::npos);
 }
 
-}  // namespace prisn::cli
+}  // namespace prisn::api

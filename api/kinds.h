@@ -1,6 +1,7 @@
 #pragma once
-// The object kinds the CLI names on its command line, with every spelling a
-// user may type: singular, plural and short forms, in any letter case
+// The object kinds as the API and the CLI spell them, with every spelling a
+// user may type (on the command line, in an API path or query): singular,
+// plural (as in API paths) and short forms, in any letter case
 // (deploy/deployment/deployments, job/jobs, cron/cronjob/cronjobs,
 // runner/runners, secret/secrets, ing/ingress/ingresses, ns/namespace/namespaces).
 
@@ -9,7 +10,7 @@
 
 #include "util/error.h"
 
-namespace prisn::cli {
+namespace prisn::api {
 
 struct KindInfo {
   std::string_view kind;        // the manifest kind: "Deployment"
@@ -26,4 +27,4 @@ std::span<const KindInfo> AllKinds();
 // "did you mean" when it names none.
 Result<KindInfo> ResolveKind(std::string_view word);
 
-}  // namespace prisn::cli
+}  // namespace prisn::api
