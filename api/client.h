@@ -29,7 +29,8 @@ namespace prisn::api {
 template <typename T>
 Result<T> DecodeAnswer(const Json& answer) {
   auto out = Decode<T>(answer, DecodeMode::kLenient);
-  if (!out) return Fail(ErrorCode::kInternal, "the server's answer does not fit: " + out.error().message);
+  if (!out)
+    return Fail(ErrorCode::kInternal, "the server's answer does not fit: " + out.error().message);
   return out;
 }
 

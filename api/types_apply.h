@@ -53,10 +53,9 @@ struct ApplySummary {
   int64_t pruned = 0;
 };
 constexpr auto Fields(std::type_identity<ApplySummary>) {
-  return std::tuple{Field{"created", &ApplySummary::created},
-                    Field{"configured", &ApplySummary::configured},
-                    Field{"unchanged", &ApplySummary::unchanged},
-                    Field{"pruned", &ApplySummary::pruned}};
+  return std::tuple{
+      Field{"created", &ApplySummary::created}, Field{"configured", &ApplySummary::configured},
+      Field{"unchanged", &ApplySummary::unchanged}, Field{"pruned", &ApplySummary::pruned}};
 }
 
 // action: created | configured | unchanged | pruned. changeClass: the
@@ -179,10 +178,10 @@ struct PlanView {
   std::optional<PlanAgainst> against;  // offline plans only
 };
 constexpr auto Fields(std::type_identity<PlanView>) {
-  return std::tuple{Field{"index", &PlanView::index},     Field{"set", &PlanView::set},
-                    Field{"changed", &PlanView::changed}, Field{"objects", &PlanView::objects},
-                    Field{"summary", &PlanView::summary},
-                    Field{"against", &PlanView::against, Empty::kOmit}};
+  return std::tuple{
+      Field{"index", &PlanView::index},     Field{"set", &PlanView::set},
+      Field{"changed", &PlanView::changed}, Field{"objects", &PlanView::objects},
+      Field{"summary", &PlanView::summary}, Field{"against", &PlanView::against, Empty::kOmit}};
 }
 
 }  // namespace prisn::api

@@ -74,7 +74,7 @@ struct ObjectView {
   std::string updated_at;
   int64_t state_index = 0;
   std::optional<HoldView> hold;
-  Json manifest;  // the canonical manifest as stored
+  Json manifest;                               // the canonical manifest as stored
   std::map<std::string, std::string> sources;  // relative path -> sha256 hex of what it read
   ObjectStatusView status;
 };
@@ -135,12 +135,10 @@ struct RevisionView {
   std::map<std::string, std::string> sources;
 };
 constexpr auto Fields(std::type_identity<RevisionView>) {
-  return std::tuple{Field{"version", &RevisionView::version},
-                    Field{"generation", &RevisionView::generation},
-                    Field{"appliedBy", &RevisionView::applied_by},
-                    Field{"createdAt", &RevisionView::created_at},
-                    Field{"current", &RevisionView::current},
-                    Field{"sources", &RevisionView::sources}};
+  return std::tuple{
+      Field{"version", &RevisionView::version},      Field{"generation", &RevisionView::generation},
+      Field{"appliedBy", &RevisionView::applied_by}, Field{"createdAt", &RevisionView::created_at},
+      Field{"current", &RevisionView::current},      Field{"sources", &RevisionView::sources}};
 }
 struct HistoryAnswer {
   std::vector<RevisionView> items;
@@ -166,8 +164,9 @@ struct RollbackAnswer {
   std::string to;
 };
 constexpr auto Fields(std::type_identity<RollbackAnswer>) {
-  return std::tuple{Field{"index", &RollbackAnswer::index}, Field{"object", &RollbackAnswer::object},
-                    Field{"from", &RollbackAnswer::from}, Field{"to", &RollbackAnswer::to}};
+  return std::tuple{Field{"index", &RollbackAnswer::index},
+                    Field{"object", &RollbackAnswer::object}, Field{"from", &RollbackAnswer::from},
+                    Field{"to", &RollbackAnswer::to}};
 }
 
 }  // namespace prisn::api

@@ -5,10 +5,10 @@
 #include <optional>
 
 #include "api/routes.h"
-#include "cli/command_util.h"
-#include "cli/diff_render.h"
 #include "api/types_apply.h"
 #include "api/types_server.h"
+#include "cli/command_util.h"
+#include "cli/diff_render.h"
 #include "cli/printer.h"
 #include "cli/set_request.h"
 
@@ -44,10 +44,10 @@ std::string ApplyText(const api::ApplyAnswer& answer) {
   std::string out;
   for (const api::ApplyResult& r : answer.results) out += ResultLine(r) + "\n";
   const api::ApplySummary& s = answer.summary;
-  out += fmt::format(
-      "{} set {}: {} created, {} configured, {} unchanged, {} pruned; state index {}\n",
-      answer.dry_run ? "Dry run, nothing written:" : "Applied", answer.set, s.created,
-      s.configured, s.unchanged, s.pruned, answer.index);
+  out +=
+      fmt::format("{} set {}: {} created, {} configured, {} unchanged, {} pruned; state index {}\n",
+                  answer.dry_run ? "Dry run, nothing written:" : "Applied", answer.set, s.created,
+                  s.configured, s.unchanged, s.pruned, answer.index);
   return out;
 }
 

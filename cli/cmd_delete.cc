@@ -44,8 +44,7 @@ int RunDelete(Context& ctx, const DeleteOptions& opts) {
       return fmt::format("{} would be deleted ({}; dry run, nothing changed)\n", label, version);
     }
     return fmt::format("{} deleted ({}; state index {}); `prisn history {}` still shows it\n",
-                       label, version, answer->index,
-                       label);
+                       label, version, answer->index, label);
   });
   return kExitOk;
 }

@@ -89,9 +89,8 @@ int RunGet(Context& ctx, const GetOptions& opts) {
     return ctx.exit_code;
   }
   auto now = std::chrono::system_clock::now();
-  PrintOutput(ctx.global.output, api::Encode(*object), [&] {
-    return ObjectTable({*object}, ref->kind.kind, false, now).Render();
-  });
+  PrintOutput(ctx.global.output, api::Encode(*object),
+              [&] { return ObjectTable({*object}, ref->kind.kind, false, now).Render(); });
   return kExitOk;
 }
 
@@ -114,8 +113,7 @@ int RunLs(Context& ctx, const GetOptions& opts) {
   // Mixed kinds: a TYPE column instead of kind-specific ones.
   std::vector<std::pair<std::string_view, std::string>> query;
   if (!opts.ns.all) query.emplace_back(api::query::kNamespace, opts.ns.name);
-  auto answer =
-      client->Get<api::ObjectList>(std::string(api::path::kObjects) + api::Query(query));
+  auto answer = client->Get<api::ObjectList>(std::string(api::path::kObjects) + api::Query(query));
   if (!answer) {
     Report(ctx, answer.error(), client->details());
     return ctx.exit_code;
@@ -168,8 +166,8 @@ int RunDescribe(Context& ctx, const GetOptions& opts) {
   // answers 503: the page is shown without it).
   std::optional<api::WorkloadStatus> status;
   if (ref->kind.kind == "Deployment" || ref->kind.kind == "Job" || ref->kind.kind == "CronJob") {
-    if (auto observed = client->Get(api::Path(api::path::kObjectStatus,
-                                              {ref->ns, ref->kind.plural, ref->name}))) {
+    if (auto observed = client->Get(
+            api::Path(api::path::kObjectStatus, {ref->ns, ref->kind.plural, ref->name}))) {
       data["status"] = *observed;
       if (auto typed = DecodeAnswer<api::WorkloadStatus>(*observed)) status = std::move(*typed);
     }

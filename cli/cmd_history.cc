@@ -56,9 +56,9 @@ int RunHistory(Context& ctx, const HistoryOptions& opts) {
     for (const api::RevisionView& item : history->items) {
       std::string status = "inactive";
       if (item.current && object) {
-        status = hold ? fmt::format("active (current, rollback hold; {} was asked for)",
-                                    hold->held_from)
-                      : "active (current)";
+        status =
+            hold ? fmt::format("active (current, rollback hold; {} was asked for)", hold->held_from)
+                 : "active (current)";
       }
       t.AddRow({item.version, LocalTime(json(item.created_at), true), item.applied_by, status});
     }

@@ -14,15 +14,15 @@
 namespace prisn::cli {
 
 // The CLI is a client of the API library (api/): its connection and client.
+using api::AllKinds;
 using api::ApiClient;
 using api::Connection;
 using api::ConnectionFlags;
-using api::AllKinds;
 using api::DecodeAnswer;
 using api::EnvLookup;
 using api::KindInfo;
-using api::ResolveKind;
 using api::ProcessEnv;
+using api::ResolveKind;
 using api::UrlEncode;
 
 // Exit codes shared by every command.

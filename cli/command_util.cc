@@ -1,13 +1,12 @@
 #include "cli/command_util.h"
 
-#include "api/types_objects.h"
-
 #include <fmt/core.h>
 #include <sodium.h>
 
 #include <cctype>
 
 #include "api/routes.h"
+#include "api/types_objects.h"
 #include "util/strings.h"
 
 namespace prisn::cli {
@@ -113,7 +112,7 @@ Result<ObjectRef> ResolveObject(ApiClient& client, const std::vector<std::string
 
   // A bare name: find which kinds hold an object of that name.
   auto listing = client.Get<api::ObjectList>(std::string(api::path::kObjects) +
-                                              api::Query({{api::query::kNamespace, ns}}));
+                                             api::Query({{api::query::kNamespace, ns}}));
   if (!listing) return std::unexpected(listing.error());
   std::vector<ObjectRef> matches;
   for (const api::ObjectView& item : listing->items) {

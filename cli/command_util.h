@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "api/client.h"
-#include "cli/command.h"
 #include "api/kinds.h"
+#include "cli/command.h"
 #include "util/error.h"
 
 namespace prisn::cli {

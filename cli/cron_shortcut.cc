@@ -108,7 +108,8 @@ int ApplyCronShortcut(Context& ctx, const CronFlags& flags) {
   std::string next = NextFireLine(flags);
   PrintOutput(ctx.global.output, api::Encode(*applied), [&] {
     const api::ApplyResult& r = applied->results[0];
-    std::string out = fmt::format("{} {} ({})\n", Label("CronJob", plan->name), r.action, r.version);
+    std::string out =
+        fmt::format("{} {} ({})\n", Label("CronJob", plan->name), r.action, r.version);
     if (!next.empty()) out += next + "\n";
     return out;
   });

@@ -105,8 +105,8 @@ std::string LocalTime(const json& time, bool minutes) {
   return buf;
 }
 
-Table ObjectTable(const std::vector<api::ObjectView>& items, std::string_view kind, bool with_namespace,
-                  std::chrono::system_clock::time_point now) {
+Table ObjectTable(const std::vector<api::ObjectView>& items, std::string_view kind,
+                  bool with_namespace, std::chrono::system_clock::time_point now) {
   std::vector<std::string> headers;
   if (with_namespace) headers.push_back("NAMESPACE");
   headers.push_back("NAME");
@@ -181,10 +181,10 @@ std::string DescribeText(const api::ObjectView& o, const std::vector<api::EventV
       {"Version", fmt::format("{} (generation {})", o.version, o.generation)},
       {"Applied by", o.applied_by},
       {"Set", o.set.value_or("")},
-      {"Created", fmt::format("{} ({} ago)", LocalTime(json(o.created_at)),
-                              AgeOf(json(o.created_at), now))},
-      {"Updated", fmt::format("{} ({} ago)", LocalTime(json(o.updated_at)),
-                              AgeOf(json(o.updated_at), now))},
+      {"Created",
+       fmt::format("{} ({} ago)", LocalTime(json(o.created_at)), AgeOf(json(o.created_at), now))},
+      {"Updated",
+       fmt::format("{} ({} ago)", LocalTime(json(o.updated_at)), AgeOf(json(o.updated_at), now))},
   };
   if (o.hold) {
     const api::HoldView& hold = *o.hold;

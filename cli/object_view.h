@@ -22,14 +22,13 @@ nlohmann::ordered_json SpecOf(const api::ObjectView& object);
 // Listing of objects of one kind (`kind` as in "Deployment"), or of mixed
 // kinds when `kind` is empty (`prisn ls`: a TYPE column). With
 // `with_namespace` a NAMESPACE column comes first.
-Table ObjectTable(const std::vector<api::ObjectView>& items, std::string_view kind, bool with_namespace,
-                  std::chrono::system_clock::time_point now);
+Table ObjectTable(const std::vector<api::ObjectView>& items, std::string_view kind,
+                  bool with_namespace, std::chrono::system_clock::time_point now);
 
 // The `describe` page: fields, spec as YAML, source files, hold, events;
 // with a workload's observed `status` (docs/API.md "Status"), its state and
 // replicas too.
-std::string DescribeText(const api::ObjectView& object,
-                         const std::vector<api::EventView>& events,
+std::string DescribeText(const api::ObjectView& object, const std::vector<api::EventView>& events,
                          std::chrono::system_clock::time_point now,
                          const std::optional<api::WorkloadStatus>& status = std::nullopt);
 

@@ -43,6 +43,6 @@ Result<std::string> FindRepositoryRoot(const std::string& start);
 // `before` are "pruned" when `prune`, else counted in removed_without_prune.
 // No state index: a server was not asked.
 api::DiffAnswer LocalPlan(const std::vector<manifests::Object>& before,
-                                 const std::vector<manifests::Object>& after, bool prune);
+                          const std::vector<manifests::Object>& after, bool prune);
 
 }  // namespace prisn::cli

@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
-#include <vector>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/types_objects.h"
 #include "manifests/types.h"
@@ -114,7 +114,8 @@ std::optional<nlohmann::json> ParseBody(const HttpRequest& request, HttpResponse
                                         std::span<const std::string_view> fields);
 inline std::optional<nlohmann::json> ParseBody(const HttpRequest& request, HttpResponse& error,
                                                BodyFields fields) {
-  return ParseBody(request, error, std::span<const std::string_view>(fields.begin(), fields.size()));
+  return ParseBody(request, error,
+                   std::span<const std::string_view>(fields.begin(), fields.size()));
 }
 // The body as an API request type (api/types_*.h): ParseBody's checks with
 // the type's members, then the type's strict decoding (a wrong type is a 400

@@ -128,8 +128,10 @@ Result<manifests::Kind> KindFromWord(std::string_view word) {
   auto kind = info ? manifests::ParseKind(info->kind) : std::nullopt;
   if (kind) return *kind;
   std::string plurals;
-  for (const api::KindInfo& k : api::AllKinds()) plurals += (plurals.empty() ? "" : ", ") + std::string(k.plural);
-  return Fail(ErrorCode::kNotFound, "unknown kind \"" + std::string(word) + "\" (kinds: " + plurals + ")");
+  for (const api::KindInfo& k : api::AllKinds())
+    plurals += (plurals.empty() ? "" : ", ") + std::string(k.plural);
+  return Fail(ErrorCode::kNotFound,
+              "unknown kind \"" + std::string(word) + "\" (kinds: " + plurals + ")");
 }
 
 std::string NamespaceFromSegment(std::string_view segment) {
@@ -152,7 +154,9 @@ api::ObjectView ObjectViewOf(const store::StoredObject& o, const reconciler::Con
   v.created_at = FormatTime(o.created_ms);
   v.updated_at = FormatTime(o.updated_ms);
   v.state_index = o.state_index;
-  if (o.hold) v.hold = api::HoldView{o.hold->version, o.hold->held_from, o.hold->by, FormatTime(o.hold->at_ms)};
+  if (o.hold)
+    v.hold =
+        api::HoldView{o.hold->version, o.hold->held_from, o.hold->by, FormatTime(o.hold->at_ms)};
   v.manifest = nlohmann::ordered_json::parse(o.spec_json, nullptr, false);
   v.sources = o.sources;
   // Only what the loop observed; never an invented state.

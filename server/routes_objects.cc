@@ -33,7 +33,8 @@ ResolvedKey ResolveKey(const RouteContext& ctx) {
                      : "this kind lives in a namespace; \"-\" is only for Namespace objects");
     return out;
   }
-  out.key = {std::string(manifests::KindName(*kind)), ns, ctx.params.at(std::string(api::param::kName))};
+  out.key = {std::string(manifests::KindName(*kind)), ns,
+             ctx.params.at(std::string(api::param::kName))};
   return out;
 }
 
@@ -53,14 +54,16 @@ HttpResponse ListObjects(Api::Core& core, const RouteContext& ctx) {
       return Forbidden(ctx.principal, *filter.ns);
     filter.ns = ctx.principal.ns;
   }
-  if (auto it = q.find(std::string(api::query::kSet)); it != q.end() && !it->second.empty()) filter.set = it->second;
+  if (auto it = q.find(std::string(api::query::kSet)); it != q.end() && !it->second.empty())
+    filter.set = it->second;
   return core.store.With([&](store::Store& s) {
     auto index = s.StateIndex();
     if (!index) return ErrorResponse(index.error());
     auto objects = s.List(filter);
     if (!objects) return ErrorResponse(objects.error());
     api::ObjectList out{*index, {}};
-    for (const store::StoredObject& o : *objects) out.items.push_back(ObjectViewOf(o, core.converger));
+    for (const store::StoredObject& o : *objects)
+      out.items.push_back(ObjectViewOf(o, core.converger));
     return JsonResponse(200, api::Encode(out));
   });
 }
@@ -106,8 +109,8 @@ HttpResponse History(Api::Core& core, const RouteContext& ctx) {
     if (!revisions) return ErrorResponse(revisions.error());
     api::HistoryAnswer out;
     for (const store::Revision& rev : *revisions) {
-      out.items.push_back({rev.version, rev.generation, rev.applied_by,
-                           FormatTime(rev.created_ms), rev.current, rev.sources});
+      out.items.push_back({rev.version, rev.generation, rev.applied_by, FormatTime(rev.created_ms),
+                           rev.current, rev.sources});
     }
     return JsonResponse(200, api::Encode(out));
   });

@@ -78,7 +78,8 @@ Target ResolveWorkload(const RouteContext& ctx, bool deployments_only) {
                                   : "status and logs exist for deployments, jobs and cronjobs");
     return out;
   }
-  out.key = {std::string(manifests::KindName(*kind)), ns, ctx.params.at(std::string(api::param::kName))};
+  out.key = {std::string(manifests::KindName(*kind)), ns,
+             ctx.params.at(std::string(api::param::kName))};
   return out;
 }
 

@@ -36,8 +36,8 @@ api::TokenView TokenViewOf(const store::Token& t) {
 }
 
 Result<api::TokenView> MintTokenInStateDir(const std::string& state_dir,
-                                                   const std::optional<std::string>& ns,
-                                                   const std::optional<std::string>& name) {
+                                           const std::optional<std::string>& ns,
+                                           const std::optional<std::string>& name) {
   if (ns && !IsDnsLabel(*ns)) {
     return Fail(ErrorCode::kInvalid,
                 "namespace must be a DNS-1123 label (lower case letters, digits, '-')");

@@ -29,7 +29,7 @@ api::TokenView TokenViewOf(const store::Token& t);
 // kNotFound when the directory holds no prisn state, kInvalid for a bad
 // namespace or name, and as CheckStateDir and Store::Open fail.
 Result<api::TokenView> MintTokenInStateDir(const std::string& state_dir,
-                                                   const std::optional<std::string>& ns,
-                                                   const std::optional<std::string>& name);
+                                           const std::optional<std::string>& ns,
+                                           const std::optional<std::string>& name);
 
 }  // namespace prisn::server

@@ -77,8 +77,7 @@ TEST_CASE("RenderPlanText prints a titled unified diff per changed object and a 
 TEST_CASE("RenderPlanText of a plan without changes says so with the state index") {
   json plan = PlanDoc();
   plan["objects"] = json::array({plan["objects"][1]});
-  CHECK(RenderPlanText(ToPlan(plan), false) ==
-        "No changes: 1 object up to date; state index 42\n");
+  CHECK(RenderPlanText(ToPlan(plan), false) == "No changes: 1 object up to date; state index 42\n");
   CHECK_FALSE(PlanHasChanges(ToPlan(plan)));
 }
 

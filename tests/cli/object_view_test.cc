@@ -15,18 +15,18 @@ api::ObjectView View(const json& j) {
 
 api::ObjectView ApiObject(const std::string& kind, const std::string& name, json spec) {
   return View({{"kind", kind},
-          {"namespace", "default"},
-          {"name", name},
-          {"version", "v-1a2b3c4d"},
-          {"generation", 1},
-          {"appliedBy", "admin"},
-          {"set", "app-1"},
-          {"createdAt", "2024-01-21T10:30:00.000Z"},
-          {"updatedAt", "2024-01-21T10:30:00.000Z"},
-          {"hold", nullptr},
-          {"manifest", {{"apiVersion", "prisn.io/v1"}, {"kind", kind}, {"spec", spec}}},
-          {"sources", {{"main.py", "ab12"}}},
-          {"status", {{"state", "unknown"}, {"observed", nullptr}}}});
+               {"namespace", "default"},
+               {"name", name},
+               {"version", "v-1a2b3c4d"},
+               {"generation", 1},
+               {"appliedBy", "admin"},
+               {"set", "app-1"},
+               {"createdAt", "2024-01-21T10:30:00.000Z"},
+               {"updatedAt", "2024-01-21T10:30:00.000Z"},
+               {"hold", nullptr},
+               {"manifest", {{"apiVersion", "prisn.io/v1"}, {"kind", kind}, {"spec", spec}}},
+               {"sources", {{"main.py", "ab12"}}},
+               {"status", {{"state", "unknown"}, {"observed", nullptr}}}});
 }
 
 const auto kNow =

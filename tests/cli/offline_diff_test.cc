@@ -120,8 +120,8 @@ TEST_CASE("LocalPlan masks Secret values in both canonical texts") {
   std::string s2 =
       "apiVersion: prisn.io/v1\nkind: Secret\nmetadata:\n  name: db\nspec:\n  stringData:\n    P: "
       "swordfish\n";
-  auto plan = api::Encode(
-      LocalPlan(Load({{"s.yaml", s1}}).objects, Load({{"s.yaml", s2}}).objects, false));
+  auto plan =
+      api::Encode(LocalPlan(Load({{"s.yaml", s1}}).objects, Load({{"s.yaml", s2}}).objects, false));
   std::string dump = plan.dump();
   CHECK(dump.find("hunter2") == std::string::npos);
   CHECK(dump.find("swordfish") == std::string::npos);
